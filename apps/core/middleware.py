@@ -1,0 +1,43 @@
+"""Request middleware: the portal language and the region scope."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django_scopes import scope
+
+from apps.tenants.access import get_access
+
+
+class PortalLocaleMiddleware:
+    """Chinese first: the language is the user's explicit choice (cookie), else zh-hans.
+
+    Unlike Django's LocaleMiddleware the browser's Accept-Language is ignored, so a bureau clerk
+    on an English-configured browser still gets the Chinese portal unless they switch.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.supported = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or request.GET.get("lang")
+        if language not in self.supported:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class RegionScopeMiddleware:
+    """Open the django-scopes region scope from the user's memberships (empty for anonymous users)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        access = get_access(request.user)
+        request.access = access
+        with scope(region=access.region_ids):
+            return self.get_response(request)

@@ -1,0 +1,52 @@
+"""Role-aware navigation. Apps register their entries here so the menu grows with each capability."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from apps.tenants.enums import Role
+
+ALL = frozenset(Role.values)
+BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
+READERS = frozenset({Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR})
+HOSPITAL = frozenset({Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str
+    roles: frozenset[str]
+    order: int = 100
+
+
+REGISTRY: list[NavItem] = [
+    NavItem("dashboard", _("Dashboard"), ALL, 0),
+    NavItem("tenants:region_list", _("Regions"), READERS, 10),
+    NavItem("hospitals:list", _("Hospitals"), READERS | HOSPITAL | {Role.EXPERT}, 20),
+    NavItem("tenants:policy_list", _("Policy parameters"), READERS, 30),
+    NavItem("tenants:user_list", _("Users"), frozenset({Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN, Role.HOSPITAL_ADMIN}), 90),
+    NavItem("core:audit_list", _("Audit trail"), frozenset({Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.AUDITOR}), 95),
+    NavItem("core:calendar_list", _("Working-day calendar"), READERS, 96),
+]
+
+
+def register(item: NavItem) -> None:
+    if all(existing.url_name != item.url_name for existing in REGISTRY):
+        REGISTRY.append(item)
+
+
+def navigation_for(request) -> list[dict]:
+    roles = request.access.all_roles()
+    items = []
+    for item in sorted(REGISTRY, key=lambda i: i.order):
+        if not roles & item.roles:
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": item.label, "active": request.path.startswith(url) and url != "/"})
+    return items
