@@ -1,11 +1,37 @@
-"""Template context every page needs: the user's access and the role-aware navigation."""
+"""Template context every page needs: the portal name, the user's access, roles, regions and the menu."""
 from __future__ import annotations
 
+from django.conf import settings
+
+from apps.tenants.enums import Role
+
 from .navigation import navigation_for
+
+# The order in which a user's roles are named (most senior first).
+ROLE_ORDER = list(Role.values)
+
+
+def role_labels(roles: set[str]) -> list[str]:
+    """Display names of a set of role values, most senior first."""
+    return [str(Role(r).label) for r in ROLE_ORDER if r in roles]
+
+
+def user_regions(access) -> list:
+    """The regions the user works in, for the header (a platform administrator sees 'all')."""
+    from apps.tenants.models import Region
+
+    if access.is_platform_admin:
+        return []
+    return list(Region.objects.filter(pk__in=access.region_ids).order_by("code").only("code", "name"))
 
 
 def portal(request) -> dict:
     access = getattr(request, "access", None)
+    context = {"PORTAL_NAME": settings.PORTAL_NAME, "portal_access": access}
     if access is None or not request.user.is_authenticated:
-        return {"nav_items": [], "portal_access": access}
-    return {"nav_items": navigation_for(request), "portal_access": access}
+        return context | {"nav_items": [], "user_role_labels": [], "user_regions": []}
+    return context | {
+        "nav_items": navigation_for(request),
+        "user_role_labels": role_labels(access.all_roles()),
+        "user_regions": user_regions(access),
+    }

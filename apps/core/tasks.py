@@ -1,7 +1,7 @@
 """The Celery task base that re-enters a region's scope."""
 from __future__ import annotations
 
-from celery import Task
+from celery import Task, shared_task
 from django_scopes import scope
 
 
@@ -16,3 +16,17 @@ class RegionTask(Task):
             raise TypeError(f"{self.name} needs region_id=… to open its region scope")
         with scope(region=[int(region_id)]):
             return super().__call__(*args, **kwargs)
+
+
+@shared_task(base=RegionTask, bind=True, name="core.worker_ping")
+def worker_ping(self, *, region_id: int) -> dict:
+    """Health check a bureau can trigger: proves a worker reaches the database inside the region scope."""
+    from apps.hospitals.models import Hospital
+    from apps.tenants.models import Region
+
+    from .audit import record_event
+
+    hospitals = Hospital.objects.count()  # scoped: only this region's rows are visible
+    region = Region.objects.get(pk=region_id)
+    record_event(actor=None, action="worker.ping", obj=region, new={"hospitals": hospitals, "worker": self.request.hostname})
+    return {"region_id": region_id, "hospitals": hospitals}

@@ -1,0 +1,217 @@
+"""Landing-page widgets per role. Apps add their own from AppConfig.ready():
+
+    from apps.core.dashboard import register_widget
+    register_widget("cases_overview", {Role.BUREAU_ADMIN, Role.BUREAU_STAFF}, "cases/widgets/overview.html",
+                    cases_overview_context, order=30)
+
+`context_fn(request)` returns the widget's data (available in its template as `data`) or None to
+hide it. It runs inside the request's region scope; it must count only what `request.access`
+lets the user read (a second region's rows must never be counted).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from apps.tenants.enums import Role
+
+ContextFn = Callable[[Any], dict | None]
+
+
+@dataclass(frozen=True)
+class Widget:
+    key: str
+    roles: frozenset[str]
+    template_name: str
+    context_fn: ContextFn
+    order: int = 100
+
+
+WIDGETS: dict[str, Widget] = {}
+
+
+def register_widget(key: str, roles: Iterable[str], template_name: str, context_fn: ContextFn, order: int = 100) -> None:
+    """Add (or replace, by key) a dashboard widget shown to users holding any of `roles`."""
+    WIDGETS[key] = Widget(key, frozenset(str(r) for r in roles), template_name, context_fn, order)
+
+
+def widgets_for(request) -> list[dict[str, Any]]:
+    """The widgets for the user's roles, in order, each with its computed data."""
+    roles = request.access.all_roles()
+    rendered = []
+    for widget in sorted(WIDGETS.values(), key=lambda w: (w.order, w.key)):
+        if not roles & widget.roles:
+            continue
+        data = widget.context_fn(request)
+        if data is not None:
+            rendered.append({"key": widget.key, "template_name": widget.template_name, "data": data})
+    return rendered
+
+
+def primary_role(roles: set[str]) -> str | None:
+    """The role the landing page is titled after: the most senior one the user holds."""
+    return next((r for r in Role.values if r in roles), None)
+
+
+# ---- built-in widgets (master data that exists from the start) ----
+
+def _regions_with(access, *roles: str) -> list[int]:
+    return [r for r in access.region_ids if access.has_role(r, *roles)]
+
+
+def region_overview(request) -> dict | None:
+    """Per region the user reads wholly as bureau/auditor: hospitals by level and type, users, policy years."""
+    from apps.hospitals.enums import HospitalType, Level
+    from apps.hospitals.models import Hospital
+    from apps.tenants.models import Membership, PolicyYear, Region
+
+    ids = _regions_with(request.access, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR)
+    if not ids:
+        return None
+    today = timezone.localdate()
+    hospitals = Hospital.objects.filter(region_id__in=ids, active=True)
+    totals = {
+        row["region_id"]: row
+        for row in hospitals.values("region_id").annotate(
+            n=Count("id"), drg=Count("id", filter=Q(drg_enabled_from__isnull=False, drg_enabled_from__lte=today)),
+        )
+    }
+    by_level: dict[int, dict[int, int]] = {}
+    for row in hospitals.values("region_id", "level").annotate(n=Count("id")):
+        by_level.setdefault(row["region_id"], {})[row["level"]] = row["n"]
+    by_type: dict[int, dict[str, int]] = {}
+    for row in hospitals.values("region_id", "type").annotate(n=Count("id")):
+        by_type.setdefault(row["region_id"], {})[row["type"]] = row["n"]
+    users = dict(
+        Membership.objects.filter(region_id__in=ids, user__is_active=True)
+        .values("region_id").annotate(n=Count("user", distinct=True)).values_list("region_id", "n")
+    )
+    years: dict[int, list[int]] = {}
+    for region_id, year in PolicyYear.objects.filter(region_id__in=ids).order_by("-year").values_list("region_id", "year"):
+        years.setdefault(region_id, []).append(year)
+    regions = []
+    for region in Region.objects.filter(pk__in=ids).order_by("code"):
+        total = totals.get(region.pk, {"n": 0, "drg": 0})
+        levels = by_level.get(region.pk, {})
+        types = by_type.get(region.pk, {})
+        regions.append({
+            "region": region,
+            "hospitals": total["n"],
+            "drg_enabled": total["drg"],
+            "users": users.get(region.pk, 0),
+            "policy_years": years.get(region.pk, []),
+            "by_level": [{"label": label, "n": levels.get(value, 0)} for value, label in reversed(Level.choices)],
+            "by_type": [{"label": label, "n": types.get(value, 0)} for value, label in HospitalType.choices],
+        })
+    return {"regions": regions}
+
+
+def recent_audit(request) -> dict | None:
+    """The latest audit events of the regions where the user may read the audit trail."""
+    from .models import AuditEvent
+
+    ids = _regions_with(request.access, Role.BUREAU_ADMIN, Role.AUDITOR)
+    if not ids:
+        return None
+    events = AuditEvent.objects.filter(region_id__in=ids)
+    since = timezone.now() - dt.timedelta(days=30)
+    return {"events": list(events.select_related("region")[:8]), "last_30_days": events.filter(at__gte=since).count()}
+
+
+def my_hospital(request) -> dict | None:
+    """The hospital(s) of a hospital role, and how many colleagues share it."""
+    from apps.hospitals.models import Hospital
+    from apps.tenants.models import Membership
+
+    access = request.access
+    hospital_ids = access.hospital_ids()
+    if not hospital_ids:
+        return None
+    colleagues = dict(
+        Membership.objects.filter(hospital_id__in=hospital_ids, role__in=[Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF],
+                                  user__is_active=True)
+        .exclude(user_id=access.user_id)
+        .values("hospital_id").annotate(n=Count("user", distinct=True)).values_list("hospital_id", "n")
+    )
+    hospitals = Hospital.objects.filter(pk__in=hospital_ids).select_related("region").order_by("code")
+    return {"hospitals": [{"hospital": h, "colleagues": colleagues.get(h.pk, 0)} for h in hospitals]}
+
+
+def expert_profile(request) -> dict | None:
+    """An expert's region(s) and affiliated hospital (which they never review)."""
+    from apps.hospitals.models import Hospital
+    from apps.tenants.models import Region
+
+    access = request.access
+    ids = _regions_with(access, Role.EXPERT)
+    if not ids:
+        return None
+    regions = list(Region.objects.filter(pk__in=ids).order_by("code"))
+    affiliations = list(Hospital.objects.filter(pk__in=access.expert_affiliations, region_id__in=ids).order_by("code"))
+    counts = dict(Hospital.objects.filter(region_id__in=ids, active=True).values("region_id")
+                  .annotate(n=Count("id")).values_list("region_id", "n"))
+    return {"regions": [{"region": r, "hospitals": counts.get(r.pk, 0)} for r in regions], "affiliations": affiliations}
+
+
+def province_regions(request) -> dict | None:
+    """The supervisor's province(s): every region side by side."""
+    from apps.hospitals.models import Hospital
+    from apps.tenants.models import Membership, Province, Region
+
+    access = request.access
+    if not access.province_ids:
+        return None
+    regions = list(Region.objects.filter(province_id__in=access.province_ids, pk__in=access.region_ids)
+                   .select_related("province").order_by("province__code", "code"))
+    ids = [r.pk for r in regions]
+    today = timezone.localdate()
+    totals = {
+        row["region_id"]: row
+        for row in Hospital.objects.filter(region_id__in=ids, active=True).values("region_id").annotate(
+            n=Count("id"), drg=Count("id", filter=Q(drg_enabled_from__isnull=False, drg_enabled_from__lte=today)),
+        )
+    }
+    users = dict(Membership.objects.filter(region_id__in=ids, user__is_active=True).values("region_id")
+                 .annotate(n=Count("user", distinct=True)).values_list("region_id", "n"))
+    rows = [{
+        "region": r,
+        "hospitals": totals.get(r.pk, {}).get("n", 0),
+        "drg_enabled": totals.get(r.pk, {}).get("drg", 0),
+        "users": users.get(r.pk, 0),
+    } for r in regions]
+    total = {key: sum(row[key] for row in rows) for key in ("hospitals", "drg_enabled", "users")}
+    provinces = list(Province.objects.filter(pk__in=access.province_ids).order_by("code"))
+    return {"provinces": provinces, "rows": rows, "total": total}
+
+
+def platform_overview(request) -> dict | None:
+    """Platform administrators: how many provinces, regions, hospitals and users the platform serves."""
+    from apps.hospitals.models import Hospital
+    from apps.tenants.enums import PaymentMethod
+    from apps.tenants.models import Province, Region, User
+
+    if not request.access.is_platform_admin:
+        return None
+    methods = dict(Region.objects.values("payment_method").annotate(n=Count("id")).values_list("payment_method", "n"))
+    return {
+        "provinces": Province.objects.count(),
+        "regions": sum(methods.values()),
+        "drg_regions": methods.get(PaymentMethod.DRG, 0),
+        "dip_regions": methods.get(PaymentMethod.DIP, 0),
+        "hospitals": Hospital.objects.filter(region_id__in=request.access.region_ids, active=True).count(),
+        "users": User.objects.filter(is_active=True).count(),
+    }
+
+
+BUREAU_AND_AUDIT = {Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR}
+register_widget("platform_overview", {Role.PLATFORM_ADMIN}, "core/widgets/platform_overview.html", platform_overview, 5)
+register_widget("province_regions", {Role.PROVINCE_SUPERVISOR}, "core/widgets/province_regions.html", province_regions, 8)
+register_widget("region_overview", BUREAU_AND_AUDIT, "core/widgets/region_overview.html", region_overview, 10)
+register_widget("my_hospital", {Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF}, "core/widgets/my_hospital.html", my_hospital, 10)
+register_widget("expert_profile", {Role.EXPERT}, "core/widgets/expert_profile.html", expert_profile, 10)
+register_widget("recent_audit", {Role.BUREAU_ADMIN, Role.AUDITOR}, "core/widgets/recent_audit.html", recent_audit, 90)

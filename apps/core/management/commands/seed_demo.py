@@ -1,0 +1,138 @@
+"""`seed_demo`: an idempotent demo world (interfaces.md §2). Grows with each capability.
+
+Each capability contributes through a `demo.py` hook in its app; hooks that do not exist yet are
+skipped, so the command always runs on whatever has been built.
+"""
+from __future__ import annotations
+
+import json
+import time
+from importlib import import_module
+
+from django.core.management import BaseCommand, call_command
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+from apps.core.demo_data import DEMO_PASSWORD, DEMO_PAYMENT_YEAR, HOSPITALS, REGIONS, hospital_code, username
+from apps.hospitals.models import Hospital
+from apps.hospitals.services import hospital_create
+from apps.tenants.enums import Role
+from apps.tenants.models import Province, Region, User
+from apps.tenants.services import membership_add, policy_get_or_create, region_create, user_create
+
+REGION_ROLES = [Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR, Role.EXPERT, Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF]
+
+
+def optional_hook(module: str, name: str):
+    try:
+        return getattr(import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+class Command(BaseCommand):
+    help = "Load the idempotent demo: six regions, hospitals, users of every role, catalogue, cases, statistics."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases-per-year", type=int, default=4000, help="synthetic cases per region and year")
+        parser.add_argument("--regions", default="", help="comma-separated region codes (default: all six)")
+        parser.add_argument("--skip-cases", action="store_true")
+
+    def handle(self, *args, cases_per_year: int, regions: str, skip_cases: bool, **options):
+        started = time.monotonic()
+        wanted = {c for c in regions.split(",") if c}
+        summary: dict[str, object] = {"regions": 0, "hospitals": 0, "users": 0, "cases": 0}
+        with scopes_disabled():
+            self._platform_admin(summary)
+            for spec in REGIONS:
+                if wanted and spec[0] not in wanted:
+                    continue
+                region = self._region(spec, summary)
+                self._capabilities(region, spec, cases_per_year, skip_cases, summary)
+            self._supervisors(summary)
+            summary["users"] = User.objects.count()
+            summary["hospitals"] = Hospital.objects.count()
+        summary["password"] = DEMO_PASSWORD
+        summary["seconds"] = round(time.monotonic() - started, 1)
+        self.stdout.write(json.dumps(summary, ensure_ascii=False))
+
+    @transaction.atomic
+    def _platform_admin(self, summary) -> None:
+        if not User.objects.filter(username="platform_admin").exists():
+            user_create(actor=None, username="platform_admin", password=DEMO_PASSWORD, name="平台管理员",
+                        memberships=[{"role": Role.PLATFORM_ADMIN}])
+
+    @transaction.atomic
+    def _region(self, spec, summary) -> Region:
+        code, name, pinyin, province_code, province_name, method, _ = spec
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            region = region_create(actor=None, code=code, name=name, province_code=province_code,
+                                   province_name=province_name, payment_method=method,
+                                   bureau_name=f"{name}医疗保障局")
+        summary["regions"] = int(summary["regions"]) + 1
+        city = name.removesuffix("市")
+        hospitals = {}
+        for suffix, pattern, level, grade, kind, drg_from in HOSPITALS:
+            hcode = hospital_code(code, suffix)
+            hospital = Hospital.objects.filter(region=region, code=hcode).first()
+            if hospital is None:
+                hospital = hospital_create(actor=None, region=region, code=hcode, name=pattern.format(city=city),
+                                           level=level, grade=grade, type=kind, drg_enabled_from=drg_from)
+            hospitals[suffix] = hospital
+        for role in REGION_ROLES:
+            uname = username(pinyin, role)
+            if User.objects.filter(username=uname).exists():
+                continue
+            membership = {"role": role, "region": region}
+            if role in (Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF):
+                membership["hospital"] = hospitals["00001"]
+            elif role == Role.EXPERT:
+                membership["hospital"] = hospitals["00002"]  # affiliation, for conflict of interest
+            label = Role(role).label
+            user_create(actor=None, username=uname, password=DEMO_PASSWORD, name=f"{city}{label}",
+                        memberships=[membership])
+        # A second hospital's coder, so hospital-to-hospital isolation is visible in the demo.
+        uname = f"{pinyin}_hospital_staff_2"
+        if not User.objects.filter(username=uname).exists():
+            user_create(actor=None, username=uname, password=DEMO_PASSWORD, name=f"{city}中医院编码员",
+                        memberships=[{"role": Role.HOSPITAL_STAFF, "region": region, "hospital": hospitals["00003"]}])
+        for year in range(DEMO_PAYMENT_YEAR - 3, DEMO_PAYMENT_YEAR + 1):
+            policy_get_or_create(region=region, year=year)
+        return region
+
+    def _capabilities(self, region: Region, spec, cases_per_year: int, skip_cases: bool, summary) -> None:
+        """Later capabilities plug in here through their apps' demo hooks."""
+        try:
+            call_command("load_holidays", region=region.code, year=DEMO_PAYMENT_YEAR, stdout=open("/dev/null", "w"))
+            call_command("load_holidays", region=region.code, year=DEMO_PAYMENT_YEAR - 1, stdout=open("/dev/null", "w"))
+        except Exception as err:  # command not available yet
+            self.stderr.write(f"holidays skipped: {err}")
+        seed_catalogue = optional_hook("apps.groups.demo", "seed_region")
+        if seed_catalogue:
+            seed_catalogue(region)
+        generate = optional_hook("apps.cases.demo", "generate_cases")
+        if generate and not skip_cases and cases_per_year > 0:
+            years = list(range(DEMO_PAYMENT_YEAR - 3, DEMO_PAYMENT_YEAR + 1))
+            summary["cases"] = int(summary["cases"]) + generate(region, years, cases_per_year, int(region.code))
+        stats = optional_hook("apps.groups.demo", "compute_and_publish")
+        if stats and not skip_cases:
+            stats(region, DEMO_PAYMENT_YEAR)
+
+    @transaction.atomic
+    def _supervisors(self, summary) -> None:
+        seen = set()
+        for _, _, _, province_code, _, _, province_pinyin in REGIONS:
+            if province_code in seen:
+                continue
+            seen.add(province_code)
+            province = Province.objects.filter(code=province_code).first()
+            if province is None:
+                continue
+            uname = f"{province_pinyin}_province_supervisor"
+            user = User.objects.filter(username=uname).first()
+            if user is None:
+                user_create(actor=None, username=uname, password=DEMO_PASSWORD, name=f"{province.name}医保局监管",
+                            memberships=[{"role": Role.PROVINCE_SUPERVISOR, "province": province}])
+            else:
+                membership_add(actor=None, user=user, role=Role.PROVINCE_SUPERVISOR, province=province)

@@ -1,0 +1,56 @@
+"""`seed_demo` and `demo_logins`: the demo world is complete and idempotent."""
+from __future__ import annotations
+
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from apps.core.demo_data import DEMO_PASSWORD, DEMO_PAYMENT_YEAR
+from apps.hospitals.models import Hospital
+from apps.tenants.enums import Role
+from apps.tenants.models import Membership, PolicyYear, Region
+
+
+def run(*args) -> dict:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return json.loads(out.getvalue().strip().splitlines()[-1])
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_every_role_and_is_idempotent():
+    first = run("--cases-per-year", "30")
+    second = run("--cases-per-year", "30")
+    assert first["regions"] == second["regions"] == 6
+    assert first["hospitals"] == second["hospitals"] == 66
+    assert first["users"] == second["users"]
+    with scopes_disabled():
+        assert set(Region.objects.values_list("code", flat=True)) == {"341800", "320900", "411200", "220100", "220400", "530100"}
+        roles = set(Membership.objects.values_list("role", flat=True))
+        assert roles == set(Role.values)
+        for region in Region.objects.all():
+            levels = set(Hospital.objects.filter(region=region).values_list("level", flat=True))
+            types = set(Hospital.objects.filter(region=region).values_list("type", flat=True))
+            assert levels == {1, 2, 3}
+            assert types == {"general", "tcm", "specialty", "maternal", "primary"}
+            assert PolicyYear.objects.filter(region=region, year=DEMO_PAYMENT_YEAR).exists()
+        dip = PolicyYear.objects.get(region__code="220400", year=DEMO_PAYMENT_YEAR)
+        assert dip.low_ratio(3) == Decimal("0.5") and dip.high_ratio(3) == Decimal("2.0")
+    assert authenticate(username="xuancheng_bureau_admin", password=DEMO_PASSWORD) is not None
+
+
+@pytest.mark.django_db
+def test_demo_logins_lists_one_login_per_role():
+    run("--cases-per-year", "0", "--regions", "220100,220400")
+    out = io.StringIO()
+    call_command("demo_logins", stdout=out)
+    text = out.getvalue()
+    assert DEMO_PASSWORD in text
+    for role in Role.values:
+        assert role in text
+    assert "jilin_province_supervisor" in text
