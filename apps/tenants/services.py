@@ -66,7 +66,10 @@ def _coerce(field_name: str, raw: Any) -> Any:
         raise ValidationFailed(f"{field_name}: a value is required")
     try:
         if field.get_internal_type() == "DecimalField":
-            return Decimal(str(raw))
+            value = Decimal(str(raw).strip())
+            if not value.is_finite():
+                raise ValidationFailed(f"{field_name}: {raw!r} is not a valid value")
+            return value
         if field.get_internal_type() in {"PositiveIntegerField", "PositiveSmallIntegerField"}:
             return int(str(raw))
         return str(raw)
@@ -186,3 +189,27 @@ def user_create(
         membership_add(actor=actor, user=user, role=m["role"], region=m.get("region"), province=m.get("province"),
                        hospital=m.get("hospital"))
     return user
+
+
+@transaction.atomic
+def user_password_reset(*, actor: User | None, user: User, password: str) -> None:
+    """Set a new password. The actor must be able to grant every membership the user holds, so a
+    bureau admin cannot take over an account that also works in another region."""
+    with scopes_disabled():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        held = list(Membership.objects.filter(user=user).select_related("region", "hospital"))
+    if actor is not None:
+        if not held:
+            _require(get_access(actor).is_platform_admin, "Only a platform administrator can reset this password.")
+        for m in held:
+            _check_membership_grant(actor, m.role, m.region, m.hospital)
+    from django.contrib.auth.password_validation import validate_password
+
+    try:
+        validate_password(password, user)
+    except ValidationError as err:
+        raise ValidationFailed(" ".join(err.messages))
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record_event(actor=actor, action="user.password_reset", obj=user,
+                 region=held[0].region if held else None, new={"username": user.username})
