@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-API_APPS = ["apps.core", "apps.tenants", "apps.hospitals", "apps.groups", "apps.cases"]
+API_APPS = ["apps.core", "apps.tenants", "apps.hospitals", "apps.groups", "apps.cases", "apps.settlement"]
 
 router = DefaultRouter()
 extra_urlpatterns = []

@@ -17,6 +17,7 @@ urlpatterns = [
     path("hospitals/", include("apps.hospitals.urls")),
     path("groups/", include("apps.groups.urls")),
     path("cases/", include("apps.cases.urls")),
+    path("settlement/", include("apps.settlement.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

@@ -47,9 +47,12 @@ class ImportJob(RegionScopedModel):
     """One upload of a settlement-list file; the file lives under PRIVATE_MEDIA_ROOT/case_imports."""
 
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("uploaded by"))
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("hospital"), help_text="set when a hospital user uploads: only its rows are accepted")
     original_name = models.CharField(_("file name"), max_length=255)
     stored_file = models.CharField(_("stored file"), max_length=255, help_text="relative to PRIVATE_MEDIA_ROOT")
     dry_run = models.BooleanField(_("preview only"), default=False)
+    language = models.CharField(max_length=10, blank=True, help_text="language of the error messages")
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     total = models.PositiveIntegerField(_("rows"), default=0)

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", views.audit_list, name="audit_list"),
+    path("audit/<int:pk>/", views.audit_detail, name="audit_detail"),
+    path("calendar/", views.calendar_list, name="calendar_list"),
+    path("calendar/add/", views.calendar_day_add, name="calendar_day_add"),
+    path("calendar/remove/", views.calendar_day_remove, name="calendar_day_remove"),
+    path("calendar/load/", views.calendar_load, name="calendar_load"),
+]

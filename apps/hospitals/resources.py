@@ -175,16 +175,18 @@ class HospitalResource(resources.ModelResource):
 
         Headers are mapped to the canonical column names; a missing, unknown or repeated column is a
         `FileFormatError` naming them. Blank lines are dropped; short rows are padded with blanks.
+        Two extra columns ride along: `__row__` (the spreadsheet row number) and `__extra__` (the row
+        has non-blank cells beyond the header).
         """
         if not data:
             raise FileFormatError(_("The file is empty."))
         if len(data) > MAX_FILE_BYTES:
             raise FileFormatError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)})
         rows = _read_xlsx(data) if data[:4] == b"PK\x03\x04" else _read_csv(data)
-        rows = [r for r in rows if any(cell_text(c) for c in r)]
-        if not rows:
+        numbered = [(number, r) for number, r in enumerate(rows, start=1) if any(cell_text(c) for c in r)]
+        if not numbered:
             raise FileFormatError(_("The file is empty."))
-        header = [cell_text(h).lstrip("\ufeff") for h in rows[0]]
+        header = [cell_text(h).lstrip("\ufeff") for h in numbered[0][1]]
         while header and not header[-1]:
             header.pop()
         mapped = [_HEADER_LOOKUP.get(h.replace(" ", "").lower()) for h in header]
@@ -202,12 +204,14 @@ class HospitalResource(resources.ModelResource):
             message = _("The columns must be %(expected)s; %(problems)s.") % {
                 "expected": ",".join(COLUMNS), "problems": "; ".join(parts)}
             raise FileFormatError(message, missing=missing, unknown=unknown + repeated)
-        dataset = tablib.Dataset(headers=[*mapped, "__extra__"])
+        if len(numbered) < 2:
+            raise FileFormatError(_("The file has a header but no hospital rows."))
+        dataset = tablib.Dataset(headers=[*mapped, "__extra__", "__row__"])
         width = len(mapped)
-        for raw in rows[1:]:
+        for number, raw in numbered[1:]:
             cells = list(raw) + [None] * (width - len(raw))
             extra = any(cell_text(c) for c in cells[width:])
-            dataset.append([*cells[:width], "1" if extra else ""])
+            dataset.append([*cells[:width], "1" if extra else "", number])
         return dataset
 
     def clean_row(self, row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, CellError]]:

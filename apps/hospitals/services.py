@@ -223,7 +223,7 @@ def hospitals_import(*, actor: User | None, region: Region, data: bytes, filenam
         if report.created or report.updated:
             record_event(
                 actor=actor, action="hospital.import", region=region, object_type="hospitals.Hospital",
-                object_id="", new={"file": _safe_name(filename), **report.summary()},
+                object_id="", new={"file": safe_filename(filename), **report.summary()},
             )
         if dry_run:
             transaction.set_rollback(True)
@@ -263,5 +263,5 @@ def _import_row(actor: User | None, region: Region, item: _Row, existing: dict[s
     return RowPreview(item.row, item.raw_code, name, "create" if current is None else "update", changes)
 
 
-def _safe_name(filename: str) -> str:
+def safe_filename(filename: str) -> str:
     return os.path.basename(filename.replace("\\", "/"))[:100]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
+from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -16,7 +17,7 @@ from apps.core.api import ScopedAPIMixin
 from apps.core.errors import Forbidden, ValidationFailed
 
 from . import services
-from .filters import RegionFilter, UserFilter, can_manage_users, managed_users, membership_visible
+from .filters import RegionFilter, UserFilter, can_manage_users, managed_users, membership_visible, user_in_scope
 from .models import Membership, PolicyYear, Region
 from .serializers import (
     PolicySerializer,
@@ -129,8 +130,16 @@ class UserViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     def check_permissions(self, request):
         super().check_permissions(request)
-        if not can_manage_users(self.access):
+        if self.action != "retrieve" and not can_manage_users(self.access):
             raise Forbidden("Your role does not allow managing users.")
+
+    def get_object(self):
+        if not can_manage_users(self.access):  # 403 only for a user the caller could otherwise see
+            pk = self.kwargs.get("pk")
+            if pk and user_in_scope(self.access, int(pk)):
+                raise Forbidden("Your role does not allow managing users.")
+            raise Http404
+        return super().get_object()
 
     def get_queryset(self):
         memberships = Membership.objects.with_scopes_disabled().select_related("region", "hospital", "province")

@@ -76,3 +76,9 @@ def membership_visible(access: Access) -> Callable[[Membership], bool]:
     regions = set(admin_region_ids(access))
     hospitals = admin_hospital_ids(access)
     return lambda m: m.region_id in regions or (m.hospital_id in hospitals and m.role in HOSPITAL_ROLES)
+
+
+def user_in_scope(access: Access, user_id: int) -> bool:
+    """Whether a user works where the caller may read (region-wide roles: the region; hospital roles: the
+    hospital). Decides 403 (in scope, role missing) versus 404 (outside the caller's scope)."""
+    return Membership.objects.with_scopes_disabled().filter(access.visible_q("hospital"), user_id=user_id).exists()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import RegionManager, RegionScopedModel
 
-from .enums import HOSPITAL_ROLES, PaymentMethod, Role
+from .enums import PaymentMethod, Role
 
 
 class User(AbstractUser):
@@ -175,7 +175,7 @@ class Membership(models.Model):
                     | models.Q(role=Role.PROVINCE_SUPERVISOR, region__isnull=True, province__isnull=False, hospital__isnull=True)
                     | models.Q(role__in=[Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR], region__isnull=False, province__isnull=True, hospital__isnull=True)
                     | models.Q(role=Role.EXPERT, region__isnull=False, province__isnull=True)
-                    | models.Q(role__in=list(HOSPITAL_ROLES), region__isnull=False, province__isnull=True, hospital__isnull=False)
+                    | models.Q(role__in=[Role.HOSPITAL_STAFF, Role.HOSPITAL_ADMIN], region__isnull=False, province__isnull=True, hospital__isnull=False)
                 ),
             ),
         ]

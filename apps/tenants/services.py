@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from apps.core.audit import diff, model_snapshot, record_event
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.scoping import region_scope
 
 from .access import forget_access, get_access
 from .enums import HOSPITAL_ROLES, PaymentMethod, Role
@@ -93,10 +94,13 @@ def policy_set(*, actor: User | None, region: Region, year: int, values: dict[st
     for name, raw in values.items():
         setattr(policy, name, _coerce(name, raw))
     try:
-        policy.full_clean()
+        with region_scope([region.pk]):  # the unique-constraint check queries the scoped manager
+            policy.full_clean()
     except ValidationError as err:
         raise ValidationFailed("; ".join(f"{k}: {' '.join(v)}" for k, v in err.message_dict.items()))
     policy.save()
+    with scopes_disabled():
+        policy.refresh_from_db()  # compare stored values (0.7 is 0.7000), so equal inputs are no change
     old, new = diff(before, model_snapshot(policy, list(PolicyYear.PARAMETERS)))
     if old or new:
         record_event(actor=actor, action="policy.update", obj=policy, old=old, new=new, reason=reason)
@@ -143,6 +147,9 @@ def membership_add(
             province=province if role == Role.PROVINCE_SUPERVISOR else None,
             hospital=hospital if role in HOSPITAL_ROLES | {Role.EXPERT} else None,
         )
+    if role == Role.PLATFORM_ADMIN and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True  # the Django admin is the platform admin's tool
+        user.save(update_fields=["is_staff", "is_superuser"])
     if created:
         record_event(actor=actor, action="membership.add", obj=membership, region=region,
                      new={"user": user.username, "role": role, "hospital": getattr(hospital, "code", None)})

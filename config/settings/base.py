@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "apps.hospitals",
     "apps.groups",
     "apps.cases",
+    "apps.settlement",
 ]
 
 MIDDLEWARE = [

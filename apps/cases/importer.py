@@ -1,0 +1,579 @@
+"""The set-based settlement-list import: COPY into a staging table, SQL quality checks, one upsert.
+
+Why this shape: a region uploads up to a million rows a year, so no Python loop touches the rows
+after parsing. The file streams into a temp table with COPY; one SQL pass types every field and
+looks up hospitals, codes and groups; a few INSERT … SELECT statements write one error row per
+broken rule (domain.md §9); a single `INSERT … ON CONFLICT … DO UPDATE WHERE content differs`
+lands the good rows in one transaction. Row numbers are spreadsheet rows (the header is row 1).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from apps.tenants.models import Region
+
+from . import selectors
+from .columns import (
+    BY_NAME,
+    COLUMNS,
+    DISCHARGE_METHODS,
+    GENDERS,
+    INSURANCE_TYPES,
+    NAMES,
+    REQUIRED_COLUMNS,
+    map_header,
+)
+
+COPY_CHUNK = 1 << 20
+PREVIEW_ERRORS = 50
+PREVIEW_ROWS = 10
+MONEY_FIELDS = ("total_cost", "drug_cost", "consumable_cost", "exam_cost", "self_pay", "fund_paid")
+TEMP_TABLES = ("cs_stage", "cs_rows", "cs_errors", "cs_groups", "cs_dups", "cs_means")
+
+
+class FileError(Exception):
+    """The file as a whole cannot be read (format, encoding, missing columns)."""
+
+
+@dataclass
+class ImportResult:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: int = 0
+    first_errors: list[dict] = field(default_factory=list)
+    first_rows: list[dict] = field(default_factory=list)
+
+
+def error_messages() -> dict[str, str]:
+    """Message templates per error code, in the active language; {field} and {value} are filled in by SQL."""
+    return {
+        "required": _("{field} is required"),
+        "invalid_format": _("{field}: '{value}' is not in the expected format"),
+        "invalid_choice": _("{field}: '{value}' is not an allowed value"),
+        "too_long": _("{field} is too long: '{value}'"),
+        "out_of_range": _("{field}: {value} is out of range"),
+        "malformed_row": _("the row does not have the same number of columns as the header ({value})"),
+        "discharge_before_admission": _("discharge date {value} is before the admission date"),
+        "los_mismatch": _("length of stay does not match the dates: {value}"),
+        "unknown_diagnosis": _("diagnosis code {value} is not in the ICD-10 医保版 2.0 list"),
+        "unknown_procedure": _("procedure code {value} is not in the ICD-9-CM-3 医保版 2.0 list"),
+        "negative_cost": _("{field} is negative: {value}"),
+        "cost_parts_exceed_total": _("drug + consumable + exam cost exceed the total cost: {value}"),
+        "self_pay_exceeds_total": _("self pay exceeds the total cost: {value}"),
+        "gender_group_mismatch": _("group {value} does not fit the patient's gender"),
+        "age_days_missing": _("age is 0 but age_days is empty"),
+        "unknown_group": _("group {value} is not in the region's active catalogue for the discharge year"),
+        "unknown_hospital": _("hospital code {value} is not a hospital of this region"),
+        "hospital_out_of_scope": _("hospital {value} is not your hospital"),
+        "duplicate_settlement_id": _("settlement id {value} appears more than once in the file with different content"),
+        "period_cleared": _("the settlement year {value} is already cleared; the case cannot be added or changed"),
+    }
+
+
+# ---------------------------------------------------------------- reading the file into cs_stage
+
+def _raw_cursor():
+    return connection.cursor().cursor
+
+
+def _create_stage(extra_columns: int) -> None:
+    cols = ", ".join(f"{n} text" for n in NAMES)
+    extra = "".join(f", x{i} text" for i in range(extra_columns))
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE cs_stage (rownum bigserial, {cols}{extra}, x_malformed text)")
+
+
+def _copy_columns(mapped: list[str | None]) -> list[str]:
+    names, extra = [], 0
+    for name in mapped:
+        if name:
+            names.append(name)
+        else:
+            names.append(f"x{extra}")
+            extra += 1
+    return names
+
+
+def _load_csv(path: Path) -> None:
+    with path.open("rb") as fh:
+        first = fh.readline()
+    try:
+        header_line = first.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise FileError(_("The file is not UTF-8 encoded text (save it as CSV UTF-8 or XLSX).")) from err
+    header = next(csv.reader([header_line]), [])
+    mapped, problems = map_header(header)
+    if problems:
+        raise FileError("; ".join(problems))
+    columns = _copy_columns(mapped)
+    _create_stage(len(columns) - sum(1 for m in mapped if m))
+    copy_sql = f"COPY cs_stage ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+    try:
+        with transaction.atomic():  # a savepoint: a broken CSV falls back to the tolerant reader
+            with _raw_cursor().copy(copy_sql) as copy, path.open("rb") as fh:
+                chunk = fh.read(COPY_CHUNK)
+                if chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]
+                while chunk:
+                    copy.write(chunk)
+                    chunk = fh.read(COPY_CHUNK)
+        return
+    except Exception:  # noqa: BLE001 - any COPY failure: retry row by row below
+        pass
+    _load_csv_tolerant(path, columns)
+
+
+def _load_csv_tolerant(path: Path, columns: list[str]) -> None:
+    """Row-by-row reading for files COPY refuses (ragged rows, stray quotes); ragged rows become errors."""
+    width = len(columns)
+    copy_sql = f"COPY cs_stage (rownum, {', '.join(columns)}, x_malformed) FROM STDIN"
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE cs_stage")
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh, _raw_cursor().copy(copy_sql) as copy:
+            reader = csv.reader(fh)
+            next(reader, None)
+            rownum = 0
+            for record in reader:
+                if not record or all(not v.strip() for v in record):
+                    continue
+                rownum += 1
+                bad = None if len(record) == width else f"{len(record)} ≠ {width}"
+                record = (record + [""] * width)[:width]
+                copy.write_row([rownum, *[v or None for v in record], bad])
+    except UnicodeDecodeError as err:
+        raise FileError(_("The file is not UTF-8 encoded text (save it as CSV UTF-8 or XLSX).")) from err
+    except csv.Error as err:
+        raise FileError(_("The CSV file cannot be read: %(error)s") % {"error": err}) from err
+
+
+def _cell(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(round(value, 6))
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _load_xlsx(path: Path) -> None:
+    """The first sheet, read through tablib (django-import-export's data layer)."""
+    import tablib
+    from openpyxl import load_workbook
+    from tablib.formats._xlsx import XLSXFormat
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise FileError(_("The XLSX file cannot be read.")) from err
+    dataset = tablib.Dataset()
+    XLSXFormat.import_sheet(dataset, book.worksheets[0], headers=True)
+    book.close()
+    mapped, problems = map_header([str(h or "") for h in dataset.headers or []])
+    if problems:
+        raise FileError("; ".join(problems))
+    columns = _copy_columns(mapped)
+    _create_stage(len(columns) - sum(1 for m in mapped if m))
+    with _raw_cursor().copy(f"COPY cs_stage (rownum, {', '.join(columns)}) FROM STDIN") as copy:
+        rownum = 0
+        for record in dataset:
+            cells = [_cell(v) for v in record]
+            if all(c is None for c in cells):
+                continue
+            rownum += 1
+            copy.write_row([rownum, *cells])
+
+
+def load_file(path: Path) -> None:
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04":
+        _load_xlsx(path)
+    else:
+        _load_csv(path)
+
+
+# ---------------------------------------------------------------- typing and checks (SQL)
+
+def _int_expr(c: str) -> str:
+    return f"CASE WHEN {c} ~ '^[+-]?[0-9]{{1,9}}([.]0*)?$' THEN trunc({c}::numeric)::int END"
+
+
+def _money_expr(c: str) -> str:
+    return f"CASE WHEN {c} ~ '^[+-]?[0-9]{{1,10}}([.][0-9]{{0,2}})?$' THEN {c}::numeric(12,2) END"
+
+
+def _date_expr(c: str) -> str:
+    """YYYY-MM-DD (or YYYY/MM/DD, optionally with a time) to a date; impossible dates give NULL, not an error."""
+    d = f"replace(split_part(replace({c}, 'T', ' '), ' ', 1), '/', '-')"
+    y, m, dd = (f"split_part({d}, '-', {i})::int" for i in (1, 2, 3))
+    first = f"make_date({y}, {m}, 1)"
+    return (
+        f"CASE WHEN {d} ~ '^(19|20)[0-9]{{2}}-[0-9]{{1,2}}-[0-9]{{1,2}}$' THEN "
+        f"CASE WHEN {m} BETWEEN 1 AND 12 AND {dd} BETWEEN 1 AND 31 THEN "
+        f"CASE WHEN extract(month FROM {first} + ({dd} - 1)) = {m} THEN {first} + ({dd} - 1) END END END"
+    )
+
+
+def _list_expr(c: str) -> str:
+    return f"CASE WHEN {c} IS NULL THEN '{{}}'::varchar[] ELSE array_remove(regexp_split_to_array({c}, '\\s*[|;,，；]\\s*'), '')::varchar[] END"
+
+
+def _typed_select() -> str:
+    trims = ", ".join(f"NULLIF(btrim({n}), '') AS {n}" for n in NAMES)
+    typed = []
+    for col in COLUMNS:
+        n = col.name
+        if col.kind == "int":
+            typed.append(f"{_int_expr(n)} AS v_{n}")
+        elif col.kind == "money":
+            typed.append(f"{_money_expr(n)} AS v_{n}")
+        elif col.kind == "date":
+            typed.append(f"{_date_expr(n)} AS v_{n}")
+        elif col.kind == "list":
+            typed.append(f"{_list_expr(n)} AS v_{n}")
+    raw_hash = "md5(concat_ws(chr(31), " + ", ".join(f"coalesce({n}, '')" for n in NAMES) + "))"
+    return (
+        f"SELECT t.*, {', '.join(typed)}, CASE WHEN gender IN ('1', '2') THEN gender::smallint END AS v_gender, "
+        f"upper(drg_code) AS v_drg_code, {raw_hash} AS raw_hash "
+        f"FROM (SELECT rownum, {trims}, x_malformed AS malformed FROM cs_stage) t"
+    )
+
+
+CONTENT_FIELDS = (
+    "hospital_id", "patient_hash", "insurance_type", "v_gender", "v_age", "v_age_days", "v_admission_date",
+    "v_discharge_date", "v_los_days", "discharge_method", "principal_dx", "v_secondary_dx", "principal_proc",
+    "v_other_procs", "v_drg_code", "v_total_cost", "v_drug_cost", "v_consumable_cost", "v_exam_cost",
+    "v_self_pay", "v_fund_paid", "department", "v_birth_weight_g", "v_ventilation_hours",
+)
+
+
+def _content_hash_expr() -> str:
+    """md5 of the values as they would be stored, so a re-export with other formatting is still 'identical'."""
+    return "md5(concat_ws(chr(31), " + ", ".join(f"coalesce(x.{f}::text, '~')" for f in CONTENT_FIELDS) + "))"
+
+
+def _build_rows(region_id: int) -> None:
+    """One pass: typed values, hospital id, patient hash, code/group look-ups and the content hash."""
+    sql = (
+        f"CREATE TEMP TABLE cs_rows AS SELECT x.*, {_content_hash_expr()} AS content_hash FROM ("
+        "SELECT s.*, h.id AS hospital_id, "
+        "encode(sha256(convert_to(%(salt)s || s.patient_id, 'UTF8')), 'hex') AS patient_hash, "
+        "(s.principal_dx IN (SELECT code FROM cases_diagnosiscode)) AS dx_known, "
+        "(s.principal_proc IN (SELECT code FROM cases_procedurecode)) AS proc_known, "
+        "(g.code IS NOT NULL) AS group_known, "
+        "extract(year FROM s.v_discharge_date)::int AS year "
+        f"FROM ({_typed_select()}) s "
+        "LEFT JOIN hospitals_hospital h ON h.region_id = %(region)s AND h.code = s.hospital_code "
+        "LEFT JOIN cs_groups g ON g.year = extract(year FROM s.v_discharge_date)::int AND g.code = s.v_drg_code"
+        ") x"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, {"salt": settings.PATIENT_ID_SALT, "region": region_id})
+
+
+def _error_values() -> str:
+    """(bad, field, code, value) per rule; evaluated in one pass over cs_rows."""
+    v: list[str] = []
+    for name in REQUIRED_COLUMNS:
+        v.append(f"({name} IS NULL, '{name}', 'required', NULL)")
+    for col in COLUMNS:
+        n = col.name
+        if col.kind in ("int", "money", "date"):
+            v.append(f"({n} IS NOT NULL AND v_{n} IS NULL, '{n}', 'invalid_format', {n})")
+        if col.max_length and n not in ("principal_dx", "principal_proc", "drg_code", "hospital_code"):
+            v.append(f"(length({n}) > {col.max_length}, '{n}', 'too_long', left({n}, 60))")
+    choices = (("insurance_type", INSURANCE_TYPES), ("gender", GENDERS), ("discharge_method", DISCHARGE_METHODS))
+    for n, allowed in choices:
+        quoted = ", ".join(f"'{a}'" for a in allowed)
+        v.append(f"({n} IS NOT NULL AND {n} NOT IN ({quoted}), '{n}', 'invalid_choice', {n})")
+    v += [
+        "(v_age NOT BETWEEN 0 AND 150, 'age', 'out_of_range', age)",
+        "(v_age_days NOT BETWEEN 0 AND 366, 'age_days', 'out_of_range', age_days)",
+        "(v_birth_weight_g NOT BETWEEN 0 AND 10000, 'birth_weight_g', 'out_of_range', birth_weight_g)",
+        "(v_ventilation_hours < 0, 'ventilation_hours', 'out_of_range', ventilation_hours)",
+        "(malformed IS NOT NULL, 'row', 'malformed_row', malformed)",
+        "(v_discharge_date < v_admission_date, 'discharge_date', 'discharge_before_admission', discharge_date)",
+        "(v_discharge_date >= v_admission_date AND v_los_days <> greatest(v_discharge_date - v_admission_date, 1), "
+        " 'los_days', 'los_mismatch', los_days || ' ≠ ' || greatest(v_discharge_date - v_admission_date, 1))",
+        "(principal_dx IS NOT NULL AND NOT dx_known, 'principal_dx', 'unknown_diagnosis', principal_dx)",
+        "(principal_proc IS NOT NULL AND NOT proc_known, 'principal_proc', 'unknown_procedure', principal_proc)",
+        "(v_drug_cost + v_consumable_cost + v_exam_cost > v_total_cost, 'total_cost', 'cost_parts_exceed_total', "
+        " (v_drug_cost + v_consumable_cost + v_exam_cost) || ' > ' || v_total_cost)",
+        "(v_self_pay > v_total_cost, 'self_pay', 'self_pay_exceeds_total', v_self_pay || ' > ' || v_total_cost)",
+        "((v_gender = 1 AND left(v_drg_code, 1) = 'N') OR (v_gender = 2 AND left(v_drg_code, 1) = 'M'), "
+        " 'drg_code', 'gender_group_mismatch', v_drg_code)",
+        "(v_age = 0 AND age_days IS NULL, 'age_days', 'age_days_missing', NULL)",
+        "(v_drg_code IS NOT NULL AND year IS NOT NULL AND NOT group_known, 'drg_code', 'unknown_group', v_drg_code)",
+        "(hospital_code IS NOT NULL AND hospital_id IS NULL, 'hospital_code', 'unknown_hospital', hospital_code)",
+        "(hospital_id IS NOT NULL AND %(restricted)s AND hospital_id <> ALL(%(allowed)s), 'hospital_code', "
+        " 'hospital_out_of_scope', hospital_code)",
+    ]
+    v += [f"(v_{n} < 0, '{n}', 'negative_cost', {n})" for n in MONEY_FIELDS]
+    return ",\n".join(v)
+
+
+def _run_checks(region: Region, hospital_ids: set[int] | None) -> None:
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE cs_errors (rownum bigint, settlement_id text, field text, code text, value text)"
+        )
+        cur.execute(
+            "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, e.field, e.code, e.value FROM cs_rows r "
+            f"CROSS JOIN LATERAL (VALUES {_error_values()}) AS e(bad, field, code, value) WHERE e.bad",
+            {"restricted": hospital_ids is not None, "allowed": sorted(hospital_ids or [])},
+        )
+        # every other procedure code must be in the national list too (one error per unknown code)
+        cur.execute(
+            "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, 'other_procs', 'unknown_procedure', p.code "
+            "FROM cs_rows r CROSS JOIN LATERAL unnest(r.v_other_procs) AS p(code) "
+            "WHERE cardinality(r.v_other_procs) > 0 AND NOT EXISTS (SELECT 1 FROM cases_procedurecode pc WHERE pc.code = p.code)"
+        )
+        # the same settlement id twice: identical rows count once, different content rejects them all
+        cur.execute(
+            "CREATE TEMP TABLE cs_dups AS SELECT settlement_id, min(rownum) AS first_row, "
+            "min(raw_hash) <> max(raw_hash) AS conflict FROM cs_rows WHERE settlement_id IS NOT NULL "
+            "GROUP BY settlement_id HAVING count(*) > 1"
+        )
+        cur.execute(
+            "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, 'settlement_id', 'duplicate_settlement_id', r.settlement_id "
+            "FROM cs_rows r JOIN cs_dups d ON d.settlement_id = r.settlement_id WHERE d.conflict"
+        )
+        cleared = sorted(selectors.cleared_years(region))
+        if cleared:
+            # a cleared year is frozen: no new case there, and no change to a case of (or into) it
+            cur.execute(
+                "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, 'discharge_date', 'period_cleared', "
+                "coalesce(extract(year FROM c.discharge_date)::int, r.year)::text FROM cs_rows r "
+                "LEFT JOIN cases_case c ON c.region_id = %(region)s AND c.settlement_id = r.settlement_id "
+                "WHERE (r.year = ANY(%(cleared)s) OR extract(year FROM c.discharge_date)::int = ANY(%(cleared)s)) "
+                "AND (c.id IS NULL OR c.content_hash <> r.content_hash) "
+                "AND NOT EXISTS (SELECT 1 FROM cs_errors e WHERE e.rownum = r.rownum)",
+                {"region": region.pk, "cleared": cleared},
+            )
+
+
+def _groups_table(region: Region) -> None:
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE cs_groups (year int, code text, PRIMARY KEY (year, code))")
+        cur.execute(
+            "SELECT DISTINCT substring(btrim(discharge_date) FROM '^(?:19|20)[0-9]{2}')::int FROM cs_stage "
+            "WHERE btrim(discharge_date) ~ '^(19|20)[0-9]{2}'"
+        )
+        years = [y for (y,) in cur.fetchall()]
+    with _raw_cursor().copy("COPY cs_groups (year, code) FROM STDIN") as copy:
+        for year in years:
+            for code in set(selectors.catalogue_group_codes(region, year)):
+                copy.write_row((year, code.upper()))
+
+
+VALID_ROWS = (
+    "FROM cs_rows r LEFT JOIN cs_dups d ON d.settlement_id = r.settlement_id "
+    "WHERE NOT EXISTS (SELECT 1 FROM cs_errors e WHERE e.rownum = r.rownum) "
+    "AND (d.settlement_id IS NULL OR r.rownum = d.first_row)"
+)
+
+CASE_COLUMNS = (
+    "hospital_id", "patient_hash", "insurance_type", "gender", "age", "age_days", "admission_date", "discharge_date",
+    "los_days", "discharge_method", "principal_dx", "secondary_dx", "principal_proc", "other_procs", "drg_code",
+    "total_cost", "drug_cost", "consumable_cost", "exam_cost", "self_pay", "fund_paid", "department",
+    "birth_weight_g", "ventilation_hours", "warnings", "content_hash", "import_job_id",
+)
+CASE_VALUES = (
+    "r.hospital_id, r.patient_hash, r.insurance_type, r.v_gender, r.v_age, r.v_age_days, r.v_admission_date, "
+    "r.v_discharge_date, r.v_los_days, r.discharge_method, r.principal_dx, r.v_secondary_dx, "
+    "coalesce(r.principal_proc, ''), r.v_other_procs, coalesce(r.v_drg_code, ''), r.v_total_cost, r.v_drug_cost, "
+    "r.v_consumable_cost, r.v_exam_cost, r.v_self_pay, r.v_fund_paid, coalesce(r.department, ''), "
+    "r.v_birth_weight_g, r.v_ventilation_hours, "
+    "array_remove(ARRAY[CASE WHEN r.v_los_days > 60 THEN 'los_long' END, "
+    "CASE WHEN r.v_los_days <= 2 THEN 'los_short' END], NULL)::varchar[], r.content_hash, %(job)s"
+)
+
+
+def _upsert(region: Region, job_id: int | None) -> tuple[int, int]:
+    """One statement: new ids inserted, changed ones updated, identical ones untouched."""
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in CASE_COLUMNS)
+    sql = (
+        f"WITH up AS (INSERT INTO cases_case (region_id, settlement_id, {', '.join(CASE_COLUMNS)}, created_at, updated_at) "
+        f"SELECT %(region)s, r.settlement_id, {CASE_VALUES}, now(), now() {VALID_ROWS} "
+        f"ON CONFLICT (region_id, settlement_id) DO UPDATE SET {updates}, updated_at = now() "
+        "WHERE cases_case.content_hash <> EXCLUDED.content_hash RETURNING (xmax = 0) AS inserted) "
+        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, {"region": region.pk, "job": job_id})
+        created, updated = cur.fetchone()
+    return created, updated
+
+
+def _flag_cost_outliers(region: Region, job_id: int, years: list[int]) -> None:
+    """cost > 10 × group mean: published statistics of the year when there are, else the region's cases."""
+    with connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE cs_means (year int, drg_code text, mean numeric)")
+        unpublished = False
+        for year in years:
+            means = selectors.published_group_means(region, year)
+            if not means:
+                unpublished = True
+                continue
+            cur.executemany("INSERT INTO cs_means VALUES (%s, %s, %s)", [(year, c, m) for c, m in means.items()])
+        if unpublished:
+            cur.execute(
+                "INSERT INTO cs_means SELECT NULL, drg_code, avg(total_cost) FROM cases_case "
+                "WHERE region_id = %(region)s AND drg_code <> '' GROUP BY drg_code",
+                {"region": region.pk},
+            )
+        cur.execute(
+            "UPDATE cases_case c SET warnings = array_append(c.warnings, 'cost_outlier') "
+            "FROM cs_means m WHERE c.import_job_id = %(job)s AND c.region_id = %(region)s AND c.drg_code = m.drg_code "
+            "AND (m.year = extract(year FROM c.discharge_date)::int OR (m.year IS NULL AND NOT extract(year FROM c.discharge_date)::int = ANY(%(published)s))) "
+            "AND c.total_cost > 10 * m.mean AND NOT 'cost_outlier' = ANY(c.warnings)",
+            {"job": job_id, "region": region.pk, "published": [y for y in years if selectors.published_group_means(region, y)]},
+        )
+
+
+# ---------------------------------------------------------------- reporting
+
+def _error_sql(limit: bool) -> str:
+    return (
+        "SELECT e.rownum + 1 AS row, coalesce(e.settlement_id, '') AS settlement_id, e.field, e.code, "
+        "replace(replace(m.template, '{field}', e.field), '{value}', coalesce(e.value, '')) AS message "
+        "FROM cs_errors e JOIN cs_messages m ON m.code = e.code ORDER BY e.rownum, e.field, e.code"
+        + (f" LIMIT {PREVIEW_ERRORS}" if limit else "")
+    )
+
+
+def _write_messages() -> None:
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS cs_messages")
+        cur.execute("CREATE TEMP TABLE cs_messages (code text PRIMARY KEY, template text)")
+        cur.executemany("INSERT INTO cs_messages VALUES (%s, %s)", list(error_messages().items()))
+
+
+def write_error_file(path: Path) -> None:
+    """Stream every error (row,settlement_id,field,code,message) to CSV with COPY TO."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        fh.write(b"\xef\xbb\xbf")  # so that Excel opens the Chinese messages as UTF-8
+        with _raw_cursor().copy(f"COPY ({_error_sql(limit=False)}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+            for chunk in copy:
+                fh.write(chunk)
+
+
+def _first_errors() -> list[dict]:
+    with connection.cursor() as cur:
+        cur.execute(_error_sql(limit=True))
+        cols = [c.name for c in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def _first_rows() -> list[dict]:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT r.rownum + 1, r.settlement_id, r.hospital_code, r.v_discharge_date::text, coalesce(r.v_drg_code, ''), "
+            f"r.v_total_cost::text, r.v_los_days {VALID_ROWS} ORDER BY r.rownum LIMIT {PREVIEW_ROWS}"
+        )
+        keys = ("row", "settlement_id", "hospital_code", "discharge_date", "drg_code", "total_cost", "los_days")
+        return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+
+
+def _drop_temp_tables() -> None:
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES + ("cs_messages",)))
+
+
+# ---------------------------------------------------------------- the pipeline
+
+def run_import(
+    *,
+    path: Path,
+    region: Region,
+    job_id: int | None,
+    hospital_ids: set[int] | None = None,
+    dry_run: bool = False,
+    error_path: Path | None = None,
+    progress: Callable[[int], None] = lambda p: None,
+) -> ImportResult:
+    """Import one file for one region. Raises FileError for a file-level problem (nothing written)."""
+    result = ImportResult()
+    _drop_temp_tables()
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SET work_mem = '64MB'")
+        load_file(path)
+        progress(30)
+        _groups_table(region)
+        _build_rows(region.pk)
+        progress(45)
+        _run_checks(region, hospital_ids)
+        progress(65)
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM cs_rows")
+            result.total = cur.fetchone()[0]
+            cur.execute("SELECT count(*), count(DISTINCT rownum) FROM cs_errors")
+            result.errors, result.rejected = cur.fetchone()
+            cur.execute("SELECT DISTINCT year FROM cs_rows WHERE year IS NOT NULL")
+            years = sorted(y for (y,) in cur.fetchall())
+        if dry_run:
+            with connection.cursor() as cur:
+                cur.execute(
+                    "SELECT count(*) FILTER (WHERE c.id IS NULL), count(*) FILTER (WHERE c.content_hash <> r.content_hash) "
+                    f"FROM (SELECT r.* {VALID_ROWS}) r LEFT JOIN cases_case c "
+                    "ON c.region_id = %(region)s AND c.settlement_id = r.settlement_id",
+                    {"region": region.pk},
+                )
+                result.created, result.updated = cur.fetchone()
+        else:
+            with transaction.atomic():
+                with connection.cursor() as cur:
+                    # one import per region at a time; the upsert and the warnings commit together
+                    cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [734_001, region.pk])
+                result.created, result.updated = _upsert(region, job_id)
+                progress(85)
+                if job_id is not None and (result.created or result.updated):
+                    _flag_cost_outliers(region, job_id, years)
+        result.unchanged = result.total - result.rejected - result.created - result.updated
+        _write_messages()
+        result.first_errors = _first_errors()
+        result.first_rows = _first_rows()
+        if error_path is not None and result.errors:
+            write_error_file(error_path)
+        progress(95)
+        return result
+    finally:
+        if not connection.needs_rollback:
+            try:
+                with transaction.atomic():
+                    _drop_temp_tables()
+            except Exception:  # noqa: BLE001 - the next run drops them anyway
+                pass
+
+
+def read_column_header(path: Path) -> list[str]:
+    """The canonical names a file's header maps to (used by the upload form to explain problems)."""
+    with path.open("rb") as fh:
+        first = fh.readline().decode("utf-8-sig", errors="replace")
+    mapped, _problems = map_header(next(csv.reader(io.StringIO(first)), []))
+    return [m or "" for m in mapped]
+
+
+__all__ = ["BY_NAME", "FileError", "ImportResult", "run_import", "write_error_file"]

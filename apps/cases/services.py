@@ -1,0 +1,221 @@
+"""State changes for cases: starting, confirming and running settlement-list imports."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+
+from apps.core.audit import record_event
+from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.tenants.access import get_access
+from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, Role
+from apps.tenants.models import Region, User
+
+from .enums import ImportStatus
+from .importer import FileError, run_import
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+UPLOAD_DIR = "case_imports"
+ALLOWED_EXTENSIONS = (".csv", ".txt", ".xlsx")
+MAX_UPLOAD_BYTES = getattr(settings, "CASE_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
+UPLOAD_ROLES = (*BUREAU_ROLES, *HOSPITAL_ROLES, Role.PLATFORM_ADMIN)
+
+
+def patient_hash(patient_id: str) -> str:
+    """The salted SHA-256 stored instead of 人员编号 (the SQL import computes the same value)."""
+    return hashlib.sha256((settings.PATIENT_ID_SALT + patient_id.strip()).encode()).hexdigest()
+
+
+def private_path(relative: str) -> Path:
+    """Absolute path of a stored file; refuses anything that would leave PRIVATE_MEDIA_ROOT."""
+    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
+    path = (root / relative).resolve()
+    if root not in path.parents:
+        raise NotFound()
+    return path
+
+
+def hospital_restriction(actor: User | None, region: Region) -> set[int] | None:
+    """None = any hospital of the region (bureau, platform, system); else the actor's own hospitals."""
+    if actor is None:
+        return None
+    access = get_access(actor)
+    if access.has_role(region.pk, *BUREAU_ROLES, Role.PLATFORM_ADMIN):
+        return None
+    return access.hospital_ids(region.pk)
+
+
+def _check_can_upload(actor: User | None, region: Region) -> None:
+    if actor is not None and not get_access(actor).has_role(region.pk, *UPLOAD_ROLES):
+        raise Forbidden("Only bureau or hospital users of this region can upload settlement lists.")
+
+
+def _store_upload(region: Region, data: bytes | None, file: BinaryIO | None, filename: str) -> str:
+    """Save the upload under a random name (the client's name is never used as a path) after a content check."""
+    ext = Path(filename or "").suffix.lower()
+    if ext not in ALLOWED_EXTENSIONS:
+        raise ValidationFailed("Upload a .csv (UTF-8) or .xlsx file.")
+    relative = f"{UPLOAD_DIR}/{region.code}/{uuid.uuid4().hex}{'.xlsx' if ext == '.xlsx' else '.csv'}"
+    target = private_path(relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    size = 0
+    with target.open("wb") as out:
+        chunks = [data] if data is not None else iter(lambda: file.read(1 << 20), b"")
+        for chunk in chunks:
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise ValidationFailed("The file is too large.")
+            out.write(chunk)
+    with target.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    problem = None
+    if not head:
+        problem = "The file is empty."
+    elif ext == ".xlsx":
+        if not head.startswith(b"PK\x03\x04"):
+            problem = "The file is not an XLSX workbook."
+    elif b"\x00" in head:
+        problem = "The file is not a text (CSV) file."
+    else:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as err:
+            if err.start < len(head) - 4:  # a multi-byte character cut at the end of the sample is fine
+                problem = "The file is not UTF-8 encoded (save it as CSV UTF-8 or XLSX)."
+    if problem:
+        target.unlink(missing_ok=True)
+        raise ValidationFailed(problem)
+    return relative
+
+
+def case_import_start(
+    *,
+    actor: User | None,
+    region: Region,
+    data: bytes | None = None,
+    file: BinaryIO | None = None,
+    filename: str,
+    dry_run: bool = False,
+    enqueue: bool = True,
+) -> ImportJob:
+    """Store the file, create the job and queue the import (a dry run checks and previews only).
+
+    `enqueue=False` leaves the job queued for a synchronous `case_import_run` (command, bench).
+    """
+    _check_can_upload(actor, region)
+    if (data is None) == (file is None):
+        raise ValidationFailed("Give either data or file.")
+    relative = _store_upload(region, data, file, filename)
+    own = hospital_restriction(actor, region)
+    job = ImportJob.objects.create(
+        region=region,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+        hospital_id=min(own) if own else None,
+        original_name=Path(filename).name[:255],
+        stored_file=relative,
+        dry_run=dry_run,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    record_event(actor=actor, action="case_import.start", obj=job, new={"file": job.original_name, "dry_run": dry_run})
+    if enqueue:
+        _enqueue(job)
+    return job
+
+
+def case_import_confirm(*, actor: User | None, job: ImportJob) -> ImportJob:
+    """Turn a checked dry run into the real import of the same stored file."""
+    _check_can_upload(actor, job.region)
+    if not job.dry_run or job.status != ImportStatus.DONE:
+        raise ValidationFailed("Only a finished preview can be confirmed.")
+    if actor is not None and job.uploaded_by_id not in (None, actor.pk) and hospital_restriction(actor, job.region) is not None:
+        raise Forbidden("Only the uploader or the bureau can confirm this import.")
+    real = ImportJob.objects.create(
+        region=job.region,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else job.uploaded_by,
+        hospital=job.hospital,
+        original_name=job.original_name,
+        stored_file=job.stored_file,
+        language=translation.get_language() or job.language,
+    )
+    record_event(actor=actor, action="case_import.confirm", obj=real, new={"file": real.original_name, "preview": job.pk})
+    _enqueue(real)
+    return real
+
+
+def _enqueue(job: ImportJob) -> None:
+    from .tasks import case_import_task
+
+    def send() -> None:
+        case_import_task.delay(job_id=job.pk, region_id=job.region_id)
+
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        send()
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(send)
+
+
+def _set_progress(job_id: int, value: int) -> None:
+    ImportJob.objects.filter(pk=job_id).update(progress=value)
+
+
+def case_import_run(job: ImportJob) -> ImportJob:
+    """Run one import synchronously (the Celery task, the command and the bench call this)."""
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now(), progress=5
+    )
+    job.refresh_from_db()
+    if not claimed:  # already running or finished elsewhere (task re-delivery)
+        return job
+    error_relative = f"{UPLOAD_DIR}/{job.region.code}/{uuid.uuid4().hex}-errors.csv"
+    restriction = hospital_restriction(job.uploaded_by, job.region) if job.uploaded_by_id else None
+    if job.uploaded_by_id and restriction is not None and job.hospital_id:
+        restriction = restriction | {job.hospital_id}
+    try:
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            result = run_import(
+                path=private_path(job.stored_file),
+                region=job.region,
+                job_id=None if job.dry_run else job.pk,
+                hospital_ids=restriction,
+                dry_run=job.dry_run,
+                error_path=private_path(error_relative),
+                progress=lambda p: _set_progress(job.pk, p),
+            )
+    except FileError as err:
+        _finish_failed(job, str(err))
+        return job
+    except Exception as err:
+        logger.exception("case import %s failed", job.pk)
+        _finish_failed(job, f"{type(err).__name__}: {err}"[:1000])
+        raise
+    job.status = ImportStatus.DONE
+    job.progress = 100
+    job.finished_at = timezone.now()
+    for name in ("total", "created", "updated", "unchanged", "rejected"):
+        setattr(job, name, getattr(result, name))
+    job.error_count = result.errors
+    job.error_file = error_relative if result.errors else ""
+    job.preview = {"errors": result.first_errors, "rows": result.first_rows}
+    job.save()
+    counts = {k: getattr(result, k) for k in ("total", "created", "updated", "unchanged", "rejected")}
+    record_event(actor=job.uploaded_by, action="case_import.done", obj=job, new={**counts, "dry_run": job.dry_run})
+    return job
+
+
+def _finish_failed(job: ImportJob, message: str) -> None:
+    job.status = ImportStatus.FAILED
+    job.error_message = message
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error_message", "finished_at"])
+    record_event(actor=job.uploaded_by, action="case_import.failed", obj=job, new={"error": message})

@@ -1,0 +1,106 @@
+"""Reads of the groups app. Other apps (cases QC, settlement, monitoring) call these."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from apps.tenants.models import PolicyYear, Region
+
+from .enums import StatsStatus
+from .models import Catalogue, Group, GroupStat, StatsVersion
+
+
+def _scoped(model, region_id: int):
+    return model.objects.with_scope(region=[region_id])
+
+
+def active_catalogue(region: Region, year: int | None = None) -> Catalogue | None:
+    """The catalogue named by the year's policy (`PolicyYear.catalogue`) if set, else the active one."""
+    if year is not None:
+        version = (_scoped(PolicyYear, region.pk).filter(region=region, year=year)
+                   .values_list("catalogue", flat=True).first())
+        if version:
+            found = _scoped(Catalogue, region.pk).filter(region=region, version=version).first()
+            if found is not None:
+                return found
+    return _scoped(Catalogue, region.pk).filter(region=region, is_active=True).first()
+
+
+def group_codes(catalogue: Catalogue) -> set[str]:
+    return set(_scoped(Group, catalogue.region_id).filter(catalogue=catalogue).values_list("code", flat=True))
+
+
+def group_mdcs(catalogue: Catalogue) -> dict[str, str]:
+    """Group code → MDC code (e.g. 'MDCN'), for the gender checks of the quality control."""
+    return dict(_scoped(Group, catalogue.region_id).filter(catalogue=catalogue).values_list("code", "mdc_code"))
+
+
+def catalogue_groups(catalogue: Catalogue) -> QuerySet[Group]:
+    return _scoped(Group, catalogue.region_id).filter(catalogue=catalogue).order_by("code")
+
+
+def stats_versions(region: Region, year: int) -> QuerySet[StatsVersion]:
+    return _scoped(StatsVersion, region.pk).filter(region=region, year=year).order_by("-number")
+
+
+def latest_stats(region: Region, year: int) -> StatsVersion | None:
+    return stats_versions(region, year).first()
+
+
+def latest_ready_stats(region: Region, year: int) -> StatsVersion | None:
+    return stats_versions(region, year).filter(status=StatsStatus.READY).first()
+
+
+def published_stats(region: Region, year: int) -> StatsVersion | None:
+    """The published (in force) statistics version of a region and payment year."""
+    return stats_versions(region, year).filter(status=StatsStatus.PUBLISHED).first()
+
+
+def stats_rows(version: StatsVersion) -> QuerySet[GroupStat]:
+    return _scoped(GroupStat, version.region_id).filter(version=version).order_by("group_code")
+
+
+def stats_years(region: Region) -> list[int]:
+    return list(_scoped(StatsVersion, region.pk).filter(region=region).values_list("year", flat=True)
+                .distinct().order_by("-year"))
+
+
+HISTOGRAM_SQL = """
+WITH costs AS (
+    SELECT c.total_cost AS cost
+      FROM cases_case c
+     WHERE c.region_id = %(region)s AND c.drg_code = %(code)s
+       AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
+),
+bounds AS (SELECT MIN(cost) AS lo, MAX(cost) AS hi, COUNT(*) AS n FROM costs)
+SELECT CASE WHEN b.hi = b.lo THEN 1 ELSE width_bucket(c.cost, b.lo, b.hi, %(buckets)s) END AS bucket,
+       COUNT(*) AS n, MIN(b.lo) AS lo, MIN(b.hi) AS hi
+  FROM costs c CROSS JOIN bounds b
+ GROUP BY 1 ORDER BY 1
+"""
+
+
+def cost_histogram(version: StatsVersion, group_code: str, buckets: int = 20) -> list[dict]:
+    """Base-period cost distribution of one group in equal-width buckets (SQL width_bucket).
+
+    The maximum falls in bucket `buckets + 1` by width_bucket's definition; it is folded into the last.
+    """
+    params = {"region": version.region_id, "code": group_code, "buckets": buckets,
+              "start": dt.date(version.base_start, 1, 1), "end": dt.date(version.base_end + 1, 1, 1)}
+    with connection.cursor() as cursor:
+        cursor.execute(HISTOGRAM_SQL, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    lo, hi = rows[0][2], rows[0][3]
+    if hi == lo:
+        return [{"low": lo, "high": hi, "n": rows[0][1]}]
+    width = (hi - lo) / Decimal(buckets)
+    counts = dict.fromkeys(range(1, buckets + 1), 0)
+    for bucket, n, _lo, _hi in rows:
+        counts[min(bucket, buckets)] += n
+    return [{"low": (lo + width * (b - 1)).quantize(Decimal("0.01")), "high": (lo + width * b).quantize(Decimal("0.01")),
+             "n": n} for b, n in counts.items()]

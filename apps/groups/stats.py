@@ -1,0 +1,102 @@
+"""Group statistics (domain §2) computed set-based in PostgreSQL: one statement, one scan of the cases.
+
+Precision (domain §4): all_avg, mean and sd are rounded to 2 decimals first; cv = round(sd / mean, 4)
+from the *stored* values and the stability test reads that cv; base points = round(mean / all_avg × 100, 4)
+from the stored mean and all_avg. PostgreSQL's numeric ROUND is half away from zero, i.e. half-up
+for the non-negative figures here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from apps.core.errors import InvalidTransition, ValidationFailed
+
+from .enums import StatsStatus
+from .models import StatsVersion
+
+# Parameters: region, catalogue, base start date, end date (exclusive), version, lln, min_cases, cv_max.
+# `agg` reads each base-period case once; `tot` derives all_avg from the group sums (exact numeric);
+# `ins` writes the rows; the final UPDATE stamps the version with the totals.
+COMPUTE_SQL = """
+WITH agg AS (
+    SELECT c.drg_code AS code,
+           COUNT(*) AS n,
+           SUM(c.total_cost) AS cost_sum,
+           ROUND(AVG(c.total_cost), 2) AS mean_cost,
+           ROUND(COALESCE(STDDEV_SAMP(c.total_cost), 0), 2) AS sd,
+           ROUND(AVG(c.los_days), 2) AS mean_los,
+           COUNT(*) FILTER (WHERE c.discharge_method = '5') AS deaths
+      FROM cases_case c
+     WHERE c.region_id = %(region)s
+       AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
+       AND c.drg_code IN (SELECT g.code FROM groups_group g WHERE g.catalogue_id = %(catalogue)s)
+     GROUP BY c.drg_code
+),
+tot AS (
+    SELECT ROUND(SUM(cost_sum) / NULLIF(SUM(n), 0), 2) AS all_avg,
+           COALESCE(SUM(n), 0) AS n_cases,
+           COUNT(*) AS n_groups
+      FROM agg
+),
+grp AS (
+    SELECT agg.*,
+           CASE WHEN agg.mean_cost > 0 THEN ROUND(agg.sd / agg.mean_cost, 4) ELSE 0 END AS cv
+      FROM agg
+),
+ins AS (
+    INSERT INTO groups_groupstat
+           (region_id, version_id, group_code, group_name, n, mean_cost, sd, cv, stable,
+            base_points, mean_los, deaths, death_rate)
+    SELECT %(region)s, %(version)s, r.code, g.name, r.n, r.mean_cost, r.sd, r.cv,
+           (r.n >= %(lln)s OR (r.n > %(min_cases)s AND r.cv <= %(cv_max)s)),
+           ROUND(r.mean_cost / tot.all_avg * 100, 4),
+           r.mean_los, r.deaths, ROUND(r.deaths::numeric / r.n, 4)
+      FROM grp r
+      CROSS JOIN tot
+      JOIN groups_group g ON g.catalogue_id = %(catalogue)s AND g.code = r.code
+     WHERE tot.all_avg > 0
+)
+UPDATE groups_statsversion v
+   SET all_avg = tot.all_avg, n_cases = tot.n_cases, n_groups = tot.n_groups
+  FROM tot
+ WHERE v.id = %(version)s
+"""
+
+
+def _set(version: StatsVersion, **fields) -> None:
+    """Progress updates outside the computing transaction, so a poller sees them."""
+    StatsVersion._base_manager.filter(pk=version.pk).update(**fields)
+
+
+def compute_stats_sql(version: StatsVersion) -> StatsVersion:
+    """Compute the statistics rows of a `computing` (or failed) version synchronously; the bench times this.
+
+    Re-running replaces the version's rows (idempotent); a version with no base-period case fails
+    with a clear reason instead of publishing an empty table.
+    """
+    if version.status not in (StatsStatus.COMPUTING, StatsStatus.FAILED):
+        raise InvalidTransition("Only a version being computed can be (re)computed.")
+    _set(version, status=StatsStatus.COMPUTING, progress=10, error="")
+    params = {
+        "region": version.region_id, "catalogue": version.catalogue_id, "version": version.pk,
+        "start": dt.date(version.base_start, 1, 1), "end": dt.date(version.base_end + 1, 1, 1),
+        "lln": version.lln_cases, "min_cases": version.min_cases, "cv_max": version.cv_max,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM groups_groupstat WHERE version_id = %s", [version.pk])
+        cursor.execute(COMPUTE_SQL, params)
+        cursor.execute("SELECT n_cases, all_avg FROM groups_statsversion WHERE id = %s", [version.pk])
+        n_cases, all_avg = cursor.fetchone()
+        if not n_cases:
+            raise ValidationFailed(
+                f"no base-period case ({version.base_start}–{version.base_end}) has a group of catalogue "
+                f"{version.catalogue.version}")
+        if not all_avg:
+            raise ValidationFailed("the average cost of the base-period cases is 0")
+        StatsVersion._base_manager.filter(pk=version.pk).update(
+            status=StatsStatus.READY, progress=100, computed_at=timezone.now(), error="")
+    version.refresh_from_db()
+    return version

@@ -1,0 +1,47 @@
+"""List filters shared by the screen, the export and the API."""
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .enums import Grade, HospitalType, Level
+from .models import Hospital
+from .selectors import visible_regions
+
+
+class BaseHospitalFilter(django_filters.FilterSet):
+    level = django_filters.TypedChoiceFilter(label=_("Level"), choices=Level.choices, coerce=int)
+    grade = django_filters.ChoiceFilter(label=_("Grade"), choices=Grade.choices)
+    type = django_filters.ChoiceFilter(label=_("Type"), choices=HospitalType.choices)
+    drg_enabled = django_filters.BooleanFilter(label=_("DRG/DIP-paid today"), method="filter_drg_enabled")
+    active = django_filters.BooleanFilter(label=_("Active"))
+    q = django_filters.CharFilter(label=_("Code or name"), method="filter_q")
+
+    class Meta:
+        model = Hospital
+        fields: list[str] = []
+
+    def filter_drg_enabled(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        """Yes = a start date that has been reached; a future start date is not DRG-paid yet."""
+        if value is None:
+            return queryset
+        paid = Q(drg_enabled_from__isnull=False, drg_enabled_from__lte=timezone.localdate())
+        return queryset.filter(paid) if value else queryset.exclude(paid)
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value)) if value else queryset
+
+
+class HospitalFilter(BaseHospitalFilter):
+    """The screen's filter: the region is picked from the user's own regions."""
+
+    region = django_filters.ModelChoiceFilter(label=_("Region"), queryset=lambda request: visible_regions(request.access))
+
+
+class HospitalAPIFilter(BaseHospitalFilter):
+    """The API's filter: the region is named by its code."""
+
+    region = django_filters.CharFilter(label=_("Region code"), field_name="region__code")

@@ -1,0 +1,183 @@
+"""Hospital coefficients (domain §3) and settlement runs with their per-case and per-hospital results (§4–5).
+
+Every computed figure is stored together with the inputs that explain it ("路径公开"): a case
+result carries its group mean, base points, ratio, thresholds, type, effective base, coefficient and
+points, so the "why this amount" page needs no recomputation.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.scoping import RegionScopedModel
+
+from .enums import CaseType, RunKind, VersionStatus
+
+# "Full precision" columns (ratios, cost and level indices): numeric with 16 decimals.
+FULL = {"max_digits": 32, "decimal_places": 16}
+
+
+def money(verbose: str, **kw) -> models.DecimalField:
+    return models.DecimalField(verbose, max_digits=16, decimal_places=2, **kw)
+
+
+def points_field(verbose: str, **kw) -> models.DecimalField:
+    return models.DecimalField(verbose, max_digits=18, decimal_places=4, **kw)
+
+
+class CoefficientVersion(RegionScopedModel):
+    """One computation of the hospital coefficients for a payment year; published versions never change."""
+
+    year = models.PositiveSmallIntegerField(_("payment year"))
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=12, choices=VersionStatus.choices, default=VersionStatus.QUEUED)
+    stats_version = models.ForeignKey("groups.StatsVersion", on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("group statistics used"))
+    w_level = models.DecimalField(_("weight of the level index"), max_digits=6, decimal_places=4)
+    w_cost = models.DecimalField(_("weight of the cost index"), max_digits=6, decimal_places=4)
+    new_hospital_factor = models.DecimalField(_("new hospital factor"), max_digits=6, decimal_places=4)
+    level_index_1 = models.DecimalField(_("level index, level 1"), null=True, blank=True, **FULL)
+    level_index_2 = models.DecimalField(_("level index, level 2"), null=True, blank=True, **FULL)
+    level_index_3 = models.DecimalField(_("level index, level 3"), null=True, blank=True, **FULL)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region", "-year", "-number"]
+        constraints = [models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_coef_version")]
+        verbose_name = _("coefficient version")
+        verbose_name_plural = _("coefficient versions")
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.year} v{self.number}"
+
+    def level_index(self, level: int):
+        return getattr(self, f"level_index_{level}")
+
+
+class HospitalCoefficient(RegionScopedModel):
+    """coef_h = w_level × LI_L + w_cost × CI_h (4 decimals), or the new-hospital rule; a bureau override wins."""
+
+    version = models.ForeignKey(CoefficientVersion, on_delete=models.CASCADE, related_name="rows")
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("level"))
+    n_cases = models.PositiveIntegerField(_("base-period cases in stable groups"), default=0)
+    cost_index = models.DecimalField(_("cost index"), null=True, blank=True, **FULL)
+    level_index = models.DecimalField(_("level index"), **FULL)
+    is_new = models.BooleanField(_("new hospital"), default=False)
+    computed = models.DecimalField(_("computed coefficient"), max_digits=8, decimal_places=4)
+    override = models.DecimalField(_("override"), max_digits=8, decimal_places=4, null=True, blank=True)
+    override_reason = models.TextField(_("override reason"), blank=True)
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    overridden_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "hospital__code"]
+        constraints = [models.UniqueConstraint(fields=["version", "hospital"], name="uniq_coef_row")]
+        verbose_name = _("hospital coefficient")
+        verbose_name_plural = _("hospital coefficients")
+
+    @property
+    def coefficient(self):
+        return self.override if self.override is not None else self.computed
+
+
+class SettlementRun(RegionScopedModel):
+    """A monthly, annual or simulation run for a period; versioned per (region, kind, period)."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
+    period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM or YYYY")
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(_("status"), max_length=12, choices=VersionStatus.choices, default=VersionStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    stats_version = models.ForeignKey("groups.StatsVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    coefficient_version = models.ForeignKey(CoefficientVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    parameters = models.JSONField(_("policy parameters used"), default=dict)
+    fund_budget = money(_("fund budget of the period"), null=True, blank=True)
+    all_avg = models.DecimalField(_("average cost of all cases"), max_digits=12, decimal_places=2, null=True, blank=True)
+    cases = models.PositiveIntegerField(_("cases"), default=0)
+    total_points = points_field(_("points"), null=True, blank=True)
+    total_adjusted_points = points_field(_("adjusted points"), null=True, blank=True)
+    total_self_pay = money(_("self pay"), null=True, blank=True)
+    point_value = models.DecimalField(_("point value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    total_due = money(_("fund due"), null=True, blank=True)
+    total_advance = money(_("advance"), null=True, blank=True)
+    total_balance = money(_("balance"), null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["region", "-year", "-period", "-version"]
+        constraints = [models.UniqueConstraint(fields=["region", "kind", "period", "version"], name="uniq_run_version")]
+        indexes = [models.Index(fields=["region", "kind", "year", "status"])]
+        verbose_name = _("settlement run")
+        verbose_name_plural = _("settlement runs")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.period} v{self.version}"
+
+
+class CaseResult(RegionScopedModel):
+    """One case in one run, with every input of its points (domain §4)."""
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="case_results")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
+    settlement_id = models.CharField(max_length=50)
+    drg_code = models.CharField(max_length=10, blank=True)
+    level = models.PositiveSmallIntegerField()
+    case_type = models.CharField(max_length=10, choices=CaseType.choices)
+    total_cost = money(_("total cost"))
+    self_pay = money(_("self pay"))
+    fund_paid = money(_("fund paid (fee for service)"))
+    group_mean = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    base_points = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    ratio = models.DecimalField(null=True, blank=True, **FULL)
+    low_ratio = models.DecimalField(max_digits=6, decimal_places=4)
+    high_ratio = models.DecimalField(max_digits=6, decimal_places=4)
+    effective_base = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    coefficient = models.DecimalField(max_digits=8, decimal_places=4)
+    unreasonable_cost = money(_("unreasonable cost"), null=True, blank=True)
+    application_id = models.BigIntegerField(null=True, blank=True)
+    points = points_field(_("points"))
+    adjusted_points = points_field(_("adjusted points"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "case"], name="uniq_case_result")]
+        indexes = [models.Index(fields=["run", "hospital"]), models.Index(fields=["run", "case_type"])]
+
+
+class HospitalResult(RegionScopedModel):
+    """A hospital's statement in one run (domain §5)."""
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="hospital_results")
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField()
+    coefficient = models.DecimalField(max_digits=8, decimal_places=4)
+    cases = models.PositiveIntegerField()
+    points = points_field(_("points"))
+    adjusted_points = points_field(_("adjusted points"))
+    self_pay = money(_("self pay"))
+    point_value = models.DecimalField(max_digits=14, decimal_places=4)
+    due = money(_("fund due"))
+    advance = money(_("advance"), null=True, blank=True)
+    balance = money(_("balance"), null=True, blank=True)
+    fund_paid = money(_("fund paid (fee for service)"), null=True, blank=True)
+    ffs_difference = money(_("difference to fee for service"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "hospital__code"]
+        constraints = [models.UniqueConstraint(fields=["run", "hospital"], name="uniq_hospital_result")]
