@@ -5,7 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-API_APPS = ["apps.core", "apps.tenants", "apps.hospitals", "apps.groups", "apps.cases", "apps.settlement"]
+API_APPS = ["apps.core", "apps.tenants", "apps.hospitals", "apps.groups", "apps.cases", "apps.settlement",
+            "apps.notifications", "apps.applications"]
 
 router = DefaultRouter()
 extra_urlpatterns = []

@@ -18,6 +18,8 @@ urlpatterns = [
     path("groups/", include("apps.groups.urls")),
     path("cases/", include("apps.cases.urls")),
     path("settlement/", include("apps.settlement.urls")),
+    path("inbox/", include("apps.notifications.urls")),
+    path("applications/", include("apps.applications.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -200,6 +200,8 @@ def calendar_day_remove(request):
         if err.status == 403:
             raise PermissionDenied(err.message)
         raise Http404
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")  # htmx removes the table row in place
     messages.success(request, _("%(date)s follows the Monday–Friday rule again.") % {"date": date})
     return _back(region, date.year)
 

@@ -121,11 +121,16 @@ class ImportReport:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(ERROR_COLUMNS)
         for err in self.errors:
-            writer.writerow([err.row, err.code, err.field, err.error_code, err.message])
+            writer.writerow([err.row, _cell(err.code), err.field, err.error_code, _cell(err.message)])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 ERROR_COLUMNS = ("row", "code", "field", "error_code", "message")
+
+
+def _cell(value: str) -> str:
+    """Echoed upload text must not become a spreadsheet formula when the error report is opened in Excel."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class ImportFileError(ValidationFailed):

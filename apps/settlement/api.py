@@ -1,4 +1,211 @@
-"""API routes of this app, collected by config/api.py."""
+"""API of coefficients and settlement runs (interfaces.md §3).
 
-ROUTES: list = []
-URLPATTERNS: list = []
+Scope first: a region code or run id outside the caller's regions is 404; inside the region a
+role that may not read or act is 403 (the services check the acting roles). Hospital users read
+published runs and coefficients only, and only their own hospital's rows.
+"""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.core.api import HTTP_202, ScopedAPIMixin
+from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.tenants.models import Region
+
+from .enums import VersionStatus
+from .filters import CaseResultFilter, RunFilter
+from .forms import period_error
+from .models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
+from .serializers import (
+    CaseResultSerializer,
+    CoefficientsPublishSerializer,
+    CoefficientVersionSerializer,
+    HospitalCoefficientSerializer,
+    HospitalResultSerializer,
+    RunCreatedSerializer,
+    RunStartSerializer,
+    SettlementRunSerializer,
+)
+from .views import PUBLIC, check_reader, own_hospitals, reads_all, services
+
+ERROR = inline_serializer("SettlementError", {"detail": serializers.CharField(), "code": serializers.CharField()})
+ERRORS = {400: OpenApiResponse(ERROR), 403: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR)}
+
+
+class RowsPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def scoped_region(request, code: str) -> Region:
+    """The region by code if the caller may see it; anything else is 404 (never 403)."""
+    region = Region.objects.filter(code=code).first()
+    if region is None or region.pk not in request.access.region_ids:
+        raise NotFound()
+    return region
+
+
+def reader_or_raise(request, region_id: int, status: str) -> set[int] | None:
+    """None = reads the whole region, else the caller's hospital ids; Http404/PermissionDenied otherwise.
+
+    The API exception handler turns Django's Http404 and PermissionDenied into 404/403 `{detail, code}`.
+    """
+    return check_reader(request, region_id, status)
+
+
+# --- coefficients ----------------------------------------------------------------------------------
+
+
+CoefficientsBody = inline_serializer("CoefficientVersionWithRows", {
+    "version": CoefficientVersionSerializer(), "rows": HospitalCoefficientSerializer(many=True)})
+
+
+class CoefficientsView(ScopedAPIMixin, APIView):
+    """`GET` the latest version (`?version=N` for another) with its rows; `POST` computes a new one → 202."""
+
+    serializer_class = CoefficientVersionSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("version", int, required=False)],
+                   responses={200: CoefficientsBody, **ERRORS})
+    def get(self, request, code: str, year: int):
+        region = scoped_region(request, code)
+        versions = CoefficientVersion.objects.filter(region=region, year=year).order_by("-number")
+        if reads_all(request, region.pk):
+            number = request.query_params.get("version", "")
+            version = versions.filter(number=int(number)).first() if number.isdigit() else versions.first()
+        elif own_hospitals(request, region.pk):
+            version = versions.filter(status=VersionStatus.PUBLISHED).first()
+        else:
+            raise PermissionDenied()
+        if version is None:
+            raise NotFound()
+        own = reader_or_raise(request, region.pk, version.status)
+        rows = HospitalCoefficient.objects.filter(version=version).select_related("hospital").order_by("hospital__code")
+        if own is not None:
+            rows = rows.filter(hospital_id__in=own)
+        body = CoefficientVersionSerializer(version).data
+        body["rows"] = HospitalCoefficientSerializer(rows, many=True).data
+        return Response(body)
+
+    @extend_schema(request=None, responses={202: RunCreatedSerializer, **ERRORS})
+    def post(self, request, code: str, year: int):
+        region = scoped_region(request, code)
+        version = services().coefficients_compute(actor=request.user, region=region, year=year)
+        return Response({"id": version.pk, "status": version.status}, status=HTTP_202)
+
+
+class CoefficientsPublishView(ScopedAPIMixin, APIView):
+    """`POST …/coefficients/publish/` `{version?: N}`: publish version N (default the latest)."""
+
+    serializer_class = CoefficientVersionSerializer
+
+    @extend_schema(request=CoefficientsPublishSerializer, responses={200: CoefficientVersionSerializer, **ERRORS})
+    def post(self, request, code: str, year: int):
+        region = scoped_region(request, code)
+        if not reads_all(request, region.pk):
+            raise PermissionDenied()
+        form = CoefficientsPublishSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        versions = CoefficientVersion.objects.filter(region=region, year=year).order_by("-number")
+        number = form.validated_data.get("version")
+        version = versions.filter(number=number).first() if number else versions.first()
+        if version is None:
+            raise InvalidTransition("There is no computed version to publish.")
+        version = services().coefficients_publish(actor=request.user, version=version)
+        return Response(CoefficientVersionSerializer(version).data)
+
+
+# --- settlement runs -------------------------------------------------------------------------------
+
+
+@extend_schema(responses={**ERRORS})
+class SettlementRunViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                           viewsets.GenericViewSet):
+    """Settlement runs. Filters of the list: `region` (code), `kind`, `period` (prefix), `status`."""
+
+    serializer_class = SettlementRunSerializer
+    filterset_class = RunFilter
+    queryset = SettlementRun.objects.none()
+
+    def get_queryset(self):
+        access = self.request.access
+        wide = [r for r in access.region_ids if reads_all(self.request, r)]
+        hospital = [r for r in access.region_ids if r not in wide and own_hospitals(self.request, r)]
+        runs = SettlementRun.objects.filter(region_id__in=wide) | SettlementRun.objects.filter(
+            region_id__in=hospital, status__in=PUBLIC)
+        return runs.select_related("region").order_by("-created_at", "-pk")
+
+    def run(self) -> tuple[SettlementRun, set[int] | None]:
+        """The run by id in the caller's regions (else 404), with the caller's reading rights."""
+        run = get_object_or_404(SettlementRun.objects.select_related("region"), pk=self.kwargs["pk"])
+        return run, reader_or_raise(self.request, run.region_id, run.status)
+
+    def retrieve(self, request, *args, **kwargs):
+        run, _own = self.run()
+        return Response(SettlementRunSerializer(run).data)
+
+    @extend_schema(request=RunStartSerializer, responses={202: RunCreatedSerializer, **ERRORS})
+    def create(self, request, *args, **kwargs):
+        form = RunStartSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        region = scoped_region(request, data["region"])
+        period = data["period"].strip()
+        error = period_error(data["kind"], period)
+        if error:
+            raise ValidationFailed(f"period: {error}")
+        run = services().settlement_run_start(actor=request.user, region=region, kind=data["kind"], period=period)
+        return Response({"id": run.pk, "status": run.status}, status=HTTP_202)
+
+    @extend_schema(request=None, responses={200: SettlementRunSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        run, own = self.run()
+        if own is not None:
+            raise PermissionDenied()
+        run = services().settlement_run_publish(actor=request.user, run=run)
+        return Response(SettlementRunSerializer(run).data)
+
+    @extend_schema(responses={200: HospitalResultSerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=RowsPagination, filterset_class=None)
+    def hospitals(self, request, pk=None):
+        run, own = self.run()
+        rows = HospitalResult.objects.filter(run=run).select_related("hospital").order_by("hospital__code")
+        if own is not None:
+            rows = rows.filter(hospital_id__in=own)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(HospitalResultSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[OpenApiParameter("hospital", str), OpenApiParameter("case_type", str),
+                               OpenApiParameter("drg", str), OpenApiParameter("settlement_id", str)],
+                   responses={200: CaseResultSerializer(many=True), **ERRORS})
+    @action(detail=True, methods=["get"], pagination_class=RowsPagination, filterset_class=None)
+    def cases(self, request, pk=None):
+        run, own = self.run()
+        rows = CaseResult.objects.filter(run=run).select_related("hospital").order_by("hospital__code", "settlement_id")
+        if own is not None:
+            rows = rows.filter(hospital_id__in=own)
+        filterset = CaseResultFilter(request.query_params, queryset=rows)
+        if not filterset.is_valid():
+            field, errors = next(iter(filterset.errors.items()))
+            raise ValidationFailed(f"{field}: {errors[0]}")
+        rows = filterset.qs
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(CaseResultSerializer(page, many=True).data)
+
+
+ROUTES = [("settlement-runs", SettlementRunViewSet, "settlement-run")]
+URLPATTERNS = [
+    path("regions/<str:code>/years/<int:year>/coefficients/", CoefficientsView.as_view(), name="api-coefficients"),
+    path("regions/<str:code>/years/<int:year>/coefficients/publish/", CoefficientsPublishView.as_view(),
+         name="api-coefficients-publish"),
+]

@@ -6,3 +6,15 @@ class SettlementConfig(AppConfig):
     name = "apps.settlement"
     label = "settlement"
     verbose_name = _("Coefficients and settlement")
+
+    def ready(self) -> None:
+        from apps.core import navigation
+        from apps.core.dashboard import register_widget
+        from apps.core.navigation import HOSPITAL, READERS, NavItem
+
+        from .views import latest_run_widget
+
+        navigation.register(NavItem("settlement:coefficients", _("Hospital coefficients"), READERS | HOSPITAL, 50))
+        navigation.register(NavItem("settlement:run_list", _("Settlement runs"), READERS | HOSPITAL, 51))
+        register_widget("settlement_latest_run", READERS | HOSPITAL, "settlement/widgets/latest_run.html",
+                        latest_run_widget, order=20)

@@ -10,12 +10,65 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.errors import InvalidTransition
 from apps.core.scoping import RegionScopedModel
 
 from .enums import CaseType, RunKind, VersionStatus
 
+IMMUTABLE = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+
 # "Full precision" columns (ratios, cost and level indices): numeric with 16 decimals.
 FULL = {"max_digits": 32, "decimal_places": 16}
+
+
+class PublishedGuard(models.Model):
+    """A published (or superseded) row never changes; the only write allowed is published → superseded."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            stored = type(self)._base_manager.filter(pk=self.pk).values().first()
+            if stored and stored["status"] in IMMUTABLE:
+                changed = {k for k, v in stored.items() if getattr(self, k, v) != v}
+                allowed = (stored["status"] == VersionStatus.PUBLISHED and self.status == VersionStatus.SUPERSEDED
+                           and changed <= {"status"})
+                if changed and not allowed:
+                    raise InvalidTransition(f"A published {self._meta.verbose_name} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.pk and type(self)._base_manager.filter(pk=self.pk, status__in=IMMUTABLE).exists():
+            raise InvalidTransition(f"A published {self._meta.verbose_name} cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_immutable(self) -> bool:
+        return self.status in IMMUTABLE
+
+
+class ChildOfPublishedGuard(models.Model):
+    """Rows of a published parent (coefficient version, run) never change through the ORM either."""
+
+    parent_field = ""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self._parent_is_immutable():
+            raise InvalidTransition("A published version cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._parent_is_immutable():
+            raise InvalidTransition("A published version cannot be changed.")
+        return super().delete(*args, **kwargs)
+
+    def _parent_is_immutable(self) -> bool:
+        parent = self._meta.get_field(self.parent_field).related_model
+        return parent._base_manager.filter(pk=getattr(self, f"{self.parent_field}_id"), status__in=IMMUTABLE).exists()
 
 
 def money(verbose: str, **kw) -> models.DecimalField:
@@ -26,7 +79,7 @@ def points_field(verbose: str, **kw) -> models.DecimalField:
     return models.DecimalField(verbose, max_digits=18, decimal_places=4, **kw)
 
 
-class CoefficientVersion(RegionScopedModel):
+class CoefficientVersion(PublishedGuard, RegionScopedModel):
     """One computation of the hospital coefficients for a payment year; published versions never change."""
 
     year = models.PositiveSmallIntegerField(_("payment year"))
@@ -50,7 +103,11 @@ class CoefficientVersion(RegionScopedModel):
 
     class Meta:
         ordering = ["region", "-year", "-number"]
-        constraints = [models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_coef_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_coef_version"),
+            models.UniqueConstraint(fields=["region", "year"], condition=models.Q(status="published"),
+                                    name="uniq_coef_version_published"),
+        ]
         verbose_name = _("coefficient version")
         verbose_name_plural = _("coefficient versions")
 
@@ -61,10 +118,11 @@ class CoefficientVersion(RegionScopedModel):
         return getattr(self, f"level_index_{level}")
 
 
-class HospitalCoefficient(RegionScopedModel):
+class HospitalCoefficient(ChildOfPublishedGuard, RegionScopedModel):
     """coef_h = w_level × LI_L + w_cost × CI_h (4 decimals), or the new-hospital rule; a bureau override wins."""
 
     version = models.ForeignKey(CoefficientVersion, on_delete=models.CASCADE, related_name="rows")
+    parent_field = "version"
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField(_("level"))
     n_cases = models.PositiveIntegerField(_("base-period cases in stable groups"), default=0)
@@ -83,12 +141,15 @@ class HospitalCoefficient(RegionScopedModel):
         verbose_name = _("hospital coefficient")
         verbose_name_plural = _("hospital coefficients")
 
+    def __str__(self) -> str:
+        return f"{self.hospital_id}: {self.coefficient}"
+
     @property
     def coefficient(self):
         return self.override if self.override is not None else self.computed
 
 
-class SettlementRun(RegionScopedModel):
+class SettlementRun(PublishedGuard, RegionScopedModel):
     """A monthly, annual or simulation run for a period; versioned per (region, kind, period)."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
@@ -121,7 +182,11 @@ class SettlementRun(RegionScopedModel):
 
     class Meta:
         ordering = ["region", "-year", "-period", "-version"]
-        constraints = [models.UniqueConstraint(fields=["region", "kind", "period", "version"], name="uniq_run_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind", "period", "version"], name="uniq_run_version"),
+            models.UniqueConstraint(fields=["region", "kind", "period"], condition=models.Q(status="published"),
+                                    name="uniq_run_published"),
+        ]
         indexes = [models.Index(fields=["region", "kind", "year", "status"])]
         verbose_name = _("settlement run")
         verbose_name_plural = _("settlement runs")
@@ -130,10 +195,11 @@ class SettlementRun(RegionScopedModel):
         return f"{self.get_kind_display()} {self.period} v{self.version}"
 
 
-class CaseResult(RegionScopedModel):
+class CaseResult(ChildOfPublishedGuard, RegionScopedModel):
     """One case in one run, with every input of its points (domain §4)."""
 
     run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="case_results")
+    parent_field = "run"
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
     settlement_id = models.CharField(max_length=50)
@@ -159,11 +225,15 @@ class CaseResult(RegionScopedModel):
         constraints = [models.UniqueConstraint(fields=["run", "case"], name="uniq_case_result")]
         indexes = [models.Index(fields=["run", "hospital"]), models.Index(fields=["run", "case_type"])]
 
+    def __str__(self) -> str:
+        return f"{self.settlement_id}: {self.adjusted_points}"
 
-class HospitalResult(RegionScopedModel):
+
+class HospitalResult(ChildOfPublishedGuard, RegionScopedModel):
     """A hospital's statement in one run (domain §5)."""
 
     run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="hospital_results")
+    parent_field = "run"
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField()
     coefficient = models.DecimalField(max_digits=8, decimal_places=4)
@@ -181,3 +251,6 @@ class HospitalResult(RegionScopedModel):
     class Meta:
         ordering = ["run", "hospital__code"]
         constraints = [models.UniqueConstraint(fields=["run", "hospital"], name="uniq_hospital_result")]
+
+    def __str__(self) -> str:
+        return f"{self.hospital_id}: {self.due}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import path
@@ -34,22 +35,39 @@ from .serializers import (
 POLICY_READ_ONLY_KEYS = {"id", "region", "year", "updated_at"}
 
 
+# Lockout of the token endpoint: after LOCKOUT_FAILURES wrong passwords for a username, refuse for LOCKOUT_SECONDS.
+LOCKOUT_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+
+
+def _failures_key(username: str) -> str:
+    return f"login-failures:{username.strip().lower()}"
+
+
 class TokenView(ScopedAPIMixin, APIView):
     """`POST /auth/token/` `{username, password}` → `{token}` (one token per user, reused)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer,
-                                                              400: OpenApiResponse(description="invalid_credentials")})
+    @extend_schema(request=TokenRequestSerializer, responses={
+        200: TokenResponseSerializer, 400: OpenApiResponse(description="invalid_credentials"),
+        429: OpenApiResponse(description="locked_out after repeated failures")})
     def post(self, request):
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=body.validated_data["username"],
-                            password=body.validated_data["password"])
+        username = body.validated_data["username"]
+        key = _failures_key(username)
+        if cache.get(key, 0) >= LOCKOUT_FAILURES:
+            return Response({"detail": "Too many failed attempts; try again later.", "code": "locked_out"},
+                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+        user = authenticate(request._request, username=username, password=body.validated_data["password"])
         if user is None or not user.is_active:
+            cache.add(key, 0, LOCKOUT_SECONDS)
+            cache.incr(key)
             return Response({"detail": "Unable to log in with the provided credentials.", "code": "invalid_credentials"},
                             status=status.HTTP_400_BAD_REQUEST)
+        cache.delete(key)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

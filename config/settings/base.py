@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "apps.groups",
     "apps.cases",
     "apps.settlement",
+    "apps.notifications",
+    "apps.applications",
 ]
 
 MIDDLEWARE = [

@@ -200,3 +200,12 @@ def test_calculator_on_the_screen(client, world):
     assert "2026-02-24" in response.content.decode()
     bad = client.get("/core/calendar/?region=341800&start=2026-02-13&days=-1")
     assert bad.context["result"] is None and bad.context["calc"].errors
+
+
+def test_htmx_remove_answers_an_empty_fragment(client, world):
+    services.calendar_day_set(actor=None, region=world["A"].region, date=D(2025, 3, 3), kind="holiday")
+    client.force_login(world["A"].users[Role.BUREAU_STAFF])
+    response = client.post("/core/calendar/remove/", {"region": "341800", "date": "2025-03-03"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and response.content == b""
+    assert days_of(world["A"].region) == {}
+    assert client.post("/core/calendar/remove/", {"region": "341800", "date": "2025-03-03"}).status_code == 404

@@ -231,3 +231,10 @@ def test_same_code_in_another_region_is_a_different_hospital(world):
     report = run(world, csv_bytes("H3418000001,合肥的同码医院,2,乙,general,"), region="B")
     assert report.created == 1
     assert hospitals_of(world)["H3418000001"].name == "宣城第一人民医院"
+
+
+@pytest.mark.django_db
+def test_error_report_neutralises_formulas(world):
+    report = run(world, csv_bytes('"=HYPERLINK(""http://x"")",x,1,甲,general,'))
+    line = report.errors_csv().decode("utf-8-sig").splitlines()[1]
+    assert line.startswith('2,"\'=HYPERLINK(')

@@ -9,10 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.core.errors import DomainError
 from apps.groups.services import catalogue_import
 
-from ._common import region_or_fail
+from ._common import VersionOptionMixin, region_or_fail
 
 
-class Command(BaseCommand):
+class Command(VersionOptionMixin, BaseCommand):
     help = "Import a group catalogue file into a catalogue version; prints one JSON summary line."
 
     def add_arguments(self, parser):

@@ -9,10 +9,10 @@ from apps.core.errors import DomainError
 from apps.groups.catalogue import SHIPPED_VERSION
 from apps.groups.services import catalogue_load_shipped
 
-from ._common import region_or_fail
+from ._common import VersionOptionMixin, region_or_fail
 
 
-class Command(BaseCommand):
+class Command(VersionOptionMixin, BaseCommand):
     help = "Load the shipped CHS-DRG 2.0 catalogue (26 MDCs, 409 ADRGs, 634 DRGs) into a region."
 
     def add_arguments(self, parser):

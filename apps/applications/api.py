@@ -1,0 +1,4 @@
+"""API routes of this app, collected by config/api.py."""
+
+ROUTES: list = []
+URLPATTERNS: list = []

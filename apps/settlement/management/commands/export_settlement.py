@@ -1,0 +1,48 @@
+"""`export_settlement --run ID --cases OUT.csv --hospitals OUT.csv`: the case and hospital results of a run."""
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.core.scoping import region_scope, scopes_disabled
+from apps.settlement.enums import VersionStatus
+from apps.settlement.exports import CASE_COLUMNS, HOSPITAL_COLUMNS, case_rows, hospital_rows, write_csv
+from apps.settlement.models import SettlementRun
+
+EXPORTABLE = (VersionStatus.READY, VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+
+
+class Command(BaseCommand):
+    help = "Export a settlement run: one CSV of case results and one of hospital results (interfaces.md §2)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--run", required=True, type=int, help="settlement run id")
+        parser.add_argument("--cases", help="CSV file for the case results")
+        parser.add_argument("--hospitals", help="CSV file for the hospital results")
+
+    def handle(self, *args, **opts):
+        if not opts["cases"] and not opts["hospitals"]:
+            raise CommandError("give --cases OUT.csv and/or --hospitals OUT.csv")
+        with scopes_disabled():
+            region_id = SettlementRun.objects.filter(pk=opts["run"]).values_list("region_id", flat=True).first()
+        if region_id is None:
+            raise CommandError(f"unknown settlement run {opts['run']}")
+        summary: dict = {"run_id": opts["run"]}
+        with region_scope(region_id):
+            run = SettlementRun.objects.get(pk=opts["run"])
+            if run.status not in EXPORTABLE:
+                raise CommandError(f"run {run.pk} is {run.status}: only ready or published runs have results")
+            summary.update(status=run.status, kind=run.kind, period=run.period, version=run.version,
+                           point_value=None if run.point_value is None else format(run.point_value, "f"))
+            targets = (("cases", CASE_COLUMNS, case_rows), ("hospitals", HOSPITAL_COLUMNS, hospital_rows))
+            for key, columns, rows in targets:
+                if not opts[key]:
+                    continue
+                try:
+                    with open(opts[key], "w", encoding="utf-8", newline="") as handle:
+                        summary[key] = write_csv(handle, columns, rows(run))
+                except OSError as err:
+                    raise CommandError(f"cannot write {opts[key]}: {err}") from err
+                summary[f"{key}_file"] = opts[key]
+        self.stdout.write(json.dumps(summary, ensure_ascii=False))

@@ -1,0 +1,332 @@
+"""State changes of the settlement app: coefficient versions (compute, override, publish) and settlement
+runs (start, publish).
+
+Every write checks the actor's role in the region (actor None = system: commands, the demo), runs in a
+transaction with the rows it changes locked, and writes the audit trail. The computing itself is
+set-based SQL (`coefficients.py`, `engine.py`) run by a Celery task; nothing is published automatically.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from apps.core.audit import model_snapshot, record_event
+from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from apps.core.scoping import region_scope
+from apps.tenants.access import get_access
+from apps.tenants.enums import Role
+from apps.tenants.models import PolicyYear, Region, User
+from apps.tenants.services import policy_get_or_create
+
+from .enums import RunKind, VersionStatus
+from .models import CoefficientVersion, HospitalCoefficient, SettlementRun
+
+__all__ = [
+    "coefficients_compute", "coefficient_override", "coefficients_publish", "coefficient_version_run",
+    "settlement_run_start", "settlement_run_publish", "settlement_run_compute",
+]
+
+COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+ADMIN_ROLES = (Role.BUREAU_ADMIN,)
+# A queued/running computation older than this is taken for a lost worker: it may be started again.
+STALE_AFTER = dt.timedelta(minutes=30)
+# Policy parameters a run records (and computes with), in domain.md's names.
+RUN_PARAMETERS = ("fund_budget", "prepay_ratio", "low_ratio_1", "low_ratio_2", "low_ratio_3", "high_ratio_1",
+                  "high_ratio_2", "high_ratio_3", "bilateral_factor", "multi_site_share")
+MAX_COEFFICIENT = Decimal("9999.9999")
+
+
+def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message: str) -> None:
+    """Role and scope in one check: a role is always held in a region."""
+    if actor is not None and not get_access(actor).has_role(region_id, *roles):
+        raise Forbidden(message)
+
+
+def _scoped(model, region_id: int):
+    """The model's manager bound to exactly the region the service acts on."""
+    return model.objects.with_scope(region=[region_id])
+
+
+def _check_year(year) -> int:
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ValidationFailed("year: not a year")
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed("year: out of range")
+    return year
+
+
+def _locked_policy(region: Region, year: int) -> PolicyYear:
+    """The year's policy row, locked: it serialises concurrent starts for one region and year."""
+    policy = policy_get_or_create(region=region, year=year)
+    return _scoped(PolicyYear, region.pk).select_for_update().get(pk=policy.pk)
+
+
+def _retire_stale(qs, now: dt.datetime, what: str) -> None:
+    """Refuse while a fresh computation runs; a stale one (lost worker) is marked failed instead."""
+    for item in qs.select_for_update().filter(status__in=(VersionStatus.QUEUED, VersionStatus.RUNNING)):
+        if item.created_at > now - STALE_AFTER:
+            raise InvalidTransition(f"A computation of this {what} is already running (version {item.pk}).")
+        type(item)._base_manager.filter(pk=item.pk).update(
+            status=VersionStatus.FAILED, error="stale: the worker stopped before finishing", progress=100)
+
+
+# --- coefficients (domain §3) --------------------------------------------------------------------
+
+
+def coefficients_compute(*, actor: User | None, region: Region, year: int, sync: bool = False) -> CoefficientVersion:
+    """Start a new coefficient version from the year's published group statistics and compute it in a
+    Celery task (eager in tests; `sync=True` for commands and the demo)."""
+    from apps.groups.selectors import published_stats
+
+    from .tasks import compute_coefficients_task
+
+    _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can compute coefficients.")
+    year = _check_year(year)
+    with transaction.atomic():
+        policy = _locked_policy(region, year)
+        stats = published_stats(region, year)
+        if stats is None:
+            raise ValidationFailed(f"group statistics: {year} has no published group statistics; publish them first")
+        versions = _scoped(CoefficientVersion, region.pk).filter(region=region, year=year)
+        _retire_stale(versions, timezone.now(), "year")
+        version = CoefficientVersion.objects.create(
+            region=region, year=year, number=(versions.aggregate(m=Max("number"))["m"] or 0) + 1,
+            stats_version=stats, w_level=policy.w_level, w_cost=policy.w_cost,
+            new_hospital_factor=policy.new_hospital_factor, computed_by=actor,
+        )
+        record_event(actor=actor, action="coefficients.compute", obj=version,
+                     new=model_snapshot(version, ["year", "number", "stats_version_id", "w_level", "w_cost",
+                                                  "new_hospital_factor"]))
+    _dispatch(version, compute_coefficients_task, "version_id", sync, coefficient_version_run)
+    version.refresh_from_db()
+    return version
+
+
+def _dispatch(obj, task, key: str, sync: bool, body) -> None:
+    """Run the computation now (sync) or queue it; a queue failure leaves the item failed, not queued."""
+    if sync:
+        with region_scope(obj.region_id):
+            body(obj.pk)
+        return
+    try:
+        task.apply_async(kwargs={"region_id": obj.region_id, key: obj.pk})
+    except Exception as err:  # broker down: say so on the item instead of leaving it queued forever
+        type(obj)._base_manager.filter(pk=obj.pk, status=VersionStatus.QUEUED).update(
+            status=VersionStatus.FAILED, error=f"could not queue the computation: {err}"[:2000], progress=100)
+        raise
+
+
+def coefficient_version_run(version_id: int) -> CoefficientVersion:
+    """The task body: compute, and on any failure leave the version `failed` with the reason."""
+    from .coefficients import compute_coefficients_sql
+
+    version = CoefficientVersion.objects.get(pk=version_id)
+    try:
+        return compute_coefficients_sql(version)
+    except Exception as err:  # the version must never stay "running"
+        message = err.message if isinstance(err, ValidationFailed) else f"{type(err).__name__}: {err}"
+        CoefficientVersion._base_manager.filter(pk=version_id, status__in=(VersionStatus.QUEUED, VersionStatus.RUNNING)) \
+            .update(status=VersionStatus.FAILED, error=str(message)[:2000], progress=100, computed_at=timezone.now())
+        version.refresh_from_db()
+        if not isinstance(err, ValidationFailed):
+            raise
+        return version
+
+
+def _coefficient_value(value) -> Decimal:
+    try:
+        value = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(f"value: {value!r} is not a number")
+    if not value.is_finite() or value <= 0 or value > MAX_COEFFICIENT:
+        raise ValidationFailed("value: a coefficient is a positive number below 10000")
+    if value != value.quantize(Decimal("0.0001")):
+        raise ValidationFailed("value: at most 4 decimals")
+    return value.quantize(Decimal("0.0001"))
+
+
+@transaction.atomic
+def coefficient_override(*, actor: User | None, row: HospitalCoefficient, value: Decimal | None,
+                         reason: str) -> HospitalCoefficient:
+    """Override one hospital's coefficient (None removes the override) with a mandatory reason.
+
+    Only on a ready (not yet published) version: a published coefficient is corrected by a new version.
+    """
+    _require(actor, row.region_id, ADMIN_ROLES, "Only the bureau administrator can override coefficients.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason: a reason is required to override a coefficient")
+    new_value = None if value is None or value == "" else _coefficient_value(value)
+    version = _scoped(CoefficientVersion, row.region_id).select_for_update().get(pk=row.version_id)
+    if version.status != VersionStatus.READY:
+        raise InvalidTransition(
+            f"Only a ready version can be changed (this one is {version.get_status_display()}).")
+    locked = _scoped(HospitalCoefficient, row.region_id).select_for_update().get(pk=row.pk)
+    old = {"coefficient": locked.coefficient, "override": locked.override}
+    locked.override = new_value
+    locked.override_reason = reason if new_value is not None else ""
+    locked.overridden_by = actor if new_value is not None else None
+    locked.overridden_at = timezone.now() if new_value is not None else None
+    locked.save(update_fields=["override", "override_reason", "overridden_by", "overridden_at"])
+    record_event(actor=actor, action="coefficients.override", obj=locked, region=version.region,
+                 old=old, new={"coefficient": locked.coefficient, "override": locked.override,
+                               "hospital": locked.hospital_id, "version": version.number}, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def coefficients_publish(*, actor: User | None, version: CoefficientVersion) -> CoefficientVersion:
+    """Publish a ready version; the earlier published version of the same year is superseded."""
+    _require(actor, version.region_id, ADMIN_ROLES, "Only the bureau administrator can publish coefficients.")
+    locked = _scoped(CoefficientVersion, version.region_id).select_for_update().get(pk=version.pk)
+    if locked.status != VersionStatus.READY:
+        raise InvalidTransition(f"Only a ready version can be published (this one is {locked.get_status_display()}).")
+    previous = (_scoped(CoefficientVersion, version.region_id).select_for_update()
+                .filter(region_id=locked.region_id, year=locked.year, status=VersionStatus.PUBLISHED).first())
+    if previous is not None:
+        previous.status = VersionStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+        record_event(actor=actor, action="coefficients.supersede", obj=previous,
+                     old={"status": VersionStatus.PUBLISHED}, new={"status": VersionStatus.SUPERSEDED},
+                     reason=f"superseded by version {locked.number}")
+    locked.status = VersionStatus.PUBLISHED
+    locked.published_by = actor
+    locked.published_at = timezone.now()
+    locked.save(update_fields=["status", "published_by", "published_at"])
+    record_event(actor=actor, action="coefficients.publish", obj=locked, old={"status": VersionStatus.READY},
+                 new={"status": VersionStatus.PUBLISHED, "number": locked.number,
+                      "superseded": previous.number if previous else None})
+    return locked
+
+
+# --- settlement runs (domain §4–§5) --------------------------------------------------------------
+
+
+def _check_kind_period(kind: str, period: str) -> tuple[int, int | None]:
+    from .engine import period_bounds
+
+    if kind not in RunKind.values:
+        raise ValidationFailed(f"kind: {kind!r} is not one of {', '.join(RunKind.values)}")
+    year, month, _, _ = period_bounds(period)
+    _check_year(year)
+    if kind == RunKind.MONTHLY and month is None:
+        raise ValidationFailed("period: a monthly run needs YYYY-MM")
+    if kind == RunKind.ANNUAL and month is not None:
+        raise ValidationFailed("period: an annual run needs YYYY")
+    return year, month
+
+
+def _has_cases(region: Region, period: str) -> bool:
+    from apps.cases.models import Case
+
+    from .engine import period_bounds
+
+    _, _, start, end = period_bounds(period)
+    return _scoped(Case, region.pk).filter(
+        region=region, discharge_date__gte=start, discharge_date__lt=end, hospital__active=True,
+        hospital__drg_enabled_from__isnull=False, hospital__drg_enabled_from__lte=F("discharge_date"),
+    ).exists()
+
+
+def settlement_run_start(*, actor: User | None, region: Region, kind: str, period: str,
+                         sync: bool = False) -> SettlementRun:
+    """Create the next version of a run for (region, kind, period) and compute it in a Celery task.
+
+    Refused (ValidationFailed, nothing created) without published group statistics or coefficients for
+    the year, without a fund budget, or without a case to settle.
+    """
+    from apps.groups.selectors import published_stats
+
+    from .selectors import published_coefficients
+    from .tasks import run_settlement_task
+
+    _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can run settlements.")
+    period = (period or "").strip()
+    year, month = _check_kind_period(kind, period)
+    with transaction.atomic():
+        policy = _locked_policy(region, year)
+        stats = published_stats(region, year)
+        if stats is None or not stats.all_avg:
+            raise ValidationFailed(f"group statistics: {year} has no published group statistics; publish them first")
+        coefficients = published_coefficients(region, year)
+        if coefficients is None:
+            raise ValidationFailed(f"coefficients: {year} has no published hospital coefficients; publish them first")
+        if not policy.fund_budget or policy.fund_budget <= 0:
+            raise ValidationFailed(f"fund_budget: set the {year} fund budget first")
+        if not _has_cases(region, period):
+            raise ValidationFailed(f"period {period}: no case of a DRG-paid hospital to settle")
+        runs = _scoped(SettlementRun, region.pk).filter(region=region, kind=kind, period=period)
+        _retire_stale(runs, timezone.now(), "period")
+        parameters = {name: str(getattr(policy, name)) for name in RUN_PARAMETERS}
+        parameters["payment_method"] = region.payment_method
+        budget = policy.fund_budget if month is None else (policy.fund_budget / 12).quantize(Decimal("0.01"))
+        run = SettlementRun.objects.create(
+            region=region, kind=kind, period=period, year=year, month=month,
+            version=(runs.aggregate(m=Max("version"))["m"] or 0) + 1, stats_version=stats,
+            coefficient_version=coefficients, parameters=parameters, fund_budget=budget,
+            all_avg=stats.all_avg, started_by=actor,
+        )
+        record_event(actor=actor, action="settlement.run_start", obj=run,
+                     new={"kind": kind, "period": period, "version": run.version, "stats_version": stats.number,
+                          "coefficient_version": coefficients.number, **parameters})
+    _dispatch(run, run_settlement_task, "run_id", sync, settlement_run_compute)
+    run.refresh_from_db()
+    return run
+
+
+def settlement_run_compute(run_id: int) -> SettlementRun:
+    """The task body: compute, and on any failure leave the run `failed` with the reason."""
+    from .engine import compute_run_sql
+
+    run = SettlementRun.objects.get(pk=run_id)
+    try:
+        return compute_run_sql(run)
+    except Exception as err:  # the run must never stay "running"
+        message = err.message if isinstance(err, ValidationFailed | InvalidTransition) else f"{type(err).__name__}: {err}"
+        SettlementRun._base_manager.filter(pk=run_id, status__in=(VersionStatus.QUEUED, VersionStatus.RUNNING)) \
+            .update(status=VersionStatus.FAILED, error=str(message)[:2000], progress=100, finished_at=timezone.now())
+        run.refresh_from_db()
+        if not isinstance(err, ValidationFailed | InvalidTransition):
+            raise
+        return run
+
+
+@transaction.atomic
+def settlement_run_publish(*, actor: User | None, run: SettlementRun) -> SettlementRun:
+    """Publish a ready run; the earlier published run of the same (region, kind, period) is superseded.
+
+    A monthly run of a cleared year (published annual run) is refused: its advance would not be in the
+    clearing's balances.
+    """
+    from .selectors import cleared_years
+
+    _require(actor, run.region_id, ADMIN_ROLES, "Only the bureau administrator can publish settlement runs.")
+    runs = _scoped(SettlementRun, run.region_id)
+    locked = runs.select_for_update().get(pk=run.pk)
+    if locked.status != VersionStatus.READY:
+        raise InvalidTransition(f"Only a ready run can be published (this one is {locked.get_status_display()}).")
+    if locked.kind == RunKind.MONTHLY and locked.year in cleared_years(locked.region):
+        raise InvalidTransition(f"{locked.year} is cleared already: a monthly run can no longer be published.")
+    previous = (runs.select_for_update()
+                .filter(region_id=locked.region_id, kind=locked.kind, period=locked.period,
+                        status=VersionStatus.PUBLISHED).first())
+    if previous is not None:
+        previous.status = VersionStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+        record_event(actor=actor, action="settlement.run_supersede", obj=previous,
+                     old={"status": VersionStatus.PUBLISHED}, new={"status": VersionStatus.SUPERSEDED},
+                     reason=f"superseded by version {locked.version}")
+    locked.status = VersionStatus.PUBLISHED
+    locked.published_by = actor
+    locked.published_at = timezone.now()
+    locked.save(update_fields=["status", "published_by", "published_at"])
+    record_event(actor=actor, action="settlement.run_publish", obj=locked, old={"status": VersionStatus.READY},
+                 new={"status": VersionStatus.PUBLISHED, "version": locked.version, "point_value": locked.point_value,
+                      "total_due": locked.total_due, "superseded": previous.version if previous else None})
+    return locked

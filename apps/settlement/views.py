@@ -1,0 +1,539 @@
+"""Settlement screens: coefficients, runs, hospital statements and the "why this amount" page.
+
+Thin views: reads via querysets in the request's region scope, writes via apps.settlement.services.
+Who sees what: region-wide readers (platform, province, bureau, auditor) see every version and run
+of their regions; hospital users see published items only, and only their own hospital's rows
+(anything else is 404); experts have no business here (403 in their region).
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, Sum
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import DomainError, Forbidden
+from apps.hospitals.models import Hospital
+from apps.tenants.enums import HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.models import Region
+
+from . import exports
+from .enums import COST_BASED_TYPES, CaseType, RunKind, VersionStatus
+from .filters import CaseResultFilter, RunFilter
+from .forms import CoefficientComputeForm, OverrideForm, RunStartForm
+from .models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
+
+PUBLIC = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)  # what hospital users may see
+BUSY = (VersionStatus.QUEUED, VersionStatus.RUNNING)
+PER_PAGE = 50
+
+
+# --- access helpers --------------------------------------------------------------------------------
+
+
+def reads_all(request, region_id: int) -> bool:
+    return request.access.has_role(region_id, *REGION_WIDE_READ_ROLES)
+
+
+def own_hospitals(request, region_id: int) -> set[int]:
+    if not request.access.has_role(region_id, *HOSPITAL_ROLES):
+        return set()
+    return request.access.hospital_ids(region_id)
+
+
+def check_reader(request, region_id: int, status: str) -> set[int] | None:
+    """None for a region-wide reader; the own hospital ids for a hospital user of a published item.
+
+    Raises 404 for hospital users on unpublished items and 403 for other roles of the region.
+    """
+    if reads_all(request, region_id):
+        return None
+    own = own_hospitals(request, region_id)
+    if own:
+        if status not in PUBLIC:
+            raise Http404
+        return own
+    raise PermissionDenied
+
+
+def regions_with(request, *roles: str) -> list[Region]:
+    ids = [r for r in request.access.region_ids if request.access.has_role(r, *roles)]
+    return list(Region.objects.filter(pk__in=ids).order_by("code"))
+
+
+def fail(request, err: DomainError) -> None:
+    if isinstance(err, Forbidden):
+        raise PermissionDenied(err.message)
+    messages.error(request, err.message)
+
+
+def services():
+    """The engine's services module, imported late so the screens load while it is being written."""
+    from . import services as module
+
+    return module
+
+
+def pages(request, qs):
+    paginator = Paginator(qs, PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+# --- formulas written out with the item's own numbers ("路径公开") ----------------------------------
+
+
+def plain(value: Decimal | None) -> str:
+    """A parameter without trailing zeros (0.8000 → 0.8); never in exponent notation."""
+    if value is None:
+        return "—"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def six(value: Decimal | None) -> str:
+    """Indices and ratios are stored at full precision and shown with 6 decimals (domain §4)."""
+    return "—" if value is None else format(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP), "f")
+
+
+def coefficient_formula(version: CoefficientVersion, row: HospitalCoefficient, floor: Decimal | None) -> str:
+    """coef = w_level × LI + w_cost × CI, or the new-hospital rule, with the hospital's numbers."""
+    if not row.is_new:
+        return _("coef = %(wl)s × LI + %(wc)s × CI = %(wl)s × %(li)s + %(wc)s × %(ci)s = %(coef)s") % {
+            "wl": plain(version.w_level), "wc": plain(version.w_cost), "li": six(row.level_index),
+            "ci": six(row.cost_index), "coef": row.computed}
+    if floor is None:
+        return _("new hospital: coef = %(f)s × LI = %(f)s × %(li)s = %(coef)s (no existing hospital of this level)") % {
+            "f": plain(version.new_hospital_factor), "li": six(row.level_index), "coef": row.computed}
+    return _("new hospital: coef = max(%(f)s × LI, lowest coefficient of the level) = max(%(f)s × %(li)s, %(min)s)"
+             " = %(coef)s") % {"f": plain(version.new_hospital_factor), "li": six(row.level_index), "min": floor,
+                               "coef": row.computed}
+
+
+def point_value_formula(run: SettlementRun) -> str | None:
+    if run.point_value is None or run.fund_budget is None or run.total_adjusted_points is None:
+        return None
+    return _("point value = (fund budget of the period + self pay) / adjusted points = (%(b)s + %(s)s) / %(a)s"
+             " = %(pv)s") % {"b": run.fund_budget, "s": run.total_self_pay, "a": run.total_adjusted_points,
+                             "pv": run.point_value}
+
+
+def _type_reason(r: CaseResult, numbers: dict) -> str:
+    reasons = {
+        CaseType.INCENTIVE: _("an incentive application (no. %(app)s) was approved: the case is paid by its own cost"),
+        CaseType.SPECIAL: _("a special-case application (no. %(app)s) was approved: the case is paid by its own cost"),
+        CaseType.UNGROUPED: _("the case has no valid DRG group"),
+        CaseType.UNSTABLE: _("group %(drg)s is unstable or has no statistics"),
+        CaseType.LOW: _("ratio %(ratio)s < low ratio %(low)s of a level %(level)s hospital"),
+        CaseType.HIGH: _("ratio %(ratio)s > high ratio %(high)s of a level %(level)s hospital"),
+        CaseType.NORMAL: _("low ratio %(low)s ≤ ratio %(ratio)s ≤ high ratio %(high)s"),
+    }
+    return reasons.get(r.case_type, "") % numbers
+
+
+def case_steps(r: CaseResult, run: SettlementRun) -> list[dict]:
+    """The steps of domain §4 for this case's type, each a label and the formula with its numbers."""
+    n = {"cost": r.total_cost, "mean": r.group_mean if r.group_mean is not None else "—",
+         "ratio": six(r.ratio), "low": plain(r.low_ratio), "high": plain(r.high_ratio), "level": r.level,
+         "bp": r.base_points if r.base_points is not None else "—",
+         "eb": r.effective_base if r.effective_base is not None else "—",
+         "avg": run.all_avg if run.all_avg is not None else "—", "unr": r.unreasonable_cost or Decimal("0.00"),
+         "points": r.points, "coef": r.coefficient, "adj": r.adjusted_points, "drg": r.drg_code or "—",
+         "app": r.application_id or "—", "type": CaseType(r.case_type).label}
+    steps = []
+    if r.ratio is not None and r.group_mean:
+        steps.append({"key": "ratio", "label": _("Ratio"), "text": _(
+            "ratio = total cost / group mean = %(cost)s / %(mean)s = %(ratio)s") % n})
+    else:
+        steps.append({"key": "ratio", "label": _("Ratio"), "text": _("no group mean, so no ratio") % n})
+    steps.append({"key": "type", "label": _("Case type"), "text": _("%(type)s, because %(reason)s") % {
+        "type": n["type"], "reason": _type_reason(r, n)}})
+    if r.case_type in (CaseType.NORMAL, CaseType.HIGH):
+        if r.effective_base is not None and r.base_points is not None and r.effective_base != r.base_points:
+            text = _("effective base = %(eb)s (approved surgery application no. %(app)s; base points of group "
+                     "%(drg)s = %(bp)s)") % n
+        else:
+            text = _("effective base = base points of group %(drg)s = %(bp)s") % n
+        steps.append({"key": "eb", "label": _("Effective base"), "text": text})
+    formulas = {
+        CaseType.INCENTIVE: _("points = (total cost − unreasonable cost) / average cost of all cases × 100 = "
+                              "(%(cost)s − %(unr)s) / %(avg)s × 100 = %(points)s"),
+        CaseType.HIGH: _("points = effective base + (ratio − high ratio) × base points = "
+                         "%(eb)s + (%(ratio)s − %(high)s) × %(bp)s = %(points)s"),
+        CaseType.NORMAL: _("points = effective base = %(points)s"),
+    }
+    formulas[CaseType.SPECIAL] = formulas[CaseType.INCENTIVE]
+    cost_formula = _("points = total cost / average cost of all cases × 100 = %(cost)s / %(avg)s × 100 = %(points)s")
+    steps.append({"key": "points", "label": _("Points"), "text": formulas.get(r.case_type, cost_formula) % n})
+    if r.case_type in COST_BASED_TYPES:
+        text = _("adjusted points = points = %(adj)s (paid by its own cost, so not multiplied by the hospital "
+                 "coefficient %(coef)s)") % n
+    else:
+        text = _("adjusted points = points × hospital coefficient = %(points)s × %(coef)s = %(adj)s") % n
+    steps.append({"key": "adjusted", "label": _("Adjusted points"), "text": text})
+    if run.point_value is not None:
+        value = (r.adjusted_points * run.point_value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        steps.append({"key": "value", "label": _("Value"), "text": _(
+            "value = adjusted points × point value = %(adj)s × %(pv)s = %(value)s yuan") % {
+            **n, "pv": run.point_value, "value": value}})
+    return steps
+
+
+# --- coefficients ----------------------------------------------------------------------------------
+
+
+@login_required
+def coefficients(request):
+    """Versions by region and year; `?region=&year=` narrows the list; bureau users start a computation."""
+    region_ids = [r for r in request.access.region_ids
+                  if reads_all(request, r) or own_hospitals(request, r)]
+    if not region_ids:
+        raise PermissionDenied
+    versions = CoefficientVersion.objects.filter(region_id__in=region_ids).select_related("region")
+    for rid in region_ids:
+        if not reads_all(request, rid):
+            versions = versions.exclude(region_id=rid, status__in=[s for s in VersionStatus.values if s not in PUBLIC])
+    code, year = request.GET.get("region", ""), request.GET.get("year", "")
+    if code:
+        versions = versions.filter(region__code=code)
+    if year.isdigit():
+        versions = versions.filter(year=int(year))
+    versions = versions.annotate(n_rows=Count("rows")).order_by("region__code", "-year", "-number")
+    computable = regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+    form = CoefficientComputeForm(regions=computable, initial={"year": int(year) if year.isdigit() else None})
+    return render(request, "settlement/coefficients.html", {
+        "versions": versions[:200], "regions": Region.objects.filter(pk__in=region_ids).order_by("code"),
+        "region_code": code, "year": year, "form": form if computable else None,
+    })
+
+
+@login_required
+@require_POST
+def coefficients_compute(request):
+    form = CoefficientComputeForm(request.POST, regions=regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("settlement:coefficients")
+    try:
+        version = services().coefficients_compute(actor=request.user, region=form.cleaned_data["region"],
+                                                  year=form.cleaned_data["year"])
+    except DomainError as err:
+        fail(request, err)
+        return redirect("settlement:coefficients")
+    messages.success(request, _("Coefficient version %(n)s started.") % {"n": version.number})
+    return redirect("settlement:coefficient_version", pk=version.pk)
+
+
+def _coefficient_rows(version: CoefficientVersion, own: set[int] | None) -> list[dict]:
+    rows = HospitalCoefficient.objects.filter(version=version).select_related("hospital").order_by("hospital__code")
+    if own is not None:
+        rows = rows.filter(hospital_id__in=own)
+    # The new-hospital floor: the lowest coefficient of the existing hospitals of the same level.
+    floors = dict(HospitalCoefficient.objects.filter(version=version, is_new=False).values("level")
+                  .annotate(m=Min("computed")).values_list("level", "m"))
+    return [{"row": row, "formula": coefficient_formula(version, row, floors.get(row.level))} for row in rows]
+
+
+@login_required
+def coefficient_version(request, pk: int):
+    version = get_object_or_404(CoefficientVersion.objects.select_related("region", "stats_version"), pk=pk)
+    own = check_reader(request, version.region_id, version.status)
+    region_id = version.region_id
+    context = {
+        "version": version, "rows": _coefficient_rows(version, own), "hospital_view": own is not None,
+        "progress_url": reverse("settlement:coefficient_progress", args=[version.pk]),
+        "can_compute": own is None and request.access.has_role(region_id, Role.BUREAU_ADMIN, Role.BUREAU_STAFF),
+        "can_publish": own is None and version.status == VersionStatus.READY
+        and request.access.has_role(region_id, Role.BUREAU_ADMIN),
+        "can_override": own is None and version.status == VersionStatus.READY
+        and request.access.has_role(region_id, Role.BUREAU_ADMIN),
+        "override_form": OverrideForm(),
+        "others": CoefficientVersion.objects.filter(region_id=region_id, year=version.year).order_by("-number")
+        if own is None else [],
+        "level_indices": [(level, version.level_index(level)) for level in (3, 2, 1)],
+    }
+    return render(request, "settlement/coefficient_version.html", context)
+
+
+@login_required
+def coefficient_progress(request, pk: int):
+    version = get_object_or_404(CoefficientVersion, pk=pk)
+    check_reader(request, version.region_id, version.status)
+    response = render(request, "settlement/_progress.html", {
+        "item": version, "url": reverse("settlement:coefficient_progress", args=[version.pk])})
+    if version.status not in BUSY and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def coefficient_override(request, pk: int):
+    row = get_object_or_404(HospitalCoefficient.objects.select_related("version", "hospital"), pk=pk)
+    if not reads_all(request, row.region_id):
+        raise Http404 if own_hospitals(request, row.region_id) else PermissionDenied
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{row.hospital.code}: {form.fields[field].label}: {error}")
+        return redirect("settlement:coefficient_version", pk=row.version_id)
+    try:
+        services().coefficient_override(actor=request.user, row=row, value=form.cleaned_data["value"],
+                                        reason=form.cleaned_data["reason"])
+        messages.success(request, _("Coefficient of %(h)s set to %(v)s.") % {"h": row.hospital.name,
+                                                                             "v": form.cleaned_data["value"]})
+    except DomainError as err:
+        fail(request, err)
+    return redirect("settlement:coefficient_version", pk=row.version_id)
+
+
+@login_required
+@require_POST
+def coefficient_publish(request, pk: int):
+    version = get_object_or_404(CoefficientVersion, pk=pk)
+    if not reads_all(request, version.region_id):
+        raise Http404 if own_hospitals(request, version.region_id) else PermissionDenied
+    try:
+        services().coefficients_publish(actor=request.user, version=version)
+        messages.success(request, _("Coefficient version %(n)s published.") % {"n": version.number})
+    except DomainError as err:
+        fail(request, err)
+    return redirect("settlement:coefficient_version", pk=version.pk)
+
+
+@login_required
+def coefficient_export(request, pk: int):
+    version = get_object_or_404(CoefficientVersion.objects.select_related("region"), pk=pk)
+    own = check_reader(request, version.region_id, version.status)
+    rows = exports.coefficient_rows(version, own)
+    response = StreamingHttpResponse(exports.stream_csv(exports.COEFFICIENT_COLUMNS, rows),
+                                     content_type="text/csv; charset=utf-8")
+    name = f"coefficients_{version.region.code}_{version.year}_v{version.number}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- runs ------------------------------------------------------------------------------------------
+
+
+def _visible_runs(request):
+    """Every run of the regions read wholly, plus published runs of the regions of a hospital user."""
+    wide = [r for r in request.access.region_ids if reads_all(request, r)]
+    hospital = [r for r in request.access.region_ids if r not in wide and own_hospitals(request, r)]
+    if not wide and not hospital:
+        raise PermissionDenied
+    runs = SettlementRun.objects.filter(region_id__in=wide) | SettlementRun.objects.filter(
+        region_id__in=hospital, status__in=PUBLIC)
+    return runs.select_related("region")
+
+
+@login_required
+def run_list(request):
+    runs = _visible_runs(request).order_by("-created_at", "-pk")
+    filterset = RunFilter(request.GET, queryset=runs)
+    startable = regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+    return render(request, "settlement/run_list.html", {
+        "filter": filterset, "page_obj": pages(request, filterset.qs),
+        "form": RunStartForm(regions=startable) if startable else None,
+        "kinds": RunKind.choices, "statuses": VersionStatus.choices,
+    })
+
+
+@login_required
+@require_POST
+def run_start(request):
+    startable = regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+    if not startable:
+        raise PermissionDenied
+    form = RunStartForm(request.POST, regions=startable)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect("settlement:run_list")
+    try:
+        run = services().settlement_run_start(actor=request.user, region=form.cleaned_data["region"],
+                                              kind=form.cleaned_data["kind"], period=form.cleaned_data["period"])
+    except DomainError as err:
+        fail(request, err)
+        return redirect("settlement:run_list")
+    messages.success(request, _("Run %(run)s started.") % {"run": run})
+    return redirect("settlement:run_detail", pk=run.pk)
+
+
+def _run_for_reader(request, pk: int) -> tuple[SettlementRun, set[int] | None]:
+    run = get_object_or_404(SettlementRun.objects.select_related("region", "coefficient_version"), pk=pk)
+    return run, check_reader(request, run.region_id, run.status)
+
+
+def _type_distribution(run: SettlementRun, hospital_ids: set[int] | None = None) -> list[dict]:
+    qs = CaseResult.objects.filter(run=run)
+    if hospital_ids is not None:
+        qs = qs.filter(hospital_id__in=hospital_ids)
+    counts = {row["case_type"]: row for row in qs.values("case_type").annotate(
+        n=Count("id"), adjusted=Sum("adjusted_points"))}
+    return [{"type": value, "label": str(label), "n": counts[value]["n"], "adjusted": counts[value]["adjusted"]}
+            for value, label in CaseType.choices if value in counts]
+
+
+@login_required
+def run_detail(request, pk: int):
+    run, own = _run_for_reader(request, pk)
+    if own is not None:
+        return redirect("settlement:statement", pk=run.pk)
+    hospitals = list(HospitalResult.objects.filter(run=run).select_related("hospital").order_by("hospital__code"))
+    types = _type_distribution(run)
+    charts = {
+        "hospitals": {"labels": [h.hospital.name for h in hospitals],
+                      "values": [str(h.adjusted_points) for h in hospitals], "series": _("Adjusted points")},
+        "types": {"data": [{"name": t["label"], "value": t["n"]} for t in types], "series": _("Cases")},
+    }
+    region_id = run.region_id
+    return render(request, "settlement/run_detail.html", {
+        "run": run, "hospitals": hospitals, "types": types, "charts": charts,
+        "progress_url": reverse("settlement:run_progress", args=[run.pk]),
+        "busy": run.status in BUSY, "simulation": run.kind == RunKind.SIMULATION,
+        "pv_formula": point_value_formula(run),
+        "can_publish": run.status == VersionStatus.READY and request.access.has_role(region_id, Role.BUREAU_ADMIN),
+        "versions": SettlementRun.objects.filter(region_id=region_id, kind=run.kind, period=run.period)
+        .order_by("-version"),
+    })
+
+
+@login_required
+def run_progress(request, pk: int):
+    run, _own = _run_for_reader(request, pk)
+    response = render(request, "settlement/_progress.html", {
+        "item": run, "url": reverse("settlement:run_progress", args=[run.pk])})
+    if run.status not in BUSY and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def run_publish(request, pk: int):
+    run = get_object_or_404(SettlementRun, pk=pk)
+    if not reads_all(request, run.region_id):
+        raise Http404 if own_hospitals(request, run.region_id) else PermissionDenied
+    try:
+        services().settlement_run_publish(actor=request.user, run=run)
+        messages.success(request, _("Run %(run)s published.") % {"run": run})
+    except DomainError as err:
+        fail(request, err)
+    return redirect("settlement:run_detail", pk=run.pk)
+
+
+def _case_list(request, run: SettlementRun, own: set[int] | None):
+    qs = CaseResult.objects.filter(run=run)
+    if own is not None:
+        qs = qs.filter(hospital_id__in=own)
+    filterset = CaseResultFilter(request.GET, queryset=qs.select_related("hospital").order_by("hospital__code",
+                                                                                              "settlement_id"))
+    return filterset, pages(request, filterset.qs)
+
+
+@login_required
+def run_cases(request, pk: int):
+    run, own = _run_for_reader(request, pk)
+    filterset, page_obj = _case_list(request, run, own)
+    hospitals = Hospital.objects.filter(region_id=run.region_id).order_by("code")
+    if own is not None:
+        hospitals = hospitals.filter(pk__in=own)
+    return render(request, "settlement/run_cases.html", {
+        "run": run, "filter": filterset, "page_obj": page_obj, "hospitals": hospitals,
+        "case_types": CaseType.choices, "hospital_view": own is not None,
+    })
+
+
+@login_required
+def statement(request, pk: int):
+    """One hospital's statement: its own hospital for hospital users, `?hospital=ID` for readers."""
+    run, own = _run_for_reader(request, pk)
+    rows = HospitalResult.objects.filter(run=run).select_related("hospital").order_by("hospital__code")
+    if own is not None:
+        rows = rows.filter(hospital_id__in=own)
+    wanted = request.GET.get("hospital", "")
+    row = rows.filter(hospital_id=int(wanted)).first() if wanted.isdigit() else rows.first()
+    if row is None:
+        raise Http404
+    qs = CaseResult.objects.filter(run=run, hospital_id=row.hospital_id)
+    params = request.GET.copy()
+    params.pop("hospital", None)  # here `hospital` picks the statement, it is not a case filter
+    filterset = CaseResultFilter(params, queryset=qs.order_by("settlement_id"))
+    return render(request, "settlement/statement.html", {
+        "run": run, "row": row, "types": _type_distribution(run, {row.hospital_id}),
+        "filter": filterset, "page_obj": pages(request, filterset.qs), "case_types": CaseType.choices,
+        "hospital_view": own is not None, "simulation": run.kind == RunKind.SIMULATION,
+        "others": rows if own is None else [],
+        "due_formula": f"{row.adjusted_points} × {row.point_value} − {row.self_pay} = {row.due}",
+    })
+
+
+@login_required
+def run_export(request, pk: int, table: str, fmt: str):
+    """CSV (streamed) or XLSX of the hospital or case table; hospital users get their own rows only."""
+    run, own = _run_for_reader(request, pk)
+    if table == "cases":
+        columns, rows = exports.CASE_COLUMNS, exports.case_rows(run, own)
+    elif table == "hospitals":
+        columns, rows = exports.HOSPITAL_COLUMNS, exports.hospital_rows(run, own)
+    else:
+        raise Http404
+    name = f"settlement_{run.region.code}_{run.kind}_{run.period}_v{run.version}_{table}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.stream_csv(columns, rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt == "xlsx":
+        handle = exports.xlsx_file(columns, rows, title=table)
+        return FileResponse(handle, as_attachment=True, filename=f"{name}.xlsx",
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    raise Http404
+
+
+@login_required
+def case_result(request, pk: int):
+    """Why this amount: the formula of the case's type with the case's own numbers (domain §4)."""
+    result = get_object_or_404(CaseResult.objects.select_related("run", "hospital", "case"), pk=pk)
+    own = check_reader(request, result.region_id, result.run.status)
+    if own is not None and result.hospital_id not in own:
+        raise Http404
+    run = result.run
+    return render(request, "settlement/case_result.html", {
+        "result": result, "run": run, "case": result.case, "steps": case_steps(result, run),
+        "cost_based": result.case_type in COST_BASED_TYPES, "hospital_view": own is not None,
+    })
+
+
+# --- dashboard widget -----------------------------------------------------------------------------
+
+
+def latest_run_widget(request) -> dict | None:
+    """Per region the latest published run's point value; hospital users also see their own fund due."""
+    items = []
+    for region_id in request.access.region_ids:
+        wide, own = reads_all(request, region_id), own_hospitals(request, region_id)
+        if not wide and not own:
+            continue
+        run = (SettlementRun.objects.filter(region_id=region_id, status=VersionStatus.PUBLISHED)
+               .exclude(kind=RunKind.SIMULATION).select_related("region").order_by("-published_at", "-pk").first())
+        if run is None:
+            continue
+        hospitals = [] if wide else list(HospitalResult.objects.filter(run=run, hospital_id__in=own)
+                                         .select_related("hospital").order_by("hospital__code"))
+        items.append({"run": run, "hospitals": hospitals})
+        if len(items) >= 6:
+            break
+    return {"runs": items} if items else None
