@@ -11,16 +11,20 @@ lets the user read (a second region's rows must never be counted).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.tenants.enums import Role
 
 ContextFn = Callable[[Any], dict | None]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,15 +45,27 @@ def register_widget(key: str, roles: Iterable[str], template_name: str, context_
 
 
 def widgets_for(request) -> list[dict[str, Any]]:
-    """The widgets for the user's roles, in order, each with its computed data."""
+    """The widgets for the user's roles, in order, each with its data and rendered HTML.
+
+    A widget that fails is logged and shown as "unavailable" (re-raised when DEBUG is on), so one
+    app's broken widget never takes the whole landing page down.
+    """
     roles = request.access.all_roles()
     rendered = []
     for widget in sorted(WIDGETS.values(), key=lambda w: (w.order, w.key)):
         if not roles & widget.roles:
             continue
-        data = widget.context_fn(request)
-        if data is not None:
-            rendered.append({"key": widget.key, "template_name": widget.template_name, "data": data})
+        try:
+            data = widget.context_fn(request)
+            if data is None:
+                continue
+            html = render_to_string(widget.template_name, {"data": data}, request=request)
+        except Exception:
+            if settings.DEBUG:
+                raise
+            logger.exception("dashboard widget %s failed", widget.key)
+            data, html = None, render_to_string("core/widgets/unavailable.html", {"key": widget.key}, request=request)
+        rendered.append({"key": widget.key, "template_name": widget.template_name, "data": data, "html": html})
     return rendered
 
 

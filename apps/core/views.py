@@ -67,8 +67,11 @@ def _changes(event: AuditEvent) -> list[tuple[str, object, object]]:
 
 @login_required
 def audit_list(request):
-    events = audit_events(request.access)
-    regions = list(Region.objects.filter(pk__in=events.values("region_id").distinct()).order_by("code"))
+    access = request.access
+    events = audit_events(access)
+    readable = access.region_ids if access.is_platform_admin else [
+        r for r in access.region_ids if access.has_role(r, *AUDIT_ROLES)]
+    regions = list(Region.objects.filter(pk__in=readable).order_by("code"))
     form = AuditFilterForm(
         request.GET or None,
         actions=events.order_by("action").values_list("action", flat=True).distinct(),

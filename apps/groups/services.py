@@ -5,6 +5,7 @@ runs in a transaction and writes the audit trail. Bulk work is set-based (bulk_c
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +33,7 @@ __all__ = [
 CATALOGUE_ROLES = (Role.BUREAU_ADMIN, Role.PLATFORM_ADMIN)
 COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
 PUBLISH_ROLES = (Role.BUREAU_ADMIN,)
+STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def _require(actor: User | None, region: Region, roles: tuple[str, ...], message: str) -> None:
@@ -220,6 +222,9 @@ def group_stats_compute(*, actor: User | None, region: Region, year: int, sync: 
         policy = PolicyYear.objects.with_scope(region=[region.pk]).select_for_update().get(pk=policy.pk)
         catalogue = _catalogue_for(region, policy)
         versions = _scoped(StatsVersion, region.pk).filter(region=region, year=year)
+        # A version left `computing` by a killed worker must not block the year for ever.
+        versions.filter(status=StatsStatus.COMPUTING, created_at__lt=timezone.now() - STALE_AFTER).update(
+            status=StatsStatus.FAILED, error="abandoned: the computation did not finish", progress=100)
         if versions.filter(status=StatsStatus.COMPUTING).exists():
             raise InvalidTransition("A computation for this year is already running.")
         start, end = policy.base_years

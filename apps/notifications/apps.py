@@ -6,3 +6,13 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from apps.core import navigation
+        from apps.core.dashboard import register_widget
+        from apps.core.navigation import ALL, NavItem
+
+        from .views import unread_widget
+
+        navigation.register(NavItem("notifications:inbox", _("Inbox"), ALL, 5))
+        register_widget("notifications_unread", ALL, "notifications/widgets/unread.html", unread_widget, order=3)

@@ -24,20 +24,31 @@ from apps.core.errors import InvalidTransition, ValidationFailed
 from .enums import RunKind, VersionStatus
 from .models import SettlementRun
 
+EMPTY_ADJUSTMENTS_SQL = (
+    "SELECT NULL::bigint AS case_id, NULL::text AS kind, NULL::bigint AS application_id, "
+    "NULL::numeric AS unreasonable_cost, NULL::text AS secondary_group WHERE FALSE"
+)
+
 
 def approved_adjustments_sql() -> str:
     """Approved applications that change a case's points, as a SELECT with the columns
     `case_id bigint, kind text, application_id bigint, unreasonable_cost numeric, secondary_group text`.
 
     kind: 'incentive' | 'special' (paid at (cost − unreasonable_cost) / all_avg × 100) or
-    'bilateral' | 'multi_site' (effective base; multi-site names the secondary group). The query may use
-    the run's parameters %(region)s, %(start)s, %(end)s. Applications (workflows §2) are a later issue:
-    until then nothing is approved, so this is the empty set with the right columns.
+    'bilateral' | 'multi_site' (effective base; multi-site names the secondary group). It is embedded as
+    the `adj_raw` CTE of CASES_SQL and joined on the case id of the run's own cases; it may use the run's
+    parameters %(region)s, %(start)s, %(end)s (so a literal percent sign must be written %%).
+    The applications app (workflows §2) provides it; without that app nothing is approved: the empty set.
     """
-    return (
-        "SELECT NULL::bigint AS case_id, NULL::text AS kind, NULL::bigint AS application_id, "
-        "NULL::numeric AS unreasonable_cost, NULL::text AS secondary_group WHERE FALSE"
-    )
+    from django.apps import apps
+
+    if not apps.is_installed("apps.applications"):
+        return EMPTY_ADJUSTMENTS_SQL
+    try:
+        from apps.applications.adjustments import approved_adjustments_sql as approved
+    except ImportError:
+        return EMPTY_ADJUSTMENTS_SQL
+    return approved()
 
 
 # The application join is kept apart in `adj_raw`/`adj` (one review and one surgery application per case
@@ -254,6 +265,10 @@ def compute_run_sql(run: SettlementRun) -> SettlementRun:
     run.refresh_from_db()
     params = run_params(run)
     with transaction.atomic(), connection.cursor() as cursor:
+        # Every statement here is a bulk join over the period's cases. Right after a large import the
+        # table statistics lag (estimates of a handful of rows) and the planner picks nested loops that
+        # rescan the small lookup tables per case (30 s instead of 6 s for 250k cases): hash joins only.
+        cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute("DELETE FROM settlement_hospitalresult WHERE run_id = %s", [run.pk])
         cursor.execute("DELETE FROM settlement_caseresult WHERE run_id = %s", [run.pk])
         cursor.execute(CASES_SQL.format(adjustments=approved_adjustments_sql()), params)
@@ -267,6 +282,7 @@ def compute_run_sql(run: SettlementRun) -> SettlementRun:
         cursor.execute(HOSPITALS_SQL, params)
         _set(run.pk, progress=90)
         cursor.execute(TOTALS_SQL, params)
+        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")  # when called inside a caller's transaction
         _set(run.pk, status=VersionStatus.READY, progress=100, finished_at=timezone.now())
     run.refresh_from_db()
     return run

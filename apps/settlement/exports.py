@@ -25,6 +25,7 @@ CASE_FIELDS = ("settlement_id", "hospital__code", "drg_code", "case_type", "grou
 HOSPITAL_FIELDS = ("hospital__code", "cases", "points", "adjusted_points", "self_pay", "point_value", "due",
                    "advance", "balance")
 CHUNK = 2000
+XLSX_MAX_ROWS = 1_048_575  # an XLSX sheet holds 1,048,576 rows, the header included
 
 
 def cell(value: Any) -> Any:

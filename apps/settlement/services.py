@@ -23,6 +23,7 @@ from apps.tenants.models import PolicyYear, Region, User
 from apps.tenants.services import policy_get_or_create
 
 from .enums import RunKind, VersionStatus
+from .formulas import div, q2
 from .models import CoefficientVersion, HospitalCoefficient, SettlementRun
 
 __all__ = [
@@ -148,7 +149,7 @@ def _coefficient_value(value) -> Decimal:
         raise ValidationFailed("value: a coefficient is a positive number below 10000")
     if value != value.quantize(Decimal("0.0001")):
         raise ValidationFailed("value: at most 4 decimals")
-    return value.quantize(Decimal("0.0001"))
+    return value
 
 
 @transaction.atomic
@@ -265,7 +266,7 @@ def settlement_run_start(*, actor: User | None, region: Region, kind: str, perio
         _retire_stale(runs, timezone.now(), "period")
         parameters = {name: str(getattr(policy, name)) for name in RUN_PARAMETERS}
         parameters["payment_method"] = region.payment_method
-        budget = policy.fund_budget if month is None else (policy.fund_budget / 12).quantize(Decimal("0.01"))
+        budget = policy.fund_budget if month is None else q2(div(policy.fund_budget, Decimal(12)))
         run = SettlementRun.objects.create(
             region=region, kind=kind, period=period, year=year, month=month,
             version=(runs.aggregate(m=Max("version"))["m"] or 0) + 1, stats_version=stats,

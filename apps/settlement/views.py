@@ -180,7 +180,7 @@ def case_steps(r: CaseResult, run: SettlementRun) -> list[dict]:
     steps.append({"key": "adjusted", "label": _("Adjusted points"), "text": text})
     if run.point_value is not None:
         value = (r.adjusted_points * run.point_value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        steps.append({"key": "value", "label": _("Value"), "text": _(
+        steps.append({"key": "value", "label": _("Amount in yuan"), "text": _(
             "value = adjusted points × point value = %(adj)s × %(pv)s = %(value)s yuan") % {
             **n, "pv": run.point_value, "value": value}})
     return steps
@@ -439,8 +439,8 @@ def _case_list(request, run: SettlementRun, own: set[int] | None):
     qs = CaseResult.objects.filter(run=run)
     if own is not None:
         qs = qs.filter(hospital_id__in=own)
-    filterset = CaseResultFilter(request.GET, queryset=qs.select_related("hospital").order_by("hospital__code",
-                                                                                              "settlement_id"))
+    # (hospital_id, id) follows the (run, hospital) index: page 1 of a million-case run needs no full sort.
+    filterset = CaseResultFilter(request.GET, queryset=qs.select_related("hospital").order_by("hospital_id", "id"))
     return filterset, pages(request, filterset.qs)
 
 
@@ -471,7 +471,7 @@ def statement(request, pk: int):
     qs = CaseResult.objects.filter(run=run, hospital_id=row.hospital_id)
     params = request.GET.copy()
     params.pop("hospital", None)  # here `hospital` picks the statement, it is not a case filter
-    filterset = CaseResultFilter(params, queryset=qs.order_by("settlement_id"))
+    filterset = CaseResultFilter(params, queryset=qs.order_by("id"))
     return render(request, "settlement/statement.html", {
         "run": run, "row": row, "types": _type_distribution(run, {row.hospital_id}),
         "filter": filterset, "page_obj": pages(request, filterset.qs), "case_types": CaseType.choices,
@@ -497,6 +497,9 @@ def run_export(request, pk: int, table: str, fmt: str):
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     if fmt == "xlsx":
+        if table == "cases" and exports.case_queryset(run, own).count() > exports.XLSX_MAX_ROWS:
+            messages.error(request, _("Too many cases for one XLSX sheet: download the CSV instead."))
+            return redirect("settlement:run_detail", pk=run.pk)
         handle = exports.xlsx_file(columns, rows, title=table)
         return FileResponse(handle, as_attachment=True, filename=f"{name}.xlsx",
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

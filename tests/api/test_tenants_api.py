@@ -208,3 +208,15 @@ def test_token_success_resets_failure_count(api, world):
     assert api().post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json").status_code == 200
     api().post("/api/v1/auth/token/", {"username": user.username, "password": "nope"}, format="json")
     assert api().post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json").status_code == 200
+
+
+def test_user_detail_in_scope_without_role_is_403_outside_is_404(api, world):
+    a, b = world["A"], world["B"]
+    staff = api(a.users[Role.BUREAU_STAFF])
+    assert staff.get(f"/api/v1/users/{a.users[Role.AUDITOR].pk}/").status_code == 403
+    assert staff.get(f"/api/v1/users/{b.users[Role.AUDITOR].pk}/").status_code == 404
+    assert staff.get("/api/v1/users/").status_code == 403
+    hospital_admin = api(a.users[Role.HOSPITAL_ADMIN])
+    assert hospital_admin.get(f"/api/v1/users/{a.users[Role.HOSPITAL_STAFF].pk}/").status_code == 200
+    assert hospital_admin.get(f"/api/v1/users/{a.users[Role.AUDITOR].pk}/").status_code == 404
+    assert api(world["platform_admin"]).get("/api/v1/users/999999/").status_code == 404

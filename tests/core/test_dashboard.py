@@ -126,3 +126,20 @@ def test_registered_widget_shows_for_its_roles_only(client, world):
 def test_anonymous_user_is_sent_to_login(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_a_broken_widget_does_not_break_the_page(client, world, caplog):
+    def broken(request):
+        raise RuntimeError("boom")
+
+    dashboard.register_widget("broken_widget", {Role.AUDITOR}, "core/widgets/platform_overview.html", broken, order=1)
+    dashboard.register_widget("missing_template", {Role.AUDITOR}, "nowhere/none.html", lambda r: {}, order=2)
+    try:
+        response = get_dashboard(client, world["A"].users[Role.AUDITOR])
+        body = response.content.decode()
+        assert body.count("widget-unavailable") == 2
+        assert widget(response, "region_overview")["regions"][0]["hospitals"] == 3
+        assert "broken_widget" in caplog.text
+    finally:
+        dashboard.WIDGETS.pop("broken_widget")
+        dashboard.WIDGETS.pop("missing_template")

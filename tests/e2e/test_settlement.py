@@ -47,6 +47,7 @@ def test_hospital_user_sees_only_their_statement(page, live_server, e2e_settled)
     a = e2e_settled["A"]
     login(page, live_server, e2e_settled["world"]["A"].users[Role.HOSPITAL_ADMIN].username)
     expect(page.locator("#widget-settlement_latest_run [data-kpi=due]")).to_have_text("65374.95")
+    screenshot(page, "settlement-hospital-dashboard")
     page.click("nav.sidenav >> text=结算批次")
     expect(page.locator("#runs tbody tr")).to_have_count(1)
     page.click(f"#runs tr[data-id='{a.run.pk}'] a")
@@ -57,3 +58,24 @@ def test_hospital_user_sees_only_their_statement(page, live_server, e2e_settled)
     screenshot(page, "settlement-hospital-statement")
     response = page.goto(f"{live_server.url}/settlement/results/{a.results[8].pk}/")
     assert response.status == 404
+
+
+def test_bureau_overrides_and_publishes_coefficients(page, live_server, e2e_settled):
+    a = e2e_settled["A"]
+    login(page, live_server, e2e_settled["world"]["A"].users[Role.BUREAU_ADMIN].username)
+    page.click("nav.sidenav >> text=医疗机构系数")
+    page.click(f"#coefficient-versions tr[data-id='{a.coefficients.pk}'] a")
+    row = page.locator("#coefficient-rows tr[data-hospital='H3418000001']")
+    expect(row).to_contain_text("0.8 × 1.045679 + 0.2 × 1.012346 = 1.0390")
+    expect(page.locator("#coefficient-rows tr[data-hospital='H3418000003']")).to_contain_text("新开医院")
+    screenshot(page, "settlement-coefficients")
+    page.goto(f"{live_server.url}/settlement/coefficients/{a.coefficients_draft.pk}/")
+    page.click("#coefficient-rows summary")
+    page.fill("#coefficient-rows input[name=value]", "1.0800")
+    page.fill("#coefficient-rows input[name=reason]", "县医保局备案调整")
+    page.click("#coefficient-rows button[type=submit]")
+    expect(page.locator(".message-success")).to_be_visible()
+    expect(page.locator("#coefficient-rows tr[data-hospital='H3418000001']")).to_contain_text("县医保局备案调整")
+    page.click("#publish-form button[type=submit]")
+    expect(page.locator(".run-status [data-status=published]")).to_be_visible()
+    screenshot(page, "settlement-coefficients-published")

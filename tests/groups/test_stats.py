@@ -222,3 +222,19 @@ def test_cost_histogram_buckets(worked):
     assert buckets[0]["n"] == 9 and buckets[-1]["n"] == 1 and sum(b["n"] for b in buckets) == 10
     assert buckets[0]["low"] == D("100.00") and buckets[-1]["high"] == D("20000.00")
     assert cost_histogram(version, "EB19") == [{"low": D("5000.00"), "high": D("5000.00"), "n": 1}]
+
+
+def test_an_abandoned_computation_does_not_block_the_year(worked):
+    import datetime as _dt
+
+    from django.utils import timezone
+
+    a = worked["A"]
+    first = group_stats_compute(actor=None, region=a.region, year=YEAR)
+    with scopes_disabled():
+        StatsVersion.objects.filter(pk=first.pk).update(status=StatsStatus.COMPUTING,
+                                                        created_at=timezone.now() - _dt.timedelta(hours=1))
+    second = group_stats_compute(actor=None, region=a.region, year=YEAR)
+    first.refresh_from_db()
+    assert first.status == StatsStatus.FAILED and "abandoned" in first.error
+    assert second.status == StatsStatus.READY and second.number == 2

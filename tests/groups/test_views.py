@@ -104,3 +104,25 @@ def test_stats_screens_are_scoped(worked):
 def test_screens_are_chinese_by_default(world, catalogues):
     page = client_for(world["A"].users[Role.AUDITOR]).get("/groups/stats/").content.decode()
     assert "病组统计" in page
+
+
+def test_progress_fragment_polls_while_computing(worked):
+    a = worked["A"]
+    with scopes_disabled():
+        catalogue = Catalogue.objects.get(region=a.region, is_active=True)
+        version = StatsVersion.objects.create(region=a.region, year=YEAR, catalogue=catalogue, number=1,
+                                              base_start=2022, base_end=2024, min_cases=5, cv_max="1.0",
+                                              lln_cases=100, progress=10)
+    client = client_for(a.users[Role.BUREAU_STAFF])
+    fragment = client.get(f"/groups/stats/341800/{YEAR}/versions/{version.pk}/status/", HTTP_HX_REQUEST="true")
+    assert 'hx-trigger="every 1s"' in fragment.content.decode() and "HX-Refresh" not in fragment
+    page = client.get(f"/groups/stats/341800/{YEAR}/").content.decode()
+    assert "every 1s" in page
+    # a second computation waits until the running one has finished
+    from apps.core.errors import InvalidTransition
+    from apps.groups.services import group_stats_compute
+
+    with pytest.raises(InvalidTransition):
+        group_stats_compute(actor=None, region=a.region, year=YEAR)
+    assert client_for(a.users[Role.HOSPITAL_STAFF]).get(
+        f"/groups/stats/341800/{YEAR}/versions/{version.pk}/status/").status_code == 404

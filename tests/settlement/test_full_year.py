@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django_scopes import scopes_disabled
 
+from apps.cases.selectors import cleared_years as cases_cleared_years
 from apps.core.errors import InvalidTransition
 from apps.settlement import formulas as f
 from apps.settlement.enums import VersionStatus
@@ -78,6 +79,7 @@ def test_full_year_clearing(small):
     assert cleared_years(region) == set()
     annual = settlement_run_publish(actor=admin, run=annual)
     assert cleared_years(region) == {YEAR}
+    assert cases_cleared_years(region) == {YEAR}  # the cases import asks through its own selector
 
     # a re-run is version 2; publishing it supersedes version 1; both keep their numbers
     again = settlement_run_start(actor=staff, region=region, kind="annual", period=str(YEAR))

@@ -271,3 +271,42 @@ def test_region_b_runs_are_invisible_to_region_a(small):
     assert {r.hospital_id for r in case_results(run_a, hospital_user)} == {own}
     assert {r.hospital_id for r in hospital_results(run_a, hospital_user)} == {own}
     assert len({r.hospital_id for r in hospital_results(run_a, access_a)}) == 2
+
+
+@pytest.mark.django_db
+def test_annual_keeps_advances_of_a_hospital_without_cases(small):
+    """A hospital paid advances whose cases drop out of the clearing (deactivated) repays them in full."""
+    from apps.hospitals.models import Hospital
+    from apps.settlement.models import HospitalResult
+
+    march(small)
+    region = small["region"]
+    h2 = small["h"][1]
+    monthly = settlement_run_start(actor=None, region=region, kind="monthly", period=f"{YEAR}-03")
+    assert monthly.progress == 100 and monthly.cases == 3
+    settlement_run_publish(actor=None, run=monthly)
+    with scopes_disabled():
+        advance = HospitalResult.objects.get(run=monthly, hospital=h2).advance
+        Hospital.objects.filter(pk=h2.pk).update(active=False)
+    annual = settlement_run_start(actor=None, region=region, kind="annual", period=str(YEAR))
+    assert annual.cases == 1
+    with scopes_disabled():
+        row = HospitalResult.objects.get(run=annual, hospital=h2)
+    assert (row.cases, row.points, row.due, row.advance, row.balance) == (0, D(0), D(0), advance, -advance)
+    assert (row.level, row.coefficient) == (2, D("0.9489"))
+
+
+@pytest.mark.django_db
+def test_coefficients_fail_clearly_without_a_stable_group(world):
+    from apps.groups.services import catalogue_load_shipped, group_stats_compute, group_stats_publish
+
+    b = world["B"]
+    add_cases([case(b.hospital, "EB19", "20000.00", dt.date(2023, 5, 5)), case(b.hospital, "EB19", "10000.00", dt.date(2024, 5, 5))])
+    catalogue_load_shipped(actor=None, region=b.region)
+    group_stats_publish(actor=None, version=group_stats_compute(actor=None, region=b.region, year=YEAR, sync=True))
+    version = coefficients_compute(actor=b.users[Role.BUREAU_ADMIN], region=b.region, year=YEAR)
+    assert version.status == VersionStatus.FAILED and "stable group" in version.error and version.progress == 100
+    assert not HospitalCoefficient.objects.with_scope(region=[b.region.pk]).filter(version=version).exists()
+    with pytest.raises(InvalidTransition):
+        coefficients_publish(actor=b.users[Role.BUREAU_ADMIN], version=version)
+    assert coefficients_compute(actor=None, region=b.region, year=YEAR).number == 2  # a failed one does not block

@@ -169,3 +169,20 @@ def test_engine_run_end_to_end_through_the_screens(client, small, tmp_path):
 
 
 YEAR_ = 2025
+
+
+def test_compute_coefficients_on_screen_with_the_engine(client, small):
+    world = small["world"]
+    client.force_login(world["A"].users[Role.BUREAU_STAFF])
+    response = client.post(reverse("settlement:coefficients_compute"), {"region": small["region"].pk, "year": YEAR_})
+    assert response.status_code == 302
+    with scopes_disabled():
+        version = CoefficientVersion.objects.filter(region=small["region"], year=YEAR_).order_by("-number").first()
+        n_rows = version.rows.count()
+    assert response.url == reverse("settlement:coefficient_version", args=[version.pk])
+    assert version.number == 2 and version.status == "ready", version.error
+    page = client.get(response.url)
+    assert len(page.context["rows"]) == n_rows == 5
+    html_text = html.unescape(page.content.decode())
+    assert "0.8 × 1.113333 + 0.2 × 1.113333 = 1.1133" in html_text  # h1 of the engine's hand-checked world
+    assert "max(0.8 × 1.113333, 1.1133) = 1.1133" in html_text  # h4: a new level-3 hospital

@@ -119,3 +119,14 @@ def test_xlsx_export(client, settled):
     assert book.worksheets[0].max_row == 11
     assert client.get(reverse("settlement:run_export", args=[run.pk, "other", "csv"])).status_code == 404
     assert client.get(reverse("settlement:run_export", args=[run.pk, "cases", "pdf"])).status_code == 404
+
+
+def test_xlsx_refused_beyond_the_sheet_limit(client, settled, monkeypatch):
+    from apps.settlement import exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 5)
+    run = settled["A"].run
+    client.force_login(settled["world"]["A"].users[Role.BUREAU_ADMIN])
+    response = client.get(reverse("settlement:run_export", args=[run.pk, "cases", "xlsx"]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("settlement:run_detail", args=[run.pk])
+    assert "CSV" in str(list(response.context["messages"])[0])

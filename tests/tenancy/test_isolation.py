@@ -95,6 +95,68 @@ def _stats_year(rw: RegionWorld) -> int:
     return 2025
 
 
+def _create(label: str, lookup: dict, **defaults):
+    """Get or create a row of another app's model (rows of this table need one object per region)."""
+    from django.apps import apps as django_apps
+
+    with scopes_disabled():
+        obj, _ = django_apps.get_model(label).objects.get_or_create(**lookup, defaults=defaults)
+    return obj
+
+
+def _notification(rw: RegionWorld):
+    user = rw.users[Role.BUREAU_ADMIN]
+    return _create("notifications.Notification", {"region": rw.region, "user": user, "title": "isolation"})
+
+
+def _expert_profile(rw: RegionWorld):
+    return _create("applications.ExpertProfile", {"region": rw.region, "user": rw.users[Role.EXPERT]},
+                   hospital=rw.hospitals[1], specialty="心内科")
+
+
+def _case(hospital):
+    import datetime as dt
+
+    return _create("cases.Case", {"region_id": hospital.region_id, "hospital": hospital,
+                                  "settlement_id": f"ISO-{hospital.code}"},
+                   patient_hash="0" * 64, insurance_type="310", gender=1, age=60, admission_date=dt.date(2025, 3, 1),
+                   discharge_date=dt.date(2025, 3, 11), los_days=10, discharge_method="1", principal_dx="I21.000",
+                   drg_code="", total_cost="12000.00", drug_cost="3000.00", consumable_cost="1000.00",
+                   exam_cost="800.00", self_pay="1200.00", fund_paid="9000.00", content_hash="0" * 32)
+
+
+def _application(hospital):
+    case = _case(hospital)
+    return _create("applications.Application", {"region_id": hospital.region_id, "case": case},
+                   hospital=hospital, type="special_case", reason="isolation", year=2025)
+
+
+def _stats_version(rw: RegionWorld):
+    from apps.groups.models import StatsVersion
+
+    _stats_year(rw)
+    with scopes_disabled():
+        return StatsVersion.objects.get(region=rw.region, year=2025, number=1)
+
+
+def _coefficient_version(rw: RegionWorld):
+    return _create("settlement.CoefficientVersion", {"region": rw.region, "year": 2025, "number": 1},
+                   status="ready", stats_version=_stats_version(rw), w_level="0.8", w_cost="0.2",
+                   new_hospital_factor="0.8")
+
+
+def _settlement_run(rw: RegionWorld):
+    return _create("settlement.SettlementRun", {"region": rw.region, "kind": "simulation", "period": "2025",
+                                                "version": 1}, year=2025, status="ready")
+
+
+def _audit_event(rw: RegionWorld):
+    from apps.core.models import AuditEvent
+
+    with scopes_disabled():
+        return AuditEvent.objects.filter(region=rw.region).order_by("id").first()
+
+
 def _hospital_row(name, screen_or_api, method="get", owner=Role.BUREAU_ADMIN, data=None, **kw) -> Row:
     return Row(name=name, build=lambda w, rw: screen_or_api(w, rw.hospital), method=method, owner=owner,
                data=data or {}, for_hospital=screen_or_api, **kw)
@@ -126,6 +188,21 @@ ROWS: list[Row] = [
     Row("api group stats publish",
         lambda w, rw: _api(f"/api/v1/regions/{rw.region.code}/years/{_stats_year(rw)}/group-stats/publish/"),
         method="post", api_url_name="api-group-stats-publish"),
+    # --- API: notifications, applications, settlement
+    Row("api notification detail", lambda w, rw: _api(f"/api/v1/notifications/{_notification(rw).pk}/"),
+        api_basename="notification"),
+    Row("api expert profile detail", lambda w, rw: _api(f"/api/v1/expert-profiles/{_expert_profile(rw).pk}/"),
+        api_basename="expert-profile"),
+    _hospital_row("api application detail", lambda w, h: _api(f"/api/v1/applications/{_application(h).pk}/"),
+                  api_basename="application", owner=Role.HOSPITAL_STAFF),
+    Row("api settlement run detail", lambda w, rw: _api(f"/api/v1/settlement-runs/{_settlement_run(rw).pk}/"),
+        api_basename="settlement-run"),
+    Row("api coefficients GET", lambda w, rw: _api(
+        f"/api/v1/regions/{rw.region.code}/years/{_coefficient_version(rw).year}/coefficients/"),
+        api_url_name="api-coefficients"),
+    Row("api coefficients publish", lambda w, rw: _api(
+        f"/api/v1/regions/{rw.region.code}/years/{_coefficient_version(rw).year}/coefficients/publish/"),
+        method="post", api_url_name="api-coefficients-publish"),
     # --- screens: tenants
     Row("screen region detail", lambda w, rw: _url("tenants:region_detail", code=rw.region.code)),
     Row("screen policy edit GET", lambda w, rw: _url("tenants:policy_edit", code=rw.region.code, year=2025)),
@@ -141,8 +218,33 @@ ROWS: list[Row] = [
     _hospital_row("screen hospital edit", lambda w, h: _url("hospitals:edit", pk=h.pk)),
     _hospital_row("screen hospital edit POST", lambda w, h: _url("hospitals:edit", pk=h.pk), method="post",
                   data={"name": "改名"}),
+    # --- screens: other apps
+    Row("screen audit event", lambda w, rw: _url("core:audit_detail", pk=_audit_event(rw).pk)),
+    Row("screen catalogue detail", lambda w, rw: _url("groups:catalogue_detail", pk=_catalogue(rw).pk)),
+    Row("screen group stats", lambda w, rw: _url("groups:stats", code=rw.region.code, year=_stats_year(rw))),
+    Row("screen stats publish", lambda w, rw: _url("groups:stats_publish", code=rw.region.code, year=_stats_year(rw),
+                                                   pk=_stats_version(rw).pk), method="post"),
+    _hospital_row("screen application detail", lambda w, h: _url("applications:detail", pk=_application(h).pk),
+                  owner=Role.HOSPITAL_STAFF),
+    Row("screen coefficient version", lambda w, rw: _url("settlement:coefficient_version",
+                                                         pk=_coefficient_version(rw).pk)),
+    Row("screen settlement run", lambda w, rw: _url("settlement:run_detail", pk=_settlement_run(rw).pk)),
+    Row("screen notification read", lambda w, rw: _url("notifications:mark_read", pk=_notification(rw).pk),
+        method="post"),
 ]
 ROW_IDS = [r.name for r in ROWS]
+
+# Leaks found by this table in code owned by other apps, reported to their owners. Kept visible as xfail (with the
+# reason) so the suite stays usable; remove the entry once fixed (the test then passes for real).
+KNOWN_BUGS: dict[str, str] = {
+    "screen audit event": "core:audit_detail answers 403 (role check) before the scope check for another region's event",
+    "screen notification read": "notifications:mark_read lets the service's NotFound escape the view (500, not 404)",
+}
+
+
+def isolation_params(rows: list[Row]) -> list:
+    return [pytest.param(r, id=r.name, marks=[pytest.mark.xfail(reason=f"BUG: {KNOWN_BUGS[r.name]}", strict=False)]
+                         if r.name in KNOWN_BUGS else []) for r in rows]
 
 
 def request(api, client, row: Row, user, url: str):
@@ -152,7 +254,7 @@ def request(api, client, row: Row, user, url: str):
     return getattr(client, row.method)(url, row.data)
 
 
-@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+@pytest.mark.parametrize("row", isolation_params(ROWS))
 def test_region_a_users_get_404_for_region_b_objects(row, world, api, client):
     url = row.build(world, world["B"])
     for role in A_ROLES:
@@ -160,7 +262,7 @@ def test_region_a_users_get_404_for_region_b_objects(row, world, api, client):
         assert response.status_code == 404, f"{row.name} as A {role}: {response.status_code}"
 
 
-@pytest.mark.parametrize("row", ROWS, ids=ROW_IDS)
+@pytest.mark.parametrize("row", isolation_params(ROWS))
 def test_province_supervisor_gets_404_outside_the_province(row, world, api, client):
     response = request(api, client, row, world["supervisor"], row.build(world, world["C"]))
     assert response.status_code == 404, f"{row.name}: {response.status_code}"
@@ -179,7 +281,7 @@ def test_positive_control_own_region_is_not_404(row, world, api, client):
 HOSPITAL_ROWS = [r for r in ROWS if r.for_hospital is not None]
 
 
-@pytest.mark.parametrize("row", HOSPITAL_ROWS, ids=[r.name for r in HOSPITAL_ROWS])
+@pytest.mark.parametrize("row", isolation_params(HOSPITAL_ROWS))
 def test_hospital_roles_get_404_for_another_hospital_of_their_region(row, world, api, client):
     a = world["A"]
     other = a.hospitals[1]  # the fixture's hospital users belong to hospitals[0]

@@ -1,0 +1,92 @@
+"""Races on PostgreSQL: parallel submissions for the last cap place (exactly one wins) and parallel
+decisions on one application (exactly one outcome). Each thread has its own database connection."""
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django_scopes import scopes_disabled
+
+from apps.applications import services
+from apps.applications.models import Application
+from apps.core.errors import DomainError
+from apps.tenants.enums import Role
+from apps.tenants.services import policy_set
+
+from .conftest import build_app_region, fresh, make, recent_day, upload
+
+THREADS = 6
+
+
+def race(functions) -> list:
+    """Run the functions at the same instant, one thread (and connection) each; their results or errors."""
+    barrier = threading.Barrier(len(functions))
+    results: list = [None] * len(functions)
+
+    def run(i, fn):
+        try:
+            with scopes_disabled():
+                barrier.wait()
+                results[i] = fn()
+        except DomainError as err:
+            results[i] = err
+        except Exception as err:  # noqa: BLE001 - reported by the assertions
+            results[i] = err
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_submissions_race_for_the_last_cap_place(world):
+    a = build_app_region(world["A"])
+    with scopes_disabled():
+        policy_set(actor=None, region=a.region, year=recent_day().year,
+                   values={"incentive_rate_3": Decimal("250")})  # floor(12 × 0.25) = 3 places
+    make(a, "submitted", case_index=0)
+    make(a, "under_review", case_index=1)  # two places taken, one left
+    user = a.user(Role.HOSPITAL_STAFF)
+    drafts = []
+    with scopes_disabled():
+        for i in range(2, 2 + THREADS):
+            app = services.create_draft(actor=user, case=a.cases[i], type="incentive_major", reason="危重")
+            services.add_attachment(actor=user, application=app, kind="medical_record_summary", upload=upload())
+            drafts.append(app)
+    results = race([lambda app=app: services.submit(actor=user, application=app) for app in drafts])
+    wins = [r for r in results if isinstance(r, Application)]
+    refused = [r for r in results if isinstance(r, DomainError)]
+    assert len(wins) == 1, results
+    assert len(refused) == THREADS - 1 and {r.code for r in refused} == {"cap_exceeded"}, results
+    with scopes_disabled():
+        assert Application.objects.filter(hospital=a.hospital, status__in=["submitted", "under_review"]).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_decisions_give_one_outcome(world):
+    a = build_app_region(world["A"])
+    app = make(a, "reviewed")
+    admin = a.user(Role.BUREAU_ADMIN)
+    outcomes = ["approve", "reject", "partial"] * 2
+
+    def decide(outcome):
+        return services.decide(actor=admin, application=app, outcome=outcome, reason=f"决定：{outcome}",
+                               unreasonable_cost=Decimal("100") if outcome == "partial" else None)
+
+    results = race([lambda o=o: decide(o) for o in outcomes])
+    wins = [r for r in results if isinstance(r, Application)]
+    assert len(wins) == 1, results
+    assert all(isinstance(r, DomainError) and r.code == "invalid_transition" for r in results if r not in wins), results
+    final = fresh(app)
+    assert final.outcome == wins[0].outcome and final.status in ("approved", "rejected")
+    from apps.core.models import AuditEvent
+
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(object_id=str(app.pk), action="application.decided").count() == 1
