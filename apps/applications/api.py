@@ -56,8 +56,8 @@ class ApplicationViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         for name in ("status", "type"):
             if params.get(name):
                 qs = qs.filter(**{name: params[name]})
-        if params.get("hospital"):
-            qs = qs.filter(hospital__code=params["hospital"])
+        if params.get("hospital"):  # never lets an expert learn which hospital an assigned item is from
+            qs = qs.filter(selectors.identified_q(get_access(self.request.user)), hospital__code=params["hospital"])
         if params.get("region"):
             qs = qs.filter(region__code=params["region"])
         return qs.order_by("-created_at", "-pk")

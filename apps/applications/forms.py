@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .enums import ApplicationType, AttachmentKind, Outcome, Verdict
 
 
 class ApplicationForm(forms.Form):
-    type = forms.ChoiceField(label=_("Type"), choices=ApplicationType.choices)
+    type = forms.ChoiceField(label=pgettext_lazy("application", "Type"), choices=ApplicationType.choices)
     reason = forms.CharField(label=_("Reason for the application"), widget=forms.Textarea(attrs={"rows": 4}))
     secondary_drg_code = forms.CharField(label=_("Secondary surgery group (multi-site only)"), max_length=10,
                                          required=False)

@@ -97,7 +97,7 @@ class Application(RegionScopedModel):
 
     @property
     def is_overdue(self) -> bool:
-        """Review past its due date, or waiting at intake for more than the review period."""
+        """Expert review past its due date (the bureau's queue highlights these)."""
         return (self.status == Status.UNDER_REVIEW and self.review_due is not None
                 and self.review_due < timezone.localdate())
 

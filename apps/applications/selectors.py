@@ -40,7 +40,12 @@ def _scoped(model, region_id: int):
 # --- visibility ----------------------------------------------------------------------------------
 
 
-def visible_q(access) -> Q:
+def identified_q(access) -> Q:
+    """Applications a user reads with their identity (case, hospital): whole regions and own hospitals."""
+    return visible_q(access, experts=False)
+
+
+def visible_q(access, experts: bool = True) -> Q:
     """Applications a user may read: whole regions, own hospitals, assigned items (experts)."""
     wide = [r for r in access.region_ids if access.has_role(r, *REGION_WIDE_READ_ROLES)]
     q = Q(region_id__in=wide)
@@ -48,7 +53,7 @@ def visible_q(access) -> Q:
     if own:
         q |= Q(hospital_id__in=own)
     expert_regions = [r for r in access.region_ids if access.has_role(r, Role.EXPERT)]
-    if expert_regions and access.user_id:
+    if experts and expert_regions and access.user_id:
         q |= Q(region_id__in=expert_regions, assignments__expert_id=access.user_id)
     return q
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.cases.models import Case
@@ -47,6 +48,29 @@ def _get(request, pk: int) -> Application:
 
 def _regions(request, *roles) -> list[int]:
     return [r for r in request.access.region_ids if request.access.has_role(r, *roles)]
+
+
+ACTIONS = {
+    "application.created": gettext_lazy("Draft created"), "application.edited": gettext_lazy("Draft edited"),
+    "application.attachment_added": gettext_lazy("File attached"), "application.attachment_removed": gettext_lazy("File removed"),
+    "application.submitted": gettext_lazy("Submitted"), "application.withdrawn": gettext_lazy("Withdrawn"),
+    "application.accepted": gettext_lazy("Accepted for expert review"), "application.returned": gettext_lazy("Returned"),
+    "application.rejected_at_intake": gettext_lazy("Rejected at intake"), "application.experts_assigned": gettext_lazy("Experts assigned"),
+    "application.assignment_declined": gettext_lazy("Expert declined (conflict)"), "application.opinion": gettext_lazy("Opinion given"),
+    "application.reviewed": gettext_lazy("Review complete"), "application.decided": gettext_lazy("Decided"),
+}
+
+
+def timeline_rows(application: Application) -> list[dict]:
+    """The audit trail of the application in words: who, when, what, old → new status, why."""
+    labels = dict(Status.choices)
+    rows = []
+    for e in selectors.timeline(application):
+        old, new = (e.old or {}).get("status"), (e.new or {}).get("status")
+        rows.append({"at": e.at, "actor": e.actor_name, "action": e.action, "label": ACTIONS.get(e.action, e.action),
+                     "old": labels.get(old, old or ""), "new": labels.get(new, new or "") if new != old else "",
+                     "reason": e.reason})
+    return rows
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -140,7 +164,7 @@ def application_detail(request, pk: int):
         "app": application, "case": application.case, "is_hospital": is_hospital, "is_bureau": is_bureau,
         "is_admin": is_admin, "editable": editable,
         "attachments": application.attachments.select_related("uploaded_by"),
-        "timeline": selectors.timeline(application),
+        "timeline": timeline_rows(application),
         "attachment_form": AttachmentForm() if editable else None,
         "edit_form": EditForm(initial={"reason": application.reason,
                                        "secondary_drg_code": application.secondary_drg_code}) if editable else None,
@@ -157,6 +181,7 @@ def application_detail(request, pk: int):
         policy = selectors.policy_for(application.region, application.year)
         context["needed"] = policy.experts_per_review - selectors.active_assignments(application).count()
         context["eligible"] = selectors.eligible_experts(application) if context["needed"] > 0 else []
+        context["can_close"] = application.is_overdue
     if is_admin and application.status == Status.REVIEWED:
         suggestion = context["suggestion"]
         initial = {"outcome": Outcome.APPROVE if suggestion["verdict"] != "reject" else Outcome.REJECT}
@@ -213,7 +238,7 @@ def application_action(request, pk: int, name: str):
             experts = list(User.objects.filter(pk__in=ids))
             services.assign_experts(actor=user, application=application, experts=experts)
             messages.success(request, _("Experts assigned."))
-        elif name == "review":
+        elif name == "close":
             services.mark_reviewed(actor=user, application=application)
             messages.success(request, _("Review closed."))
         elif name == "decide":

@@ -6,3 +6,20 @@ class CasesConfig(AppConfig):
     name = "apps.cases"
     label = "cases"
     verbose_name = _("Cases (settlement lists)")
+
+    def ready(self) -> None:
+        from apps.core import navigation
+        from apps.tenants.enums import Role
+
+        readers = frozenset({Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.BUREAU_STAFF,
+                             Role.AUDITOR, Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
+        uploaders = frozenset({Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
+        navigation.register(navigation.NavItem("cases:list", _("Cases"), readers, 40))
+        navigation.register(navigation.NavItem("cases:import_list", _("Case imports"), uploaders | {Role.AUDITOR}, 41))
+        try:
+            from apps.core.dashboard import register_widget
+        except ImportError:  # older core without widgets
+            return
+        from .widgets import cases_overview_context
+
+        register_widget("cases_overview", readers, "cases/widgets/overview.html", cases_overview_context, order=30)

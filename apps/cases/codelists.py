@@ -35,4 +35,5 @@ def load_code_lists(connection) -> dict[str, int]:
             raw.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
             counts[table] = raw.fetchone()[0]
             raw.execute("DROP TABLE _codelist_load")
+            raw.execute(f"ANALYZE {table}")
     return counts

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -55,6 +56,7 @@ class ImportResult:
     errors: int = 0
     first_errors: list[dict] = field(default_factory=list)
     first_rows: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def error_messages() -> dict[str, str]:
@@ -255,7 +257,7 @@ def _typed_select() -> str:
     return (
         f"SELECT t.*, {', '.join(typed)}, CASE WHEN gender IN ('1', '2') THEN gender::smallint END AS v_gender, "
         f"upper(drg_code) AS v_drg_code, {raw_hash} AS raw_hash "
-        f"FROM (SELECT rownum, {trims}, x_malformed AS malformed FROM cs_stage) t"
+        f"FROM (SELECT rownum, {trims}, x_malformed AS malformed FROM cs_stage OFFSET 0) t"
     )
 
 
@@ -278,17 +280,21 @@ def _build_rows(region_id: int) -> None:
         f"CREATE TEMP TABLE cs_rows AS SELECT x.*, {_content_hash_expr()} AS content_hash FROM ("
         "SELECT s.*, h.id AS hospital_id, "
         "encode(sha256(convert_to(%(salt)s || s.patient_id, 'UTF8')), 'hex') AS patient_hash, "
-        "(s.principal_dx IN (SELECT code FROM cases_diagnosiscode)) AS dx_known, "
-        "(s.principal_proc IN (SELECT code FROM cases_procedurecode)) AS proc_known, "
+        "(dc.code IS NOT NULL) AS dx_known, (pc.code IS NOT NULL) AS proc_known, "
         "(g.code IS NOT NULL) AS group_known, "
         "extract(year FROM s.v_discharge_date)::int AS year "
-        f"FROM ({_typed_select()}) s "
+        f"FROM ({_typed_select()} OFFSET 0) s "
         "LEFT JOIN hospitals_hospital h ON h.region_id = %(region)s AND h.code = s.hospital_code "
+        "LEFT JOIN cases_diagnosiscode dc ON dc.code = s.principal_dx "
+        "LEFT JOIN cases_procedurecode pc ON pc.code = s.principal_proc "
         "LEFT JOIN cs_groups g ON g.year = extract(year FROM s.v_discharge_date)::int AND g.code = s.v_drg_code"
-        ") x"
+        " OFFSET 0) x"
     )
     with connection.cursor() as cur:
+        cur.execute("ANALYZE cs_stage")
+        cur.execute("ANALYZE cs_groups")
         cur.execute(sql, {"salt": settings.PATIENT_ID_SALT, "region": region_id})
+        cur.execute("ANALYZE cs_rows")
 
 
 def _error_values() -> str:
@@ -358,6 +364,8 @@ def _run_checks(region: Region, hospital_ids: set[int] | None) -> None:
             "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, 'settlement_id', 'duplicate_settlement_id', r.settlement_id "
             "FROM cs_rows r JOIN cs_dups d ON d.settlement_id = r.settlement_id WHERE d.conflict"
         )
+        cur.execute("ANALYZE cs_errors")
+        cur.execute("ANALYZE cs_dups")
         cleared = sorted(selectors.cleared_years(region))
         if cleared:
             # a cleared year is frozen: no new case there, and no change to a case of (or into) it
@@ -380,10 +388,11 @@ def _groups_table(region: Region) -> None:
             "WHERE btrim(discharge_date) ~ '^(19|20)[0-9]{2}'"
         )
         years = [y for (y,) in cur.fetchall()]
+    # look the codes up before COPY starts: no other query may run on the connection during a COPY
+    rows = [(year, code.upper()) for year in years for code in set(selectors.catalogue_group_codes(region, year))]
     with _raw_cursor().copy("COPY cs_groups (year, code) FROM STDIN") as copy:
-        for year in years:
-            for code in set(selectors.catalogue_group_codes(region, year)):
-                copy.write_row((year, code.upper()))
+        for item in rows:
+            copy.write_row(item)
 
 
 VALID_ROWS = (
@@ -429,13 +438,13 @@ def _flag_cost_outliers(region: Region, job_id: int, years: list[int]) -> None:
     """cost > 10 × group mean: published statistics of the year when there are, else the region's cases."""
     with connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE cs_means (year int, drg_code text, mean numeric)")
-        unpublished = False
+        published = []
         for year in years:
             means = selectors.published_group_means(region, year)
-            if not means:
-                unpublished = True
-                continue
-            cur.executemany("INSERT INTO cs_means VALUES (%s, %s, %s)", [(year, c, m) for c, m in means.items()])
+            if means:
+                published.append(year)
+                cur.executemany("INSERT INTO cs_means VALUES (%s, %s, %s)", [(year, c, m) for c, m in means.items()])
+        unpublished = len(published) < len(years)
         if unpublished:
             cur.execute(
                 "INSERT INTO cs_means SELECT NULL, drg_code, avg(total_cost) FROM cases_case "
@@ -447,7 +456,7 @@ def _flag_cost_outliers(region: Region, job_id: int, years: list[int]) -> None:
             "FROM cs_means m WHERE c.import_job_id = %(job)s AND c.region_id = %(region)s AND c.drg_code = m.drg_code "
             "AND (m.year = extract(year FROM c.discharge_date)::int OR (m.year IS NULL AND NOT extract(year FROM c.discharge_date)::int = ANY(%(published)s))) "
             "AND c.total_cost > 10 * m.mean AND NOT 'cost_outlier' = ANY(c.warnings)",
-            {"job": job_id, "region": region.pk, "published": [y for y in years if selectors.published_group_means(region, y)]},
+            {"job": job_id, "region": region.pk, "published": published},
         )
 
 
@@ -490,7 +499,7 @@ def _first_rows() -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT r.rownum + 1, r.settlement_id, r.hospital_code, r.v_discharge_date::text, coalesce(r.v_drg_code, ''), "
-            f"r.v_total_cost::text, r.v_los_days {VALID_ROWS} ORDER BY r.rownum LIMIT {PREVIEW_ROWS}"
+            f"r.v_total_cost::text, r.v_los_days {VALID_ROWS} AND r.rownum <= 2000 ORDER BY r.rownum LIMIT {PREVIEW_ROWS}"
         )
         keys = ("row", "settlement_id", "hospital_code", "discharge_date", "drg_code", "total_cost", "los_days")
         return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
@@ -515,16 +524,26 @@ def run_import(
 ) -> ImportResult:
     """Import one file for one region. Raises FileError for a file-level problem (nothing written)."""
     result = ImportResult()
+    clock = [time.monotonic()]
+
+    def step(name: str) -> None:
+        now = time.monotonic()
+        result.timings[name] = round(now - clock[0], 3)
+        clock[0] = now
+
     _drop_temp_tables()
     try:
         with connection.cursor() as cur:
             cur.execute("SET work_mem = '64MB'")
         load_file(path)
+        step("copy")
         progress(30)
         _groups_table(region)
         _build_rows(region.pk)
+        step("type")
         progress(45)
         _run_checks(region, hospital_ids)
+        step("checks")
         progress(65)
         with connection.cursor() as cur:
             cur.execute("SELECT count(*) FROM cs_rows")
@@ -548,15 +567,18 @@ def run_import(
                     # one import per region at a time; the upsert and the warnings commit together
                     cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [734_001, region.pk])
                 result.created, result.updated = _upsert(region, job_id)
+                step("upsert")
                 progress(85)
                 if job_id is not None and (result.created or result.updated):
                     _flag_cost_outliers(region, job_id, years)
+                step("warnings")
         result.unchanged = result.total - result.rejected - result.created - result.updated
         _write_messages()
         result.first_errors = _first_errors()
         result.first_rows = _first_rows()
         if error_path is not None and result.errors:
             write_error_file(error_path)
+        step("report")
         progress(95)
         return result
     finally:
@@ -564,6 +586,9 @@ def run_import(
             try:
                 with transaction.atomic():
                     _drop_temp_tables()
+                    with connection.cursor() as cur:
+                        cur.execute("RESET work_mem")
+                        cur.execute("RESET jit")
             except Exception:  # noqa: BLE001 - the next run drops them anyway
                 pass
 

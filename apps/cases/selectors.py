@@ -34,12 +34,12 @@ def catalogue_group_codes(region: Region, year: int) -> list[str]:
 
 def published_group_means(region: Region, year: int) -> dict[str, object]:
     """Mean cost per group from the region's published statistics for `year` ({} if none)."""
-    from apps.groups.models import GroupStat, StatsVersion
+    from apps.groups.selectors import published_stats, stats_rows
 
-    version = StatsVersion.objects.filter(region=region, year=year, status="published").first()
+    version = published_stats(region, year)
     if version is None:
         return {}
-    return dict(GroupStat.objects.filter(version=version).values_list("group_code", "mean_cost"))
+    return dict(stats_rows(version).values_list("group_code", "mean_cost"))
 
 
 def visible_cases(access, region_ids: list[int] | None = None) -> QuerySet[Case]:

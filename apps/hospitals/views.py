@@ -33,6 +33,7 @@ from .selectors import can_manage, hospitals_visible, managed_regions
 PAGE_SIZE = 50
 SESSION_KEY = "hospital_imports"
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+MAX_PENDING = 10
 
 
 def _filtered(request: HttpRequest) -> HospitalFilter:
@@ -180,6 +181,9 @@ def hospital_import(request: HttpRequest) -> HttpResponse:
                 (folder / "errors.csv").write_bytes(report.errors_csv())
                 pending = request.session.get(SESSION_KEY, {})
                 pending[token] = {"region": region.pk, "filename": services.safe_filename(upload.name), "done": False}
+                while len(pending) > MAX_PENDING:  # a session keeps its latest uploads only
+                    shutil.rmtree(_import_dir(next(iter(pending))), ignore_errors=True)
+                    pending.pop(next(iter(pending)))
                 request.session[SESSION_KEY] = pending
                 return render(request, "hospitals/import_report.html", {
                     "report": report, "token": token, "region": region, "filename": pending[token]["filename"]})

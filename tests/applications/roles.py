@@ -31,16 +31,16 @@ def actor(aw, key: str):
     }[key]
 
 
-def _submittable(a):
-    app = make(a, "draft")
+def _submittable(a, i=0):
+    app = make(a, "draft", case_index=i)
     with scopes_disabled():
         services.add_attachment(actor=a.user(Role.HOSPITAL_STAFF), application=app, kind="medical_record_summary",
                                 upload=upload())
     return app
 
 
-def _overdue(a):
-    app = make(a, "assigned")
+def _overdue(a, i=0):
+    app = make(a, "assigned", case_index=i)
     with scopes_disabled():
         Application.objects.filter(pk=app.pk).update(review_due=timezone.localdate() - dt.timedelta(days=1))
     return app
@@ -49,18 +49,18 @@ def _overdue(a):
 HOSPITAL = {"hospital_admin", "hospital_staff"}
 BUREAU = {"bureau_admin", "bureau_staff"}
 
-# name: (prepare(a) -> application, allowed actors, expected status after, assigned experts see it?)
+# name: (prepare(a, case_index) -> application, allowed actors, expected status after, assigned experts see it?)
 TRANSITIONS = {
     "submit": (_submittable, HOSPITAL, "submitted", False),
-    "withdraw": (lambda a: make(a, "submitted"), HOSPITAL, "withdrawn", False),
-    "accept": (lambda a: make(a, "submitted"), BUREAU, "under_review", False),
-    "return": (lambda a: make(a, "submitted"), BUREAU, "returned", False),
-    "reject": (lambda a: make(a, "submitted"), BUREAU, "rejected", False),
-    "assign": (lambda a: make(a, "under_review"), BUREAU, "under_review", False),
-    "opinion": (lambda a: make(a, "assigned"), {"expert_assigned"}, "under_review", True),
-    "decline": (lambda a: make(a, "assigned"), {"expert_assigned"}, "under_review", True),
+    "withdraw": (lambda a, i=0: make(a, "submitted", case_index=i), HOSPITAL, "withdrawn", False),
+    "accept": (lambda a, i=0: make(a, "submitted", case_index=i), BUREAU, "under_review", False),
+    "return": (lambda a, i=0: make(a, "submitted", case_index=i), BUREAU, "returned", False),
+    "reject": (lambda a, i=0: make(a, "submitted", case_index=i), BUREAU, "rejected", False),
+    "assign": (lambda a, i=0: make(a, "under_review", case_index=i), BUREAU, "under_review", False),
+    "opinion": (lambda a, i=0: make(a, "assigned", case_index=i), {"expert_assigned"}, "under_review", True),
+    "decline": (lambda a, i=0: make(a, "assigned", case_index=i), {"expert_assigned"}, "under_review", True),
     "review": (_overdue, BUREAU, "reviewed", True),
-    "decide": (lambda a: make(a, "reviewed"), {"bureau_admin"}, "approved", True),
+    "decide": (lambda a, i=0: make(a, "reviewed", case_index=i), {"bureau_admin"}, "approved", True),
 }
 
 

@@ -72,7 +72,10 @@ def test_bureau_queue_filters_and_overdue(aw, client):
     assert client.get("/applications/?status=overdue").content.decode().count("<tr data-id=") == 1
     assert client.get(f"/applications/?hospital={a.world.hospitals[1].code}").content.decode().count("<tr data-id=") == 0
     dashboard = client.get("/").content.decode()
-    assert 'id="widget-applications_bureau"' in dashboard
+    assert 'id="widget-applications_bureau"' in dashboard and 'data-kpi="overdue" class="badge-bad">1<' in dashboard
+    assert 'id="close-review-form"' in client.get(f"/applications/{late.pk}/").content.decode()
+    client.post(f"/applications/{late.pk}/close/")
+    assert fresh(late).status == "reviewed"
 
 
 def test_bureau_intake_assign_and_decide_on_screens(aw, client):

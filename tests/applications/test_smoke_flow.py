@@ -45,3 +45,22 @@ def test_full_flow_audits_and_notifies(aw):
         assert not Notification.objects.filter(user=a.conflicted).exists()
         s = selectors.suggestion(Application.objects.get(pk=app.pk))
     assert s == {"opinions": 3, "approve": 3, "reject": 0, "verdict": "approve", "unreasonable_cost": Decimal("200.00")}
+
+
+def test_who_is_told(aw):
+    from apps.applications import services
+
+    a = aw["A"]
+    returned = make(a, "returned", case_index=0)
+    draft = make(a, "draft", case_index=1)
+    with scopes_disabled():
+        told = set(Notification.objects.filter(kind="application.returned").values_list("user_id", flat=True))
+        assert told == {a.user(Role.HOSPITAL_STAFF).pk, a.user(Role.HOSPITAL_ADMIN).pk}
+        assert a.other_hospital_user.pk not in told
+        submitted = set(Notification.objects.filter(kind="application.submitted").values_list("user_id", flat=True))
+        assert submitted == {a.user(Role.BUREAU_STAFF).pk, a.user(Role.BUREAU_ADMIN).pk}
+        assert not Notification.objects.filter(region=aw["B"].region).exists()
+        services.withdraw(actor=a.user(Role.HOSPITAL_STAFF), application=draft)
+        assert not Notification.objects.filter(kind="application.withdrawn").exists()  # a draft bothers nobody
+        services.withdraw(actor=a.user(Role.HOSPITAL_STAFF), application=Application.objects.get(pk=returned.pk))
+        assert Notification.objects.filter(kind="application.withdrawn").count() == 2

@@ -253,3 +253,16 @@ def test_bad_tokens_are_404(world):
     client = client_for(world, Role.BUREAU_ADMIN)
     assert client.post(reverse("hospitals:import_confirm"), {"token": "../../x"}).status_code == 404
     assert client.get(reverse("hospitals:import_errors", args=["0" * 32])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_session_keeps_only_its_latest_uploads(world):
+    client = client_for(world, Role.BUREAU_ADMIN)
+    tokens = []
+    for i in range(12):
+        upload = SimpleUploadedFile("h.csv", csv_bytes(f"H341802661{i:02d},医院,2,乙,general,"))
+        tokens.append(client.post(reverse("hospitals:import"), {"region": world["A"].region.pk, "file": upload})
+                      .context["token"])
+    assert not (settings.PRIVATE_MEDIA_ROOT / "imports" / tokens[0]).exists()
+    assert client.post(reverse("hospitals:import_confirm"), {"token": tokens[0]}).status_code == 404
+    assert client.post(reverse("hospitals:import_confirm"), {"token": tokens[-1]}).status_code == 200

@@ -131,6 +131,11 @@ def _application(hospital):
                    hospital=hospital, type="special_case", reason="isolation", year=2025)
 
 
+def _import_job(hospital):
+    return _create("cases.ImportJob", {"region_id": hospital.region_id, "original_name": f"iso-{hospital.code}.csv"},
+                   hospital=hospital, stored_file=f"case_imports/iso-{hospital.code}.csv")
+
+
 def _stats_version(rw: RegionWorld):
     from apps.groups.models import StatsVersion
 
@@ -188,6 +193,16 @@ ROWS: list[Row] = [
     Row("api group stats publish",
         lambda w, rw: _api(f"/api/v1/regions/{rw.region.code}/years/{_stats_year(rw)}/group-stats/publish/"),
         method="post", api_url_name="api-group-stats-publish"),
+    # --- API: cases
+    _hospital_row("api case detail", lambda w, h: _api(f"/api/v1/cases/{_case(h).pk}/"), api_basename="case",
+                  owner=Role.HOSPITAL_STAFF),
+    _hospital_row("api import detail", lambda w, h: _api(f"/api/v1/imports/{_import_job(h).pk}/"),
+                  api_basename="case-import", owner=Role.HOSPITAL_STAFF),
+    # (no positive control: a job without an error file answers 404 by design)
+    _hospital_row("api import errors", lambda w, h: _api(f"/api/v1/imports/{_import_job(h).pk}/errors/"),
+                  api_url_name="case-import-errors", control=False),
+    Row("api case import", lambda w, rw: _api(f"/api/v1/regions/{rw.region.code}/cases/import/"), method="post",
+        api_url_name="case-import-upload"),
     # --- API: notifications, applications, settlement
     Row("api notification detail", lambda w, rw: _api(f"/api/v1/notifications/{_notification(rw).pk}/"),
         api_basename="notification"),
@@ -238,7 +253,6 @@ ROW_IDS = [r.name for r in ROWS]
 # reason) so the suite stays usable; remove the entry once fixed (the test then passes for real).
 KNOWN_BUGS: dict[str, str] = {
     "screen audit event": "core:audit_detail answers 403 (role check) before the scope check for another region's event",
-    "screen notification read": "notifications:mark_read lets the service's NotFound escape the view (500, not 404)",
 }
 
 

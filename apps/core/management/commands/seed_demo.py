@@ -118,6 +118,12 @@ class Command(BaseCommand):
         stats = optional_hook("apps.groups.demo", "compute_and_publish")
         if stats and not skip_cases:
             stats(region, DEMO_PAYMENT_YEAR)
+        settle = optional_hook("apps.settlement.demo", "seed_region")
+        if settle and not skip_cases:
+            settle(region, DEMO_PAYMENT_YEAR)
+        applications = optional_hook("apps.applications.demo", "seed_region")
+        if applications and not skip_cases:
+            applications(region)
 
     @transaction.atomic
     def _supervisors(self, summary) -> None:

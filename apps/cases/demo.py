@@ -1,0 +1,191 @@
+"""Synthetic settlement lists for the demo and the benchmarks, generated set-based in PostgreSQL.
+
+One SQL statement over `generate_series` produces the file columns of interfaces.md §1 (so the demo
+goes through the same import and quality checks as a real upload). `setseed` makes it deterministic;
+settlement ids are `<region>-<year>-<n>` so a re-run updates nothing (identical re-upload).
+Costs: lognormal around Harbin 2024 relative weight × a regional base (~10,000 yuan), ×1.25 for
+level-3 and ×0.8 for level-1 hospitals; ~1% high outliers (×12–25), ~2% low-cost cases (×0.15).
+"""
+from __future__ import annotations
+
+import csv
+import random
+import tempfile
+from pathlib import Path
+
+from django.db import connection
+from django_scopes import scope
+
+from apps.hospitals.models import Hospital
+from apps.tenants.models import Region
+
+from . import selectors
+from .codelists import DIAGNOSES_FILE, PROCEDURES_FILE
+from .columns import EXPORT_COLUMNS
+
+BASE_COST = 10_000
+WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "groups" / "data" / "harbin_2024_drg_weights_DamageControlStudio.csv"
+DEPARTMENTS = ["内科", "外科", "妇产科", "儿科", "骨科", "心内科", "呼吸内科", "神经内科", "消化内科", "肿瘤科"]
+
+
+def _weights() -> dict[str, float]:
+    with WEIGHTS_FILE.open(encoding="utf-8") as fh:
+        return {r["drg_code"]: float(r["relative_weight"]) for r in csv.DictReader(fh) if r.get("relative_weight")}
+
+
+def _codes(path: Path, step: int, limit: int) -> list[str]:
+    """Every `step`-th national code (deterministic), skipping the unusual 'x…' extension codes."""
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            code = line.split(" ", 1)[0]
+            if i % step == 0 and "x" not in code[4:]:
+                out.append(code)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def _group_pool(codes: list[str], seed: int) -> tuple[list[str], list[float]]:
+    """Groups repeated by a Zipf-like frequency (common groups first in a seeded order) with their weights."""
+    weights = _weights()
+    ordered = sorted(codes)
+    rnd = random.Random(seed)
+    rnd.shuffle(ordered)
+    pool, rws = [], []
+    for rank, code in enumerate(ordered, start=1):
+        for _ in range(max(1, int(60 / rank ** 0.9))):
+            pool.append(code)
+            rws.append(weights.get(code, 1.0))
+    return pool, rws
+
+
+def _hospital_pool(region: Region) -> tuple[list[str], list[float]]:
+    with scope(region=[region.pk]):
+        hospitals = list(Hospital.objects.filter(region=region, active=True).order_by("code").values_list("code", "level"))
+    pool, factors = [], []
+    for code, level in hospitals:
+        for _ in range({3: 6, 2: 3}.get(level, 1)):
+            pool.append(code)
+            factors.append({3: 1.25, 2: 1.0}.get(level, 0.8))
+    return pool, factors
+
+
+SYNTH_SQL = """
+WITH p AS (SELECT %(groups)s::text[] AS g, %(rws)s::float8[] AS rw, %(hosp)s::text[] AS h, %(hf)s::float8[] AS hf,
+                  %(dx)s::text[] AS dx, %(px)s::text[] AS px, %(dept)s::text[] AS dept)
+SELECT settlement_id, hospital_code, patient_id, insurance_type, gender, age, age_days,
+       (discharge - los_span)::text AS admission_date, discharge::text AS discharge_date, los AS los_days,
+       discharge_method, principal_dx, secondary_dx, principal_proc, other_procs, drg_code,
+       round(total, 2) AS total_cost, round(total * drug_share, 2) AS drug_cost,
+       round(total * cons_share, 2) AS consumable_cost, round(total * exam_share, 2) AS exam_cost,
+       round(total * self_share, 2) AS self_pay, round(total, 2) - round(total * self_share, 2) AS fund_paid, department
+FROM (
+  SELECT %(region)s || '-' || %(year)s || '-' || lpad(n::text, 7, '0') AS settlement_id,
+         p.h[hi] AS hospital_code, 'P' || %(region)s || lpad((floor(u1 * %(n)s * 0.8))::int::text, 8, '0') AS patient_id,
+         CASE WHEN u2 < 0.55 THEN '310' ELSE '390' END AS insurance_type,
+         CASE left(p.g[gi], 1) WHEN 'N' THEN 2 WHEN 'O' THEN 2 WHEN 'M' THEN 1 ELSE 1 + floor(u3 * 2)::int END AS gender,
+         CASE WHEN left(p.g[gi], 1) = 'P' THEN 0 WHEN left(p.g[gi], 1) = 'O' THEN 20 + floor(u4 * 20)::int
+              ELSE 1 + floor(u4 * 89)::int END AS age,
+         CASE WHEN left(p.g[gi], 1) = 'P' THEN 1 + floor(u4 * 27)::int END AS age_days,
+         make_date(%(year)s, 1, 1) + floor(u5 * 365)::int AS discharge,
+         los, CASE WHEN los <= 1 THEN floor(u6 * 2)::int ELSE los END AS los_span,
+         CASE WHEN u7 < CASE WHEN p.rw[gi] > 3 THEN 0.03 ELSE 0.004 END THEN '5'
+              WHEN u7 > 0.97 THEN '2' WHEN u7 > 0.95 THEN '4' ELSE '1' END AS discharge_method,
+         p.dx[1 + floor(u8 * cardinality(p.dx))::int] AS principal_dx,
+         CASE WHEN u9 < 0.4 THEN '' WHEN u9 < 0.8 THEN p.dx[1 + floor(u10 * cardinality(p.dx))::int]
+              ELSE p.dx[1 + floor(u10 * cardinality(p.dx))::int] || '|' || p.dx[1 + floor(u9 * cardinality(p.dx))::int] END AS secondary_dx,
+         CASE WHEN substr(p.g[gi], 2, 1) BETWEEN 'A' AND 'J' THEN p.px[1 + floor(u11 * cardinality(p.px))::int] ELSE '' END AS principal_proc,
+         CASE WHEN substr(p.g[gi], 2, 1) BETWEEN 'A' AND 'J' AND u12 < 0.3 THEN p.px[1 + floor(u12 * 3 * cardinality(p.px))::int] ELSE '' END AS other_procs,
+         p.g[gi] AS drg_code,
+         (%(base)s * p.rw[gi] * p.hf[hi] * exp(0.35 * z)
+           * CASE WHEN u13 < 0.01 THEN 12 + u14 * 13 WHEN u13 < 0.03 THEN 0.15 ELSE 1 END)::numeric AS total,
+         (0.25 + u14 * 0.15)::numeric AS drug_share, (0.10 + u15 * 0.15)::numeric AS cons_share,
+         (0.08 + u16 * 0.10)::numeric AS exam_share, (0.10 + u6 * 0.20)::numeric AS self_share, p.dept[1 + floor(u16 * cardinality(p.dept))::int] AS department
+  FROM p, generate_series(1, %(n)s) AS n,
+  LATERAL (SELECT 1 + floor(random() * cardinality(p.g) + n * 0)::int AS gi, 1 + floor(random() * cardinality(p.h))::int AS hi,
+                  random() AS u1, random() AS u2, random() AS u3, random() AS u4, random() AS u5, random() AS u6,
+                  random() AS u7, random() AS u8, random() AS u9, random() AS u10, random() AS u11, random() AS u12,
+                  random() AS u13, random() AS u14, random() AS u15, random() AS u16,
+                  sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z) r,
+  LATERAL (SELECT least(90, greatest(1, round(exp(ln(4 + p.rw[r.gi] * 3) + 0.45 * r.z))::int)) AS los) l
+) x
+"""
+
+
+def _params(region: Region, year: int, n: int, seed: int) -> dict:
+    with scope(region=[region.pk]):
+        codes = selectors.catalogue_group_codes(region, year)
+    if not codes:
+        raise ValueError(f"region {region.code} has no active group catalogue")
+    groups, rws = _group_pool(codes, seed)
+    hosp, hf = _hospital_pool(region)
+    if not hosp:
+        raise ValueError(f"region {region.code} has no active hospital")
+    return {"groups": groups, "rws": rws, "hosp": hosp, "hf": hf, "dx": _codes(DIAGNOSES_FILE, 37, 600),
+            "px": _codes(PROCEDURES_FILE, 23, 400), "dept": DEPARTMENTS, "region": region.code, "year": year,
+            "n": n, "base": BASE_COST}
+
+
+def write_synthetic_csv(path: Path, region: Region, years: list[int], cases_per_year: int, seed: int, header: bool = True) -> int:
+    """Write `cases_per_year` synthetic rows per year to a CSV file with COPY … TO STDOUT; returns the rows written."""
+    rows = 0
+    with path.open("wb") as fh:
+        if header:
+            fh.write((",".join(EXPORT_COLUMNS) + "\n").encode())
+        for year in years:
+            params = _params(region, year, cases_per_year, seed + year)
+            with connection.cursor() as cur:
+                cur.execute("SELECT setseed(%s)", [((seed * 7919 + year) % 20000) / 10000.0 - 1])
+            raw = connection.cursor().cursor
+            query = raw.mogrify(SYNTH_SQL, params)
+            with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for chunk in copy:
+                    fh.write(chunk)
+            rows += cases_per_year
+    return rows
+
+
+def generate_cases(region: Region, years: list[int], cases_per_year: int, seed: int) -> int:
+    """Demo hook: synthetic cases for the region's hospitals through the normal import (idempotent)."""
+    from .services import case_import_run, case_import_start
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"demo-{region.code}.csv"
+        write_synthetic_csv(path, region, years, cases_per_year, seed)
+        with scope(region=[region.pk]), path.open("rb") as fh:
+            job = case_import_start(actor=None, region=region, file=fh, filename=path.name, enqueue=False)
+            job = case_import_run(job)
+    return job.created + job.updated + job.unchanged
+
+
+BAD_KINDS = [
+    {"gender": "3"},
+    {"principal_dx": "X99.999"},
+    {"los_days": "99"},
+    {"total_cost": "-5.00"},
+    {"hospital_code": "H000000000"},
+    {"drg_code": "ZZ19"},
+    {"discharge_date": "2025-13-40"},
+    {"self_pay": "99999999.00"},
+    {"insurance_type": "123"},
+    {"settlement_id": ""},
+]
+
+
+def write_demo_upload_file(path: Path, region: Region, rows: int = 200, year: int = 2025, seed: int = 7) -> Path:
+    """A CSV of ~200 good synthetic rows with 10 bad rows of different kinds (for trying the upload screen)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        good = Path(tmp) / "good.csv"
+        write_synthetic_csv(good, region, [year], rows - len(BAD_KINDS), seed)
+        with good.open(encoding="utf-8") as fh:
+            records = list(csv.DictReader(fh))
+    for i, kind in enumerate(BAD_KINDS):
+        bad = dict(records[i], settlement_id=f"{region.code}-BAD-{i:03d}")
+        bad.update(kind)
+        records.insert(10 + i * 17, bad)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(EXPORT_COLUMNS))
+        writer.writeheader()
+        writer.writerows(records)
+    return path

@@ -1,0 +1,135 @@
+"""Case screens: settlement-list upload (preview → confirm → progress → result), import history,
+case list and detail. Every object comes from a scoped selector, so other regions' rows are 404."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.core.errors import Forbidden, ValidationFailed
+from apps.hospitals.models import Hospital
+from apps.tenants.models import Region
+
+from .enums import CaseWarning, ImportStatus, InsuranceType
+from .filters import capped_count, filter_cases
+from .forms import ImportUploadForm
+from .importer import error_messages
+from .selectors import visible_cases, visible_imports
+from .services import UPLOAD_ROLES, case_import_confirm, case_import_start
+
+PAGE_SIZE = 50
+
+
+def _upload_regions(access):
+    ids = [r for r in access.region_ids if access.has_role(r, *UPLOAD_ROLES)]
+    return Region.objects.filter(pk__in=ids).order_by("code")
+
+
+def _can_read_cases(access) -> bool:
+    return bool(access.hospital_ids()) or any(access.reads_whole_region(r) for r in access.region_ids)
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    access = request.access
+    if not _can_read_cases(access):
+        raise PermissionDenied
+    qs = filter_cases(visible_cases(access), request.GET, access.region_ids)
+    qs = qs.select_related("hospital", "region").order_by("-discharge_date", "-id")
+    page_raw = request.GET.get("page", "1")
+    page = max(int(page_raw), 1) if page_raw.isdigit() else 1
+    rows = list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    count, capped = capped_count(qs)
+    params = request.GET.copy()
+    params.pop("page", None)
+    hospitals = access.filter(Hospital.objects.all(), hospital_field="pk").order_by("region__code", "code")
+    return render(request, "cases/list.html", {
+        "cases": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE, "has_previous": page > 1,
+        "count": count, "capped": capped, "querystring": params.urlencode(), "hospitals": hospitals,
+        "warnings": CaseWarning.choices, "insurance_types": InsuranceType.choices, "params": request.GET,
+        "multi_region": len(access.region_ids) > 1, "regions": Region.objects.filter(pk__in=access.region_ids),
+        "can_upload": _upload_regions(access).exists(),
+    })
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_object_or_404(visible_cases(request.access).select_related("hospital", "region", "import_job"), pk=pk)
+    labels = dict(CaseWarning.choices)
+    explained = [(w, labels.get(w, w)) for w in case.warnings]
+    job = case.import_job if case.import_job_id and visible_imports(request.access).filter(pk=case.import_job_id).exists() else None
+    return render(request, "cases/detail.html", {"case": case, "warnings": explained, "job": job})
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    jobs = visible_imports(request.access).order_by("-created_at", "-id")[:200]
+    return render(request, "cases/import_list.html", {"jobs": jobs, "can_upload": _upload_regions(request.access).exists()})
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    regions = _upload_regions(request.access)
+    if not regions.exists():
+        raise PermissionDenied
+    form = ImportUploadForm(request.POST or None, request.FILES or None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = case_import_start(actor=request.user, region=form.cleaned_data["region"], file=upload,
+                                    filename=upload.name, dry_run=True)
+        except ValidationFailed as err:
+            form.add_error("file", err.message)
+        except Forbidden as err:
+            raise PermissionDenied(err.message) from err
+        else:
+            return redirect("cases:import_detail", pk=job.pk)
+    return render(request, "cases/import_upload.html", {"form": form, "messages_help": error_messages()})
+
+
+def _job_context(request, job) -> dict:
+    return {"job": job, "can_confirm": job.dry_run and job.status == ImportStatus.DONE and job.total > job.rejected
+            and request.access.has_role(job.region_id, *UPLOAD_ROLES)}
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(visible_imports(request.access), pk=pk)
+    return render(request, "cases/import_detail.html", _job_context(request, job))
+
+
+@login_required
+def import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The htmx-polled fragment: progress while running, the result once finished."""
+    job = get_object_or_404(visible_imports(request.access), pk=pk)
+    return render(request, "cases/_import_status.html", _job_context(request, job))
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(visible_imports(request.access), pk=pk)
+    try:
+        real = case_import_confirm(actor=request.user, job=job)
+    except ValidationFailed as err:
+        messages.error(request, err.message)
+        return redirect("cases:import_detail", pk=job.pk)
+    except Forbidden as err:
+        raise PermissionDenied(err.message) from err
+    messages.success(request, _("Import started."))
+    return redirect("cases:import_detail", pk=real.pk)
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    from .api import error_file_response
+
+    job = get_object_or_404(visible_imports(request.access), pk=pk)
+    try:
+        return error_file_response(job)
+    except Exception as err:  # noqa: BLE001 - DRF NotFound outside DRF
+        raise Http404 from err
