@@ -46,7 +46,9 @@ def run_import(path: Path, region) -> tuple[float, dict]:
         started = time.monotonic()
         job = case_import_run(job)
         elapsed = time.monotonic() - started
-    return elapsed, {k: getattr(job, k) for k in ("status", "total", "created", "updated", "unchanged", "rejected")}
+    summary = {k: getattr(job, k) for k in ("status", "total", "created", "updated", "unchanged", "rejected")}
+    summary["step_seconds"] = job.preview.get("timings", {})
+    return elapsed, summary
 
 
 def main() -> None:

@@ -169,6 +169,12 @@ class Attachment(RegionScopedModel):
     def __str__(self) -> str:
         return self.original_name
 
+    @property
+    def neutral_name(self) -> str:
+        """The name shown to experts: an uploaded file name may carry a patient's name."""
+        ext = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(self.content_type, "")
+        return f"{self.kind}-{self.pk}{ext}"
+
 
 class CapLock(RegionScopedModel):
     """One row per (hospital, year, cap kind), locked with SELECT … FOR UPDATE before counting the cap,

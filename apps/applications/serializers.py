@@ -49,7 +49,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return obj.created_by.username if obj.created_by and self._identified(obj) else None
 
     def get_attachments(self, obj) -> list[dict]:
-        return AttachmentSerializer(obj.attachments.all(), many=True).data
+        rows = AttachmentSerializer(obj.attachments.all(), many=True).data
+        if not self._identified(obj):  # a file name may carry a patient's name
+            for row, attachment in zip(rows, obj.attachments.all(), strict=True):
+                row["original_name"] = attachment.neutral_name
+        return rows
 
     def get_assignments(self, obj) -> list[dict]:
         request = self.context.get("request")

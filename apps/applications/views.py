@@ -280,7 +280,9 @@ def attachment_download(request, pk: int):
     path = settings.PRIVATE_MEDIA_ROOT / "applications" / attachment.stored_name
     if not path.exists():
         raise Http404
-    return FileResponse(path.open("rb"), as_attachment=True, filename=attachment.original_name,
+    name = attachment.original_name if rules.sees_identity(request.user, attachment.application) \
+        else attachment.neutral_name
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
                         content_type=attachment.content_type)
 
 

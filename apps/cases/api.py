@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -79,12 +81,17 @@ class CaseSerializer(serializers.ModelSerializer):
                   "warnings", "import_id", "created_at", "updated_at"]
 
 
+ID_PARAM = extend_schema_view(retrieve=extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]))
+
+
+@ID_PARAM
 class CaseViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases the caller may read. Filters: `region` (code), `hospital` (code), `period` (YYYY or YYYY-MM),
-    `drg_code`, `insurance_type`, `warning` (los_long|los_short|cost_outlier|any), `q` (settlement id prefix)."""
+    `drg_code`, `insurance_type`, `warning` (los_long|los_short|cost_outlier|any), `q` (settlement id)."""
 
     serializer_class = CaseSerializer
     pagination_class = CappedPagination
+    lookup_value_converter = "int"  # honoured by routers that build path() URLs
     filter_backends: list = []
 
     def get_queryset(self):
@@ -112,7 +119,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class CaseImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     dry_run = serializers.BooleanField(required=False, default=False)
 
@@ -121,11 +128,11 @@ class CaseImportView(ScopedAPIMixin, APIView):
     """`POST /regions/{code}/cases/import/` (multipart `file`) → 202 `{import_id}`; poll `/imports/{id}/`."""
 
     parser_classes = [MultiPartParser, FormParser]
-    serializer_class = ImportUploadSerializer
+    serializer_class = CaseImportUploadSerializer
 
     def post(self, request, code: str):
         region = scoped_region(request, code)
-        form = ImportUploadSerializer(data=request.data)
+        form = CaseImportUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["file"]
         job = case_import_start(actor=request.user, region=region, file=upload, filename=upload.name,
@@ -133,11 +140,13 @@ class CaseImportView(ScopedAPIMixin, APIView):
         return Response({"import_id": job.pk, "status": job.status}, status=HTTP_202)
 
 
+@ID_PARAM
 class ImportJobViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Case imports the caller may see (region-wide roles: the region's; hospital users: their hospital's)."""
 
     serializer_class = ImportJobSerializer
     filter_backends: list = []
+    lookup_value_converter = "int"  # honoured by routers that build path() URLs
 
     def get_queryset(self):
         return visible_imports(self.access).order_by("-created_at", "-id")
@@ -146,6 +155,7 @@ class ImportJobViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveMod
 class ImportErrorsView(ScopedAPIMixin, APIView):
     """`GET /imports/{id}/errors/`: the error CSV `row,settlement_id,field,code,message`."""
 
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):
         job = get_object_or_404(visible_imports(request.access), pk=pk)
         return error_file_response(job)

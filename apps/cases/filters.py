@@ -31,7 +31,9 @@ def period_range(period: str) -> tuple[dt.date, dt.date] | None:
 
 
 def filter_cases(qs: QuerySet, params, region_ids: list[int]) -> QuerySet:
-    """Apply `region, hospital, period, drg_code, insurance_type, warning, has_warnings, q` (unknown values → no rows)."""
+    """Apply `region, hospital, period, drg_code, insurance_type, warning, has_warnings, q` (unknown values → no rows).
+
+    `q` is an exact settlement id (a prefix LIKE cannot use the unique index under a zh collation)."""
     if params.get("region"):
         region = Region.objects.filter(code=params["region"], pk__in=region_ids).first()
         qs = qs.filter(region=region) if region else qs.none()
@@ -53,8 +55,8 @@ def filter_cases(qs: QuerySet, params, region_ids: list[int]) -> QuerySet:
         qs = qs.filter(warnings__contains=[warning])
     elif warning == "any" or params.get("has_warnings") in ("1", "true", "yes"):
         qs = qs.exclude(warnings=[])
-    if params.get("q"):
-        qs = qs.filter(settlement_id__startswith=params["q"].strip())
+    if params.get("q"):  # exact: served by the unique (region, settlement_id) index
+        qs = qs.filter(settlement_id=params["q"].strip())
     return qs
 
 

@@ -297,45 +297,58 @@ def _build_rows(region_id: int) -> None:
         cur.execute("ANALYZE cs_rows")
 
 
-def _error_values() -> str:
-    """(bad, field, code, value) per rule; evaluated in one pass over cs_rows."""
-    v: list[str] = []
+def _error_rules() -> list[tuple[str, str, str, str]]:
+    """(condition, field, code, value) per rule of domain.md §9, all evaluated in one pass over cs_rows."""
+    v: list[tuple[str, str, str, str]] = []
     for name in REQUIRED_COLUMNS:
-        v.append(f"({name} IS NULL, '{name}', 'required', NULL)")
+        v.append((f"{name} IS NULL", name, "required", "NULL"))
     for col in COLUMNS:
         n = col.name
         if col.kind in ("int", "money", "date"):
-            v.append(f"({n} IS NOT NULL AND v_{n} IS NULL, '{n}', 'invalid_format', {n})")
+            v.append((f"{n} IS NOT NULL AND v_{n} IS NULL", n, "invalid_format", n))
         if col.max_length and n not in ("principal_dx", "principal_proc", "drg_code", "hospital_code"):
-            v.append(f"(length({n}) > {col.max_length}, '{n}', 'too_long', left({n}, 60))")
+            v.append((f"length({n}) > {col.max_length}", n, "too_long", f"left({n}, 60)"))
     choices = (("insurance_type", INSURANCE_TYPES), ("gender", GENDERS), ("discharge_method", DISCHARGE_METHODS))
     for n, allowed in choices:
         quoted = ", ".join(f"'{a}'" for a in allowed)
-        v.append(f"({n} IS NOT NULL AND {n} NOT IN ({quoted}), '{n}', 'invalid_choice', {n})")
+        v.append((f"{n} IS NOT NULL AND {n} NOT IN ({quoted})", n, "invalid_choice", n))
     v += [
-        "(v_age NOT BETWEEN 0 AND 150, 'age', 'out_of_range', age)",
-        "(v_age_days NOT BETWEEN 0 AND 366, 'age_days', 'out_of_range', age_days)",
-        "(v_birth_weight_g NOT BETWEEN 0 AND 10000, 'birth_weight_g', 'out_of_range', birth_weight_g)",
-        "(v_ventilation_hours < 0, 'ventilation_hours', 'out_of_range', ventilation_hours)",
-        "(malformed IS NOT NULL, 'row', 'malformed_row', malformed)",
-        "(v_discharge_date < v_admission_date, 'discharge_date', 'discharge_before_admission', discharge_date)",
-        "(v_discharge_date >= v_admission_date AND v_los_days <> greatest(v_discharge_date - v_admission_date, 1), "
-        " 'los_days', 'los_mismatch', los_days || ' ≠ ' || greatest(v_discharge_date - v_admission_date, 1))",
-        "(principal_dx IS NOT NULL AND NOT dx_known, 'principal_dx', 'unknown_diagnosis', principal_dx)",
-        "(principal_proc IS NOT NULL AND NOT proc_known, 'principal_proc', 'unknown_procedure', principal_proc)",
-        "(v_drug_cost + v_consumable_cost + v_exam_cost > v_total_cost, 'total_cost', 'cost_parts_exceed_total', "
-        " (v_drug_cost + v_consumable_cost + v_exam_cost) || ' > ' || v_total_cost)",
-        "(v_self_pay > v_total_cost, 'self_pay', 'self_pay_exceeds_total', v_self_pay || ' > ' || v_total_cost)",
-        "((v_gender = 1 AND left(v_drg_code, 1) = 'N') OR (v_gender = 2 AND left(v_drg_code, 1) = 'M'), "
-        " 'drg_code', 'gender_group_mismatch', v_drg_code)",
-        "(v_age = 0 AND age_days IS NULL, 'age_days', 'age_days_missing', NULL)",
-        "(v_drg_code IS NOT NULL AND year IS NOT NULL AND NOT group_known, 'drg_code', 'unknown_group', v_drg_code)",
-        "(hospital_code IS NOT NULL AND hospital_id IS NULL, 'hospital_code', 'unknown_hospital', hospital_code)",
-        "(hospital_id IS NOT NULL AND %(restricted)s AND hospital_id <> ALL(%(allowed)s), 'hospital_code', "
-        " 'hospital_out_of_scope', hospital_code)",
+        ("v_age NOT BETWEEN 0 AND 150", "age", "out_of_range", "age"),
+        ("v_age_days NOT BETWEEN 0 AND 366", "age_days", "out_of_range", "age_days"),
+        ("v_birth_weight_g NOT BETWEEN 0 AND 10000", "birth_weight_g", "out_of_range", "birth_weight_g"),
+        ("v_ventilation_hours < 0", "ventilation_hours", "out_of_range", "ventilation_hours"),
+        ("malformed IS NOT NULL", "row", "malformed_row", "malformed"),
+        ("v_discharge_date < v_admission_date", "discharge_date", "discharge_before_admission", "discharge_date"),
+        ("v_discharge_date >= v_admission_date AND v_los_days <> greatest(v_discharge_date - v_admission_date, 1)",
+         "los_days", "los_mismatch", "los_days || ' ≠ ' || greatest(v_discharge_date - v_admission_date, 1)"),
+        ("principal_dx IS NOT NULL AND NOT dx_known", "principal_dx", "unknown_diagnosis", "principal_dx"),
+        ("principal_proc IS NOT NULL AND NOT proc_known", "principal_proc", "unknown_procedure", "principal_proc"),
+        ("v_drug_cost + v_consumable_cost + v_exam_cost > v_total_cost", "total_cost", "cost_parts_exceed_total",
+         "(v_drug_cost + v_consumable_cost + v_exam_cost) || ' > ' || v_total_cost"),
+        ("v_self_pay > v_total_cost", "self_pay", "self_pay_exceeds_total", "v_self_pay || ' > ' || v_total_cost"),
+        ("(v_gender = 1 AND left(v_drg_code, 1) = 'N') OR (v_gender = 2 AND left(v_drg_code, 1) = 'M')",
+         "drg_code", "gender_group_mismatch", "v_drg_code"),
+        ("v_age = 0 AND age_days IS NULL", "age_days", "age_days_missing", "NULL"),
+        ("v_drg_code IS NOT NULL AND year IS NOT NULL AND NOT group_known", "drg_code", "unknown_group", "v_drg_code"),
+        ("hospital_code IS NOT NULL AND hospital_id IS NULL", "hospital_code", "unknown_hospital", "hospital_code"),
+        ("hospital_id IS NOT NULL AND %(restricted)s AND hospital_id <> ALL(%(allowed)s)", "hospital_code",
+         "hospital_out_of_scope", "hospital_code"),
     ]
-    v += [f"(v_{n} < 0, '{n}', 'negative_cost', {n})" for n in MONEY_FIELDS]
-    return ",\n".join(v)
+    v += [(f"v_{n} < 0", n, "negative_cost", n) for n in MONEY_FIELDS]
+    return v
+
+
+def _error_select() -> str:
+    """One array of error strings per row (empty for a good row), so good rows cost one expression, not sixty."""
+    items = ", ".join(
+        f"CASE WHEN {cond} THEN '{field}' || chr(31) || '{code}' || chr(31) || coalesce(({value})::text, '') END"
+        for cond, field, code, value in _error_rules()
+    )
+    return (
+        "SELECT rownum, settlement_id, split_part(x, chr(31), 1) AS field, split_part(x, chr(31), 2) AS code, "
+        "NULLIF(split_part(x, chr(31), 3), '') AS value FROM ("
+        f"SELECT rownum, settlement_id, unnest(array_remove(ARRAY[{items}], NULL)) AS x FROM cs_rows OFFSET 0) e"
+    )
 
 
 def _run_checks(region: Region, hospital_ids: set[int] | None) -> None:
@@ -344,8 +357,7 @@ def _run_checks(region: Region, hospital_ids: set[int] | None) -> None:
             "CREATE TEMP TABLE cs_errors (rownum bigint, settlement_id text, field text, code text, value text)"
         )
         cur.execute(
-            "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, e.field, e.code, e.value FROM cs_rows r "
-            f"CROSS JOIN LATERAL (VALUES {_error_values()}) AS e(bad, field, code, value) WHERE e.bad",
+            f"INSERT INTO cs_errors {_error_select()}",
             {"restricted": hospital_ids is not None, "allowed": sorted(hospital_ids or [])},
         )
         # every other procedure code must be in the national list too (one error per unknown code)
@@ -414,28 +426,44 @@ CASE_VALUES = (
     "r.v_consumable_cost, r.v_exam_cost, r.v_self_pay, r.v_fund_paid, coalesce(r.department, ''), "
     "r.v_birth_weight_g, r.v_ventilation_hours, "
     "array_remove(ARRAY[CASE WHEN r.v_los_days > 60 THEN 'los_long' END, "
-    "CASE WHEN r.v_los_days <= 2 THEN 'los_short' END], NULL)::varchar[], r.content_hash, %(job)s"
+    "CASE WHEN r.v_los_days <= 2 THEN 'los_short' END, "
+    "CASE WHEN r.v_total_cost > 10 * coalesce(mp.mean, mr.mean) THEN 'cost_outlier' END], NULL)::varchar[], "
+    "r.content_hash, %(job)s"
 )
 
 
-def _upsert(region: Region, job_id: int | None) -> tuple[int, int]:
+def _with_means(valid_rows: str) -> str:
+    """VALID_ROWS plus the published (same year) and region (year NULL) group means."""
+    joins = (
+        "FROM cs_rows r LEFT JOIN cs_means mp ON mp.year = r.year AND mp.drg_code = r.v_drg_code "
+        "LEFT JOIN cs_means mr ON mr.year IS NULL AND mr.drg_code = r.v_drg_code AND NOT r.year = ANY(%(published)s) "
+    )
+    return valid_rows.replace("FROM cs_rows r ", joins, 1)
+
+
+def _upsert(region: Region, job_id: int | None, published: list[int]) -> tuple[int, int]:
     """One statement: new ids inserted, changed ones updated, identical ones untouched."""
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in CASE_COLUMNS)
     sql = (
         f"WITH up AS (INSERT INTO cases_case (region_id, settlement_id, {', '.join(CASE_COLUMNS)}, created_at, updated_at) "
-        f"SELECT %(region)s, r.settlement_id, {CASE_VALUES}, now(), now() {VALID_ROWS} "
+        f"SELECT %(region)s, r.settlement_id, {CASE_VALUES}, now(), now() {_with_means(VALID_ROWS)} "
         f"ON CONFLICT (region_id, settlement_id) DO UPDATE SET {updates}, updated_at = now() "
         "WHERE cases_case.content_hash <> EXCLUDED.content_hash RETURNING (xmax = 0) AS inserted) "
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, {"region": region.pk, "job": job_id})
+        cur.execute(sql, {"region": region.pk, "job": job_id, "published": published})
         created, updated = cur.fetchone()
     return created, updated
 
 
-def _flag_cost_outliers(region: Region, job_id: int, years: list[int]) -> None:
-    """cost > 10 × group mean: published statistics of the year when there are, else the region's cases."""
+def _group_means(region: Region, years: list[int]) -> None:
+    """cs_means(year, drg_code, mean) for the cost-outlier warning, computed before the upsert.
+
+    A year with published statistics uses their group means; other years (year NULL) use the mean of
+    the region's cases as they will be after this import: stored cases not in the file plus the
+    file's good rows (identical rows count once; a stored case whose new row is rejected is left out).
+    """
     with connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE cs_means (year int, drg_code text, mean numeric)")
         published = []
@@ -444,20 +472,18 @@ def _flag_cost_outliers(region: Region, job_id: int, years: list[int]) -> None:
             if means:
                 published.append(year)
                 cur.executemany("INSERT INTO cs_means VALUES (%s, %s, %s)", [(year, c, m) for c, m in means.items()])
-        unpublished = len(published) < len(years)
-        if unpublished:
+        if len(published) < len(years):
             cur.execute(
-                "INSERT INTO cs_means SELECT NULL, drg_code, avg(total_cost) FROM cases_case "
-                "WHERE region_id = %(region)s AND drg_code <> '' GROUP BY drg_code",
+                "INSERT INTO cs_means SELECT NULL, drg_code, sum(s) / sum(n) FROM ("
+                " SELECT c.drg_code, sum(c.total_cost) AS s, count(*) AS n FROM cases_case c"
+                " WHERE c.region_id = %(region)s AND c.drg_code <> ''"
+                " AND NOT EXISTS (SELECT 1 FROM cs_rows r WHERE r.settlement_id = c.settlement_id) GROUP BY c.drg_code"
+                f" UNION ALL SELECT r.v_drg_code, sum(r.v_total_cost), count(*) {VALID_ROWS} AND r.v_drg_code IS NOT NULL"
+                " GROUP BY r.v_drg_code) t GROUP BY drg_code",
                 {"region": region.pk},
             )
-        cur.execute(
-            "UPDATE cases_case c SET warnings = array_append(c.warnings, 'cost_outlier') "
-            "FROM cs_means m WHERE c.import_job_id = %(job)s AND c.region_id = %(region)s AND c.drg_code = m.drg_code "
-            "AND (m.year = extract(year FROM c.discharge_date)::int OR (m.year IS NULL AND NOT extract(year FROM c.discharge_date)::int = ANY(%(published)s))) "
-            "AND c.total_cost > 10 * m.mean AND NOT 'cost_outlier' = ANY(c.warnings)",
-            {"job": job_id, "region": region.pk, "published": published},
-        )
+        cur.execute("ANALYZE cs_means")
+    return published
 
 
 # ---------------------------------------------------------------- reporting
@@ -499,10 +525,20 @@ def _first_rows() -> list[dict]:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT r.rownum + 1, r.settlement_id, r.hospital_code, r.v_discharge_date::text, coalesce(r.v_drg_code, ''), "
-            f"r.v_total_cost::text, r.v_los_days {VALID_ROWS} AND r.rownum <= 2000 ORDER BY r.rownum LIMIT {PREVIEW_ROWS}"
+            f"r.v_total_cost::text, r.v_los_days {VALID_ROWS.replace('FROM cs_rows r', 'FROM (SELECT * FROM cs_rows LIMIT 2000) r')} "
+            f"ORDER BY r.rownum LIMIT {PREVIEW_ROWS}"
         )
         keys = ("row", "settlement_id", "hospital_code", "discharge_date", "drg_code", "total_cost", "los_days")
         return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+
+
+def _set_temp_buffers() -> None:
+    """Keep the staging tables in memory (~1 KB a row); only possible before the session's first temp table."""
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET temp_buffers = '256MB'")
+    except Exception:  # noqa: BLE001 - already used temp tables in this session: keep the current size
+        pass
 
 
 def _drop_temp_tables() -> None:
@@ -531,6 +567,7 @@ def run_import(
         result.timings[name] = round(now - clock[0], 3)
         clock[0] = now
 
+    _set_temp_buffers()
     _drop_temp_tables()
     try:
         with connection.cursor() as cur:
@@ -566,12 +603,12 @@ def run_import(
                 with connection.cursor() as cur:
                     # one import per region at a time; the upsert and the warnings commit together
                     cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [734_001, region.pk])
-                result.created, result.updated = _upsert(region, job_id)
+                published = _group_means(region, years)
+                step("means")
+                result.created, result.updated = _upsert(region, job_id, published)
                 step("upsert")
                 progress(85)
-                if job_id is not None and (result.created or result.updated):
-                    _flag_cost_outliers(region, job_id, years)
-                step("warnings")
+            step("commit")
         result.unchanged = result.total - result.rejected - result.created - result.updated
         _write_messages()
         result.first_errors = _first_errors()

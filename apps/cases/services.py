@@ -206,7 +206,7 @@ def case_import_run(job: ImportJob) -> ImportJob:
         setattr(job, name, getattr(result, name))
     job.error_count = result.errors
     job.error_file = error_relative if result.errors else ""
-    job.preview = {"errors": result.first_errors, "rows": result.first_rows}
+    job.preview = {"errors": result.first_errors, "rows": result.first_rows, "timings": result.timings}
     job.save()
     counts = {k: getattr(result, k) for k in ("total", "created", "updated", "unchanged", "rejected")}
     record_event(actor=job.uploaded_by, action="case_import.done", obj=job, new={**counts, "dry_run": job.dry_run})

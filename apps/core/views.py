@@ -102,6 +102,9 @@ def audit_list(request):
 
 @login_required
 def audit_detail(request, pk: int):
+    # Scope before role: an event of a region outside the user's scope is 404, never 403.
+    if not request.access.is_platform_admin and not AuditEvent.objects.filter(pk=pk).exists():
+        raise Http404
     event = audit_events(request.access).select_related("region", "actor").filter(pk=pk).first()
     if event is None:
         raise Http404

@@ -141,6 +141,7 @@ def test_expert_json_is_de_identified(aw, api):
     body = api(a.experts[0]).get(f"/api/v1/applications/{app.pk}/").json()
     assert body["case"] is None and body["hospital"] is None and body["created_by"] is None
     assert body["hospital_level"] == 3 and body["assignments"] == []
+    assert body["attachments"][0]["original_name"].startswith("medical_record_summary-")
     assert a.cases[0].settlement_id not in str(body) and a.hospital.code not in str(body)
     listed = api(a.experts[0]).get("/api/v1/applications/").json()
     assert listed["count"] == 1 and listed["results"][0]["hospital"] is None

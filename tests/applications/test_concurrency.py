@@ -90,3 +90,14 @@ def test_parallel_decisions_give_one_outcome(world):
 
     with scopes_disabled():
         assert AuditEvent.objects.filter(object_id=str(app.pk), action="application.decided").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_drafts_for_one_case_leave_one_active_application(world):
+    a = build_app_region(world["A"])
+    users = [a.user(Role.HOSPITAL_STAFF), a.user(Role.HOSPITAL_ADMIN)] * 2
+    results = race([lambda u=u: services.create_draft(actor=u, case=a.cases[0], type="special_case", reason="并发")
+                    for u in users])
+    assert len([r for r in results if isinstance(r, Application)]) == 1, results
+    assert all(isinstance(r, DomainError) and r.code == "validation_error" for r in results
+               if not isinstance(r, Application)), results

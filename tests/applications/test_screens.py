@@ -122,7 +122,7 @@ def test_expert_sees_a_de_identified_case_and_gives_an_opinion(aw, client):
     assert f'data-id="{app.pk}"' in mine and a.hospital.name not in mine
     assert client.get(f"/applications/{app.pk}/").status_code == 302
     page = client.get(f"/applications/{app.pk}/review/").content.decode()
-    for secret in (c.settlement_id, c.patient_hash, a.hospital.name, a.hospital.code):
+    for secret in (c.settlement_id, c.patient_hash, a.hospital.name, a.hospital.code, "summary.pdf"):
         assert secret not in page
     assert str(c.total_cost) in page and 'id="opinion-form"' in page
     client.post(f"/applications/{app.pk}/opinion/", {"verdict": "reject", "unreasonable_cost": "0",
@@ -161,7 +161,8 @@ def test_attachment_download_is_scoped(aw, client, key, status):
     if status == 200:
         assert b"".join(response.streaming_content) == PDF
         assert response["Content-Type"] == "application/pdf"
-        assert "summary.pdf" in response["Content-Disposition"]
+        name = "summary.pdf" if key != "expert_assigned" else f"medical_record_summary-{attachment.pk}.pdf"
+        assert name in response["Content-Disposition"]
 
 
 def test_expert_pool_screen(aw, client):

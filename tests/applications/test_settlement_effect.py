@@ -75,7 +75,7 @@ def test_adjustment_query_has_the_engines_columns(db):
         assert cursor.fetchall() == []
 
 
-def test_approved_applications_change_points_in_later_runs_only(effect):
+def test_approved_applications_change_points_in_later_runs_only(effect, client):
     c = effect["cases"]
     region = effect["region"]
     before = settlement_run_start(actor=None, region=region, kind="monthly", period=f"{YEAR}-05")
@@ -114,6 +114,15 @@ def test_approved_applications_change_points_in_later_runs_only(effect):
     assert new[c["plain"].pk].application_id is None and new[c["plain"].pk].effective_base == ed11
     assert _results(before) == old  # the earlier run is untouched
     assert old[c["incentive"].pk].points != new[c["incentive"].pk].points
+
+    # the expert's de-identified page and the bureau's decision page show the latest run's figures
+    client.force_login(effect["a"].experts[1])
+    page = client.get(f"/applications/{incentive.pk}/review/").content.decode()
+    assert 'id="case-figures"' in page and str(new[c["incentive"].pk].points) in page
+    assert c["incentive"].settlement_id not in page
+    client.force_login(effect["a"].user(Role.BUREAU_ADMIN))
+    page = client.get(f"/applications/{incentive.pk}/").content.decode()
+    assert str(new[c["incentive"].pk].adjusted_points) in page
 
 
 def test_undecided_and_rejected_applications_have_no_effect(effect):

@@ -51,5 +51,5 @@ def test_upload_preview_confirm_and_error_report(page, live_server, e2e_world, t
     assert [(e["row"], e["field"], e["code"]) for e in errors] == [
         ("14", "gender", "invalid_choice"), ("15", "principal_dx", "unknown_diagnosis"), ("16", "los_days", "los_mismatch")]
 
-    page.goto(f"{live_server.url}/cases/?warning=&q=S0001")
+    page.goto(f"{live_server.url}/cases/?q=S00012")
     expect(page.locator("#case-table")).to_contain_text("S00012")

@@ -252,7 +252,6 @@ ROW_IDS = [r.name for r in ROWS]
 # Leaks found by this table in code owned by other apps, reported to their owners. Kept visible as xfail (with the
 # reason) so the suite stays usable; remove the entry once fixed (the test then passes for real).
 KNOWN_BUGS: dict[str, str] = {
-    "screen audit event": "core:audit_detail answers 403 (role check) before the scope check for another region's event",
 }
 
 
