@@ -79,3 +79,66 @@ def api():
         return client
 
     return make
+
+
+# ---- keep data loaded by migrations alive across transactional tests ----
+# A live-server or other transactional test runs under `transactional_db`, whose teardown TRUNCATEs every table. That also
+# empties rows that migrations loaded (e.g. the national ICD code lists of apps/cases), which the
+# next tests on the same database (and, with --reuse-db, the next runs) expect. So after each such
+# test the project's RunPython data migrations are replayed on the emptied tables.
+_DB_BLOCKER = None
+_DATA_MIGRATIONS: list | None = None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remember_db_blocker(django_db_blocker):
+    global _DB_BLOCKER
+    _DB_BLOCKER = django_db_blocker
+
+
+def _project_data_migrations() -> list:
+    """(app label, RunPython operation, state before it) for every data migration of apps/*."""
+    global _DATA_MIGRATIONS
+    if _DATA_MIGRATIONS is None:
+        from django.apps import apps as global_apps
+        from django.db import connection
+        from django.db.migrations.executor import MigrationExecutor
+        from django.db.migrations.operations.special import RunPython
+        from django.db.migrations.state import ProjectState
+
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+        state = ProjectState(real_apps=executor.loader.unmigrated_apps)
+        found = []
+        for migration, _backwards in plan:
+            ours = global_apps.get_app_config(migration.app_label).name.startswith("apps.")
+            for operation in migration.operations:
+                if ours and isinstance(operation, RunPython):
+                    found.append((migration.app_label, operation, state.clone()))
+                operation.state_forwards(migration.app_label, state)
+        _DATA_MIGRATIONS = found
+    return _DATA_MIGRATIONS
+
+
+def replay_data_migrations() -> None:
+    """Re-run the project's data migrations (they must be idempotent, as migrations should be)."""
+    from django.db import connection
+
+    for app_label, operation, state in _project_data_migrations():
+        with connection.schema_editor(atomic=operation.atomic) as editor:
+            operation.database_forwards(app_label, editor, state, state)
+
+
+def _is_transactional(item) -> bool:
+    if "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in getattr(item, "fixturenames", ()):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield  # fixture teardown, including transactional_db's flush, happens here
+    if _is_transactional(item) and _DB_BLOCKER is not None:
+        with _DB_BLOCKER.unblock():
+            replay_data_migrations()
