@@ -55,6 +55,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("file")
     parser.add_argument("--region", default="990100")
+    parser.add_argument("--fresh-year", type=int, help="first delete the region's cases of this discharge year "
+                        "(and VACUUM), so that the first import inserts the whole file again")
     args = parser.parse_args()
     django_setup()
     from django.db import connection
@@ -65,6 +67,11 @@ def main() -> None:
     path = Path(args.file)
     region = Region.objects.get(code=args.region)
     with scopes_disabled(), connection.cursor() as cur:
+        if args.fresh_year:
+            cur.execute(
+                "DELETE FROM cases_case WHERE region_id = %s AND discharge_date >= make_date(%s, 1, 1) "
+                "AND discharge_date < make_date(%s + 1, 1, 1)", [region.pk, args.fresh_year, args.fresh_year])
+            cur.execute("VACUUM ANALYZE cases_case")
         cur.execute("SELECT count(*) FROM cases_case WHERE region_id = %s", [region.pk])
         before = cur.fetchone()[0]
     copy_s = plain_copy(path)

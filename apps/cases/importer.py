@@ -39,7 +39,7 @@ COPY_CHUNK = 1 << 20
 PREVIEW_ERRORS = 50
 PREVIEW_ROWS = 10
 MONEY_FIELDS = ("total_cost", "drug_cost", "consumable_cost", "exam_cost", "self_pay", "fund_paid")
-TEMP_TABLES = ("cs_stage", "cs_rows", "cs_errors", "cs_groups", "cs_dups", "cs_means")
+TEMP_TABLES = ("cs_stage", "cs_rows", "cs_errors", "cs_groups", "cs_dups", "cs_means", "cs_todo")
 
 
 class FileError(Exception):
@@ -420,40 +420,62 @@ CASE_COLUMNS = (
     "birth_weight_g", "ventilation_hours", "warnings", "content_hash", "import_job_id",
 )
 CASE_VALUES = (
-    "r.hospital_id, r.patient_hash, r.insurance_type, r.v_gender, r.v_age, r.v_age_days, r.v_admission_date, "
-    "r.v_discharge_date, r.v_los_days, r.discharge_method, r.principal_dx, r.v_secondary_dx, "
-    "coalesce(r.principal_proc, ''), r.v_other_procs, coalesce(r.v_drg_code, ''), r.v_total_cost, r.v_drug_cost, "
-    "r.v_consumable_cost, r.v_exam_cost, r.v_self_pay, r.v_fund_paid, coalesce(r.department, ''), "
-    "r.v_birth_weight_g, r.v_ventilation_hours, "
+    "r.hospital_id", "r.patient_hash", "r.insurance_type", "r.v_gender", "r.v_age", "r.v_age_days", "r.v_admission_date",
+    "r.v_discharge_date", "r.v_los_days", "r.discharge_method", "r.principal_dx", "r.v_secondary_dx",
+    "coalesce(r.principal_proc, '')", "r.v_other_procs", "coalesce(r.v_drg_code, '')", "r.v_total_cost", "r.v_drug_cost",
+    "r.v_consumable_cost", "r.v_exam_cost", "r.v_self_pay", "r.v_fund_paid", "coalesce(r.department, '')",
+    "r.v_birth_weight_g", "r.v_ventilation_hours",
     "array_remove(ARRAY[CASE WHEN r.v_los_days > 60 THEN 'los_long' END, "
     "CASE WHEN r.v_los_days <= 2 THEN 'los_short' END, "
-    "CASE WHEN r.v_total_cost > 10 * coalesce(mp.mean, mr.mean) THEN 'cost_outlier' END], NULL)::varchar[], "
-    "r.content_hash, %(job)s"
+    "CASE WHEN r.v_total_cost > 10 * coalesce(mp.mean, mr.mean) THEN 'cost_outlier' END], NULL)::varchar[]",
+    "r.content_hash", "%(job)s",
+)
+TODO_ROWS = (
+    "FROM cs_todo t JOIN cs_rows r ON r.rownum = t.rownum "
+    "LEFT JOIN cs_means mp ON mp.year = r.year AND mp.drg_code = r.v_drg_code "
+    "LEFT JOIN cs_means mr ON mr.year IS NULL AND mr.drg_code = r.v_drg_code AND NOT r.year = ANY(%(published)s) "
 )
 
 
-def _with_means(valid_rows: str) -> str:
-    """VALID_ROWS plus the published (same year) and region (year NULL) group means."""
-    joins = (
-        "FROM cs_rows r LEFT JOIN cs_means mp ON mp.year = r.year AND mp.drg_code = r.v_drg_code "
-        "LEFT JOIN cs_means mr ON mr.year IS NULL AND mr.drg_code = r.v_drg_code AND NOT r.year = ANY(%(published)s) "
-    )
-    return valid_rows.replace("FROM cs_rows r ", joins, 1)
-
-
-def _upsert(region: Region, job_id: int | None, published: list[int]) -> tuple[int, int]:
-    """One statement: new ids inserted, changed ones updated, identical ones untouched."""
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in CASE_COLUMNS)
-    sql = (
-        f"WITH up AS (INSERT INTO cases_case (region_id, settlement_id, {', '.join(CASE_COLUMNS)}, created_at, updated_at) "
-        f"SELECT %(region)s, r.settlement_id, {CASE_VALUES}, now(), now() {_with_means(VALID_ROWS)} "
-        f"ON CONFLICT (region_id, settlement_id) DO UPDATE SET {updates}, updated_at = now() "
-        "WHERE cases_case.content_hash <> EXCLUDED.content_hash RETURNING (xmax = 0) AS inserted) "
-        "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM up"
-    )
+def _pending(region: Region) -> int:
+    """cs_todo(rownum, case_id): the good rows that are new (case_id NULL) or changed; identical ones are left out."""
     with connection.cursor() as cur:
-        cur.execute(sql, {"region": region.pk, "job": job_id, "published": published})
-        created, updated = cur.fetchone()
+        cur.execute(
+            "CREATE TEMP TABLE cs_todo AS SELECT r.rownum, c.id AS case_id "
+            f"FROM (SELECT r.rownum, r.settlement_id, r.content_hash {VALID_ROWS}) r LEFT JOIN cases_case c "
+            "ON c.region_id = %(region)s AND c.settlement_id = r.settlement_id "
+            "WHERE c.id IS NULL OR c.content_hash <> r.content_hash",
+            {"region": region.pk},
+        )
+        cur.execute("ANALYZE cs_todo")
+        cur.execute("SELECT count(*) FROM cs_todo")
+        return cur.fetchone()[0]
+
+
+def _write(region: Region, job_id: int | None, published: list[int]) -> tuple[int, int]:
+    """New ids by a plain INSERT (no speculative insertion), changed ones by an UPDATE on the primary key.
+
+    Both read cs_todo, computed under the region's advisory lock in the same transaction, so no other
+    import can add or change these settlement ids in between.
+    """
+    params = {"region": region.pk, "job": job_id, "published": published}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO cases_case (region_id, settlement_id, {', '.join(CASE_COLUMNS)}, created_at, updated_at) "
+            f"SELECT %(region)s, r.settlement_id, {', '.join(CASE_VALUES)}, now(), now() {TODO_ROWS} "
+            "WHERE t.case_id IS NULL",
+            params,
+        )
+        created = cur.rowcount
+        values = ", ".join(f"{v} AS {c}" for c, v in zip(CASE_COLUMNS, CASE_VALUES, strict=True))
+        updates = ", ".join(f"{c} = s.{c}" for c in CASE_COLUMNS)
+        cur.execute(
+            f"UPDATE cases_case SET {updates}, updated_at = now() "
+            f"FROM (SELECT t.case_id, {values} {TODO_ROWS} WHERE t.case_id IS NOT NULL) s "
+            "WHERE cases_case.id = s.case_id",
+            params,
+        )
+        updated = cur.rowcount
     return created, updated
 
 
@@ -603,9 +625,13 @@ def run_import(
                 with connection.cursor() as cur:
                     # one import per region at a time; the upsert and the warnings commit together
                     cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [734_001, region.pk])
-                published = _group_means(region, years)
-                step("means")
-                result.created, result.updated = _upsert(region, job_id, published)
+                    # an import is idempotent and re-runnable: a crash right after commit loses nothing
+                    # that re-uploading the file does not restore, so the commit need not wait for the WAL flush
+                    cur.execute("SET LOCAL synchronous_commit = off")
+                if _pending(region):
+                    published = _group_means(region, years)
+                    step("means")
+                    result.created, result.updated = _write(region, job_id, published)
                 step("upsert")
                 progress(85)
             step("commit")

@@ -5,6 +5,7 @@ skipped, so the command always runs on whatever has been built.
 """
 from __future__ import annotations
 
+import io
 import json
 import time
 from importlib import import_module
@@ -103,11 +104,8 @@ class Command(BaseCommand):
 
     def _capabilities(self, region: Region, spec, cases_per_year: int, skip_cases: bool, summary) -> None:
         """Later capabilities plug in here through their apps' demo hooks."""
-        try:
-            call_command("load_holidays", region=region.code, year=DEMO_PAYMENT_YEAR, stdout=open("/dev/null", "w"))
-            call_command("load_holidays", region=region.code, year=DEMO_PAYMENT_YEAR - 1, stdout=open("/dev/null", "w"))
-        except Exception as err:  # command not available yet
-            self.stderr.write(f"holidays skipped: {err}")
+        for year in (DEMO_PAYMENT_YEAR - 1, DEMO_PAYMENT_YEAR):
+            call_command("load_holidays", "--region", region.code, "--year", str(year), stdout=io.StringIO())
         seed_catalogue = optional_hook("apps.groups.demo", "seed_region")
         if seed_catalogue:
             seed_catalogue(region)
