@@ -9,6 +9,7 @@ level-3 and ×0.8 for level-1 hospitals; ~1% high outliers (×12–25), ~2% low-
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import random
 import tempfile
 from pathlib import Path
@@ -88,7 +89,7 @@ FROM (
          CASE WHEN left(p.g[gi], 1) = 'P' THEN 0 WHEN left(p.g[gi], 1) = 'O' THEN 20 + floor(u4 * 20)::int
               ELSE 1 + floor(u4 * 89)::int END AS age,
          CASE WHEN left(p.g[gi], 1) = 'P' THEN 1 + floor(u4 * 27)::int END AS age_days,
-         make_date(%(year)s, 1, 1) + floor(u5 * 365)::int AS discharge,
+         make_date(%(year)s, 1, 1) + floor(u5 * %(days)s)::int AS discharge,
          los, CASE WHEN los <= 1 THEN floor(u6 * 2)::int ELSE los END AS los_span,
          CASE WHEN u7 < CASE WHEN p.rw[gi] > 3 THEN 0.03 ELSE 0.004 END THEN '5'
               WHEN u7 > 0.97 THEN '2' WHEN u7 > 0.95 THEN '4' ELSE '1' END AS discharge_method,
@@ -122,7 +123,12 @@ def _params(region: Region, year: int, n: int, seed: int) -> dict:
     hosp, hf = _hospital_pool(region)
     if not hosp:
         raise ValueError(f"region {region.code} has no active hospital")
-    return {"groups": groups, "rws": rws, "hosp": hosp, "hf": hf, "dx": _codes(DIAGNOSES_FILE, 37, 600),
+    # The current year only has cases up to the end of last month (nobody is discharged in the future).
+    days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    today = dt.date.today()
+    if year == today.year:
+        days, n = (today.replace(day=1) - dt.date(year, 1, 1)).days, n * (today.month - 1) // 12
+    return {"days": max(days, 1), "groups": groups, "rws": rws, "hosp": hosp, "hf": hf, "dx": _codes(DIAGNOSES_FILE, 37, 600),
             "px": _codes(PROCEDURES_FILE, 23, 400), "dept": DEPARTMENTS, "region": region.code, "year": year,
             "n": n, "base": BASE_COST}
 
