@@ -157,22 +157,4 @@ def as_file(content: bytes, name: str) -> io.BytesIO:
 
 
 # --- transactional tests (threads) wipe the tables; put the data migrations' rows back afterwards ---
-
-_BLOCKER = None
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _applications_db_blocker(django_db_blocker):
-    global _BLOCKER
-    _BLOCKER = django_db_blocker
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    yield
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction") and _BLOCKER is not None:
-        from tests.e2e.conftest import replay_data_migrations
-
-        with _BLOCKER.unblock():
-            replay_data_migrations()
+# Data migrations are replayed after every transactional test by tests/conftest.py.
