@@ -2,9 +2,9 @@
 
 Why this shape: a region uploads up to a million rows a year, so no Python loop touches the rows
 after parsing. The file streams into a temp table with COPY; one SQL pass types every field and
-looks up hospitals, codes and groups; a few INSERT … SELECT statements write one error row per
-broken rule (domain.md §9); a single `INSERT … ON CONFLICT … DO UPDATE WHERE content differs`
-lands the good rows in one transaction. Row numbers are spreadsheet rows (the header is row 1).
+looks up hospitals, codes and groups and lists each row's broken rules (domain.md §9), which a few
+INSERT … SELECT statements turn into one error row per rule; an INSERT of the new settlement ids and
+an UPDATE of the changed ones land the good rows in one transaction (identical rows are not touched). Row numbers are spreadsheet rows (the header is row 1).
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ COPY_CHUNK = 1 << 20
 PREVIEW_ERRORS = 50
 PREVIEW_ROWS = 10
 MONEY_FIELDS = ("total_cost", "drug_cost", "consumable_cost", "exam_cost", "self_pay", "fund_paid")
-TEMP_TABLES = ("cs_stage", "cs_rows", "cs_errors", "cs_groups", "cs_dups", "cs_means", "cs_todo", "cs_dates")
+TEMP_TABLES = ("cs_stage", "cs_rows", "cs_errors", "cs_groups", "cs_dups", "cs_means", "cs_todo", "cs_dates", "cs_match", "cs_sums")
 
 
 class FileError(Exception):
@@ -255,8 +255,12 @@ def _dates_table() -> None:
         cur.execute("ANALYZE cs_dates")
 
 
+def _trims() -> str:
+    return ", ".join(f"NULLIF(btrim({n}), '') AS {n}" for n in NAMES)
+
+
 def _typed_select() -> str:
-    trims = ", ".join(f"NULLIF(btrim({n}), '') AS {n}" for n in NAMES)
+    trims = _trims()
     typed = []
     for col in COLUMNS:
         n = col.name
@@ -289,10 +293,23 @@ def _content_hash_expr() -> str:
     return "md5(concat_ws(chr(31), " + ", ".join(f"coalesce(x.{f}::text, '~')" for f in CONTENT_FIELDS) + "))"
 
 
-def _build_rows(region_id: int) -> None:
-    """One pass: typed values, hospital id, patient hash, code/group look-ups and the content hash."""
+KEPT_COLUMNS = (
+    "rownum", "settlement_id", "hospital_code", "hospital_id", "patient_hash", "insurance_type", "discharge_method",
+    "principal_dx", "principal_proc", "department", "year", "v_gender", "v_drg_code",
+    *(f"v_{c.name}" for c in COLUMNS if c.kind in ("int", "money", "date", "list")),
+)
+
+
+def _build_rows(region_id: int, hospital_ids: set[int] | None) -> None:
+    """One pass: typed values, look-ups, content hash and every row's error list.
+
+    cs_rows keeps only what the later steps read (typed values, not the ~1 KB of raw text), so the
+    typing pass writes, and the checks and the write phase read, a narrow table.
+    """
+    kept = ", ".join(f"x.{c}" for c in KEPT_COLUMNS)
     sql = (
-        f"CREATE TEMP TABLE cs_rows AS SELECT x.*, {_content_hash_expr()} AS content_hash FROM ("
+        f"CREATE TEMP TABLE cs_rows AS SELECT {kept}, {_content_hash_expr()} AS content_hash, "
+        f"{_errors_expr()} AS errs FROM ("
         "SELECT s.*, h.id AS hospital_id, "
         "encode(sha256(convert_to(%(salt)s || s.patient_id, 'UTF8')), 'hex') AS patient_hash, "
         "(dc.code IS NOT NULL) AS dx_known, (pc.code IS NOT NULL) AS proc_known, "
@@ -305,16 +322,20 @@ def _build_rows(region_id: int) -> None:
         "LEFT JOIN cs_groups g ON g.year = extract(year FROM s.v_discharge_date)::int AND g.code = s.v_drg_code"
         " OFFSET 0) x"
     )
+    params = {
+        "salt": settings.PATIENT_ID_SALT, "region": region_id,
+        "restricted": hospital_ids is not None, "allowed": sorted(hospital_ids or []),
+    }
     with connection.cursor() as cur:
         cur.execute("ANALYZE cs_stage")
         cur.execute("ANALYZE cs_groups")
         _dates_table()
-        cur.execute(sql, {"salt": settings.PATIENT_ID_SALT, "region": region_id})
+        cur.execute(sql, params)
         cur.execute("ANALYZE cs_rows")
 
 
 def _error_rules() -> list[tuple[str, str, str, str]]:
-    """(condition, field, code, value) per rule of domain.md §9, all evaluated in one pass over cs_rows."""
+    """(condition, field, code, value) per rule of domain.md §9, all evaluated in the typing pass."""
     v: list[tuple[str, str, str, str]] = []
     for name in REQUIRED_COLUMNS:
         v.append((f"{name} IS NULL", name, "required", "NULL"))
@@ -354,28 +375,29 @@ def _error_rules() -> list[tuple[str, str, str, str]]:
     return v
 
 
-def _error_select() -> str:
+def _errors_expr() -> str:
     """One array of error strings per row (empty for a good row), so good rows cost one expression, not sixty."""
     items = ", ".join(
         f"CASE WHEN {cond} THEN '{field}' || chr(31) || '{code}' || chr(31) || coalesce(({value})::text, '') END"
         for cond, field, code, value in _error_rules()
     )
+    return f"array_remove(ARRAY[{items}], NULL)"
+
+
+def _error_select() -> str:
     return (
         "SELECT rownum, settlement_id, split_part(x, chr(31), 1) AS field, split_part(x, chr(31), 2) AS code, "
         "NULLIF(split_part(x, chr(31), 3), '') AS value FROM ("
-        f"SELECT rownum, settlement_id, unnest(array_remove(ARRAY[{items}], NULL)) AS x FROM cs_rows OFFSET 0) e"
+        "SELECT rownum, settlement_id, unnest(errs) AS x FROM cs_rows WHERE cardinality(errs) > 0 OFFSET 0) e"
     )
 
 
-def _run_checks(region: Region, hospital_ids: set[int] | None) -> None:
+def _run_checks(region: Region) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "CREATE TEMP TABLE cs_errors (rownum bigint, settlement_id text, field text, code text, value text)"
         )
-        cur.execute(
-            f"INSERT INTO cs_errors {_error_select()}",
-            {"restricted": hospital_ids is not None, "allowed": sorted(hospital_ids or [])},
-        )
+        cur.execute(f"INSERT INTO cs_errors {_error_select()}")
         # every other procedure code must be in the national list too (one error per unknown code)
         cur.execute(
             "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, 'other_procs', 'unknown_procedure', p.code "
@@ -384,11 +406,14 @@ def _run_checks(region: Region, hospital_ids: set[int] | None) -> None:
         )
         # the same settlement id twice: identical rows count once, different content rejects them all
         cur.execute(
-            # the raw-content hash is only computed for the (few) ids that occur more than once
-            "CREATE TEMP TABLE cs_dups AS SELECT settlement_id, min(rownum) AS first_row, "
-            f"min({RAW_HASH}) <> max({RAW_HASH}) AS conflict FROM cs_rows WHERE settlement_id IN ("
-            "SELECT settlement_id FROM cs_rows WHERE settlement_id IS NOT NULL GROUP BY settlement_id HAVING count(*) > 1) "
-            "GROUP BY settlement_id"
+            # the raw-content hash (of the trimmed cells) is only computed for ids that occur more than once
+            "CREATE TEMP TABLE cs_dups AS WITH d AS (SELECT settlement_id FROM cs_rows WHERE settlement_id IS NOT NULL "
+            "GROUP BY settlement_id HAVING count(*) > 1), "
+            "dr AS (SELECT r.rownum, r.settlement_id FROM cs_rows r JOIN d ON d.settlement_id = r.settlement_id), "
+            f"h AS (SELECT dr.settlement_id, dr.rownum, {RAW_HASH.replace('coalesce(', 'coalesce(s.')} AS raw_hash "
+            f"FROM dr JOIN (SELECT rownum, {_trims()} FROM cs_stage) s ON s.rownum = dr.rownum) "
+            "SELECT settlement_id, min(rownum) AS first_row, min(raw_hash) <> max(raw_hash) AS conflict "
+            "FROM h GROUP BY settlement_id"
         )
         cur.execute(
             "INSERT INTO cs_errors SELECT r.rownum, r.settlement_id, 'settlement_id', 'duplicate_settlement_id', r.settlement_id "
@@ -456,14 +481,19 @@ TODO_ROWS = (
 
 
 def _pending(region: Region) -> int:
-    """cs_todo(rownum, case_id): the good rows that are new (case_id NULL) or changed; identical ones are left out."""
+    """cs_match: the stored cases whose settlement id is in the file (read once, used by the means too);
+    cs_todo(rownum, case_id): the good rows that are new (case_id NULL) or changed; identical ones are left out."""
     with connection.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE cs_todo AS SELECT r.rownum, c.id AS case_id "
-            f"FROM (SELECT r.rownum, r.settlement_id, r.content_hash {VALID_ROWS}) r LEFT JOIN cases_case c "
-            "ON c.region_id = %(region)s AND c.settlement_id = r.settlement_id "
-            "WHERE c.id IS NULL OR c.content_hash <> r.content_hash",
+            "CREATE TEMP TABLE cs_match AS SELECT c.id, c.settlement_id, c.content_hash, c.drg_code, c.total_cost "
+            "FROM cases_case c WHERE c.region_id = %(region)s AND c.settlement_id IN (SELECT settlement_id FROM cs_rows)",
             {"region": region.pk},
+        )
+        cur.execute("ANALYZE cs_match")
+        cur.execute(
+            "CREATE TEMP TABLE cs_todo AS SELECT r.rownum, m.id AS case_id "
+            f"FROM (SELECT r.rownum, r.settlement_id, r.content_hash {VALID_ROWS}) r LEFT JOIN cs_match m "
+            "ON m.settlement_id = r.settlement_id WHERE m.id IS NULL OR m.content_hash <> r.content_hash"
         )
         cur.execute("ANALYZE cs_todo")
         cur.execute("SELECT count(*) FROM cs_todo")
@@ -513,14 +543,23 @@ def _group_means(region: Region, years: list[int]) -> None:
                 published.append(year)
                 cur.executemany("INSERT INTO cs_means VALUES (%s, %s, %s)", [(year, c, m) for c, m in means.items()])
         if len(published) < len(years):
+            # all stored cases (a query without temp tables, so PostgreSQL may scan in parallel), minus the
+            # stored cases this file names (cs_match), plus the file's good rows; sums are exact numerics
+            cur.execute(
+                "SELECT drg_code, sum(total_cost), count(*) FROM cases_case WHERE region_id = %s AND drg_code <> '' "
+                "GROUP BY drg_code",
+                [region.pk],
+            )
+            sums = cur.fetchall()
+            cur.execute("CREATE TEMP TABLE cs_sums (drg_code text, s numeric, n bigint)")
+            cur.executemany("INSERT INTO cs_sums VALUES (%s, %s, %s)", sums)
             cur.execute(
                 "INSERT INTO cs_means SELECT NULL, drg_code, sum(s) / sum(n) FROM ("
-                " SELECT c.drg_code, sum(c.total_cost) AS s, count(*) AS n FROM cases_case c"
-                " WHERE c.region_id = %(region)s AND c.drg_code <> ''"
-                " AND NOT EXISTS (SELECT 1 FROM cs_rows r WHERE r.settlement_id = c.settlement_id) GROUP BY c.drg_code"
+                " SELECT drg_code, s, n FROM cs_sums"
+                " UNION ALL SELECT drg_code, -sum(total_cost), -count(*) FROM cs_match WHERE drg_code <> ''"
+                " GROUP BY drg_code"
                 f" UNION ALL SELECT r.v_drg_code, sum(r.v_total_cost), count(*) {VALID_ROWS} AND r.v_drg_code IS NOT NULL"
-                " GROUP BY r.v_drg_code) t GROUP BY drg_code",
-                {"region": region.pk},
+                " GROUP BY r.v_drg_code) t GROUP BY drg_code HAVING sum(n) > 0"
             )
         cur.execute("ANALYZE cs_means")
     return published
@@ -616,10 +655,10 @@ def run_import(
         step("copy")
         progress(30)
         _groups_table(region)
-        _build_rows(region.pk)
+        _build_rows(region.pk, hospital_ids)
         step("type")
         progress(45)
-        _run_checks(region, hospital_ids)
+        _run_checks(region)
         step("checks")
         progress(65)
         with connection.cursor() as cur:
@@ -643,9 +682,6 @@ def run_import(
                 with connection.cursor() as cur:
                     # one import per region at a time; the upsert and the warnings commit together
                     cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [734_001, region.pk])
-                    # an import is idempotent and re-runnable: a crash right after commit loses nothing
-                    # that re-uploading the file does not restore, so the commit need not wait for the WAL flush
-                    cur.execute("SET LOCAL synchronous_commit = off")
                 if _pending(region):
                     published = _group_means(region, years)
                     step("means")

@@ -27,9 +27,9 @@ DAY = dt.date(YEAR, 5, 10)
 
 
 @pytest.fixture
-def effect(small, monkeypatch):  # noqa: F811
+def effect(small):  # noqa: F811
     """`small` plus an expert pool; YEAR's deadline and caps opened wide (its cases are from the past)."""
-    monkeypatch.setattr(engine, "approved_adjustments_sql", adjustments.approved_adjustments_sql)
+    assert engine.approved_adjustments_sql() == adjustments.approved_adjustments_sql()  # the engine reads ours
     world = small["world"]
     a = build_app_region(world["A"], n_cases=0)
     with scopes_disabled():
