@@ -4,7 +4,8 @@ Why this shape: a region uploads up to a million rows a year, so no Python loop 
 after parsing. The file streams into a temp table with COPY; one SQL pass types every field and
 looks up hospitals, codes and groups and lists each row's broken rules (domain.md §9), which a few
 INSERT … SELECT statements turn into one error row per rule; an INSERT of the new settlement ids and
-an UPDATE of the changed ones land the good rows in one transaction (identical rows are not touched). Row numbers are spreadsheet rows (the header is row 1).
+an UPDATE of the changed ones land the good rows in one transaction (identical rows are not touched).
+Row numbers are spreadsheet rows (the header is row 1).
 """
 from __future__ import annotations
 
