@@ -200,8 +200,12 @@ class CaseResult(ChildOfPublishedGuard, RegionScopedModel):
 
     run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="case_results")
     parent_field = "run"
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
-    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
+    # The engine's own join guarantees these rows exist; declared in SQL, their per-row checks at
+    # commit (and the key-share lock on every case) cost ~14 s of a 1M-case annual run
+    # (docs/performance.md). Django still protects them (on_delete=PROTECT).
+    region = models.ForeignKey("tenants.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     settlement_id = models.CharField(max_length=50)
     drg_code = models.CharField(max_length=10, blank=True)
     level = models.PositiveSmallIntegerField()
