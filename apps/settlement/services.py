@@ -181,6 +181,23 @@ def coefficient_override(*, actor: User | None, row: HospitalCoefficient, value:
     return locked
 
 
+def _supersede_and_publish(actor: User | None, locked, previous, actions: tuple[str, str], number: int,
+                           details: dict) -> None:
+    """Publish a locked ready version and supersede the earlier published one; `actions` = (supersede, publish)."""
+    if previous is not None:
+        previous.status = VersionStatus.SUPERSEDED
+        previous.save(update_fields=["status"])
+        record_event(actor=actor, action=actions[0], obj=previous,
+                     old={"status": VersionStatus.PUBLISHED}, new={"status": VersionStatus.SUPERSEDED},
+                     reason=f"superseded by version {number}")
+    locked.status = VersionStatus.PUBLISHED
+    locked.published_by = actor
+    locked.published_at = timezone.now()
+    locked.save(update_fields=["status", "published_by", "published_at"])
+    record_event(actor=actor, action=actions[1], obj=locked, old={"status": VersionStatus.READY},
+                 new={"status": VersionStatus.PUBLISHED, **details})
+
+
 @transaction.atomic
 def coefficients_publish(*, actor: User | None, version: CoefficientVersion) -> CoefficientVersion:
     """Publish a ready version; the earlier published version of the same year is superseded."""
@@ -190,19 +207,8 @@ def coefficients_publish(*, actor: User | None, version: CoefficientVersion) -> 
         raise InvalidTransition(f"Only a ready version can be published (this one is {locked.get_status_display()}).")
     previous = (_scoped(CoefficientVersion, version.region_id).select_for_update()
                 .filter(region_id=locked.region_id, year=locked.year, status=VersionStatus.PUBLISHED).first())
-    if previous is not None:
-        previous.status = VersionStatus.SUPERSEDED
-        previous.save(update_fields=["status"])
-        record_event(actor=actor, action="coefficients.supersede", obj=previous,
-                     old={"status": VersionStatus.PUBLISHED}, new={"status": VersionStatus.SUPERSEDED},
-                     reason=f"superseded by version {locked.number}")
-    locked.status = VersionStatus.PUBLISHED
-    locked.published_by = actor
-    locked.published_at = timezone.now()
-    locked.save(update_fields=["status", "published_by", "published_at"])
-    record_event(actor=actor, action="coefficients.publish", obj=locked, old={"status": VersionStatus.READY},
-                 new={"status": VersionStatus.PUBLISHED, "number": locked.number,
-                      "superseded": previous.number if previous else None})
+    _supersede_and_publish(actor, locked, previous, ("coefficients.supersede", "coefficients.publish"), locked.number,
+                           {"number": locked.number, "superseded": previous.number if previous else None})
     return locked
 
 
@@ -317,17 +323,8 @@ def settlement_run_publish(*, actor: User | None, run: SettlementRun) -> Settlem
     previous = (runs.select_for_update()
                 .filter(region_id=locked.region_id, kind=locked.kind, period=locked.period,
                         status=VersionStatus.PUBLISHED).first())
-    if previous is not None:
-        previous.status = VersionStatus.SUPERSEDED
-        previous.save(update_fields=["status"])
-        record_event(actor=actor, action="settlement.run_supersede", obj=previous,
-                     old={"status": VersionStatus.PUBLISHED}, new={"status": VersionStatus.SUPERSEDED},
-                     reason=f"superseded by version {locked.version}")
-    locked.status = VersionStatus.PUBLISHED
-    locked.published_by = actor
-    locked.published_at = timezone.now()
-    locked.save(update_fields=["status", "published_by", "published_at"])
-    record_event(actor=actor, action="settlement.run_publish", obj=locked, old={"status": VersionStatus.READY},
-                 new={"status": VersionStatus.PUBLISHED, "version": locked.version, "point_value": locked.point_value,
-                      "total_due": locked.total_due, "superseded": previous.version if previous else None})
+    _supersede_and_publish(actor, locked, previous, ("settlement.run_supersede", "settlement.run_publish"),
+                           locked.version,
+                           {"version": locked.version, "point_value": locked.point_value, "total_due": locked.total_due,
+                            "superseded": previous.version if previous else None})
     return locked
