@@ -139,6 +139,7 @@ def _is_transactional(item) -> bool:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     yield  # fixture teardown, including transactional_db's flush, happens here
-    if _is_transactional(item) and _DB_BLOCKER is not None:
+    # nextitem None: the session ends and the test database is already torn down; nothing needs the rows.
+    if nextitem is not None and _is_transactional(item) and _DB_BLOCKER is not None:
         with _DB_BLOCKER.unblock():
             replay_data_migrations()
