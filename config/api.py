@@ -6,7 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 API_APPS = ["apps.core", "apps.tenants", "apps.hospitals", "apps.groups", "apps.cases", "apps.settlement",
-            "apps.notifications", "apps.applications"]
+            "apps.notifications", "apps.applications", "apps.notices", "apps.disputes", "apps.training",
+            "apps.monitoring"]
 
 router = DefaultRouter()
 extra_urlpatterns = []

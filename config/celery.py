@@ -2,6 +2,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -12,4 +13,6 @@ app.autodiscover_tasks()
 # Periodic jobs (run `celery -A config beat` beside the workers in production).
 app.conf.beat_schedule = {
     "sweep-overdue-reviews": {"task": "applications.sweep_overdue_reviews", "schedule": 3600.0},
+    "dispute-daily-digest": {"task": "disputes.daily_digest", "schedule": crontab(hour=7, minute=30)},
+    "notices-finalize": {"task": "notices.finalize_expired", "schedule": 3600.0},
 }

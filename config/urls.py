@@ -20,6 +20,10 @@ urlpatterns = [
     path("settlement/", include("apps.settlement.urls")),
     path("inbox/", include("apps.notifications.urls")),
     path("applications/", include("apps.applications.urls")),
+    path("notices/", include("apps.notices.urls")),
+    path("disputes/", include("apps.disputes.urls")),
+    path("training/", include("apps.training.urls")),
+    path("monitoring/", include("apps.monitoring.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

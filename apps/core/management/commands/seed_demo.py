@@ -122,6 +122,13 @@ class Command(BaseCommand):
         applications = optional_hook("apps.applications.demo", "seed_region")
         if applications and not skip_cases:
             applications(region)
+        grouping = optional_hook("apps.groups.grouper_demo", "seed_region")
+        if grouping and not skip_cases:
+            grouping(region)
+        for module in ("apps.notices.demo", "apps.disputes.demo", "apps.training.demo", "apps.monitoring.demo"):
+            hook = optional_hook(module, "seed_region")
+            if hook and (not skip_cases or module == "apps.training.demo"):
+                hook(region)
 
     @transaction.atomic
     def _supervisors(self, summary) -> None:

@@ -1,0 +1,159 @@
+"""One PDF service for every official document (workflows.md §4): the red-head layout.
+
+A document is described as data (`RedHeadDocument` with ordered blocks: headings, paragraphs, tables),
+rendered by WeasyPrint with the Noto CJK fonts that the setup installs. Callers that need a different
+page (training certificates) pass their own template to `render_template_pdf`; both share the fonts
+and page rules of `core/pdf/base.css`.
+
+Published files never change: `store_pdf` writes the bytes once under PRIVATE_MEDIA_ROOT and returns
+the relative path and SHA-256 that the owning model stores; `read_stored_pdf` re-checks the hash on
+every read so a tampered file is refused instead of served.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from apps.core.errors import NotFound
+
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+@dataclass
+class Heading:
+    text: str
+
+
+@dataclass
+class Paragraph:
+    text: str
+    indent: bool = True  # first-line indent of two characters, as in official documents
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list]
+    caption: str = ""
+    numeric_columns: tuple[int, ...] = ()  # right-aligned (figures)
+    total_row: list | None = None
+
+
+Block = Heading | Paragraph | Table
+
+
+@dataclass
+class RedHeadDocument:
+    issuer: str  # 宣城市医疗保障局
+    title: str  # 关于公布2024年度医疗机构系数的通知
+    doc_number: str = ""  # 宣医保秘〔2024〕16号
+    date: dt.date | None = None
+    addressee: str = ""  # 各定点医疗机构：
+    blocks: list[Block] = field(default_factory=list)
+    signature: str = ""  # defaults to the issuer
+    attachments: list[str] = field(default_factory=list)  # 附件 names listed after the body
+    footer_note: str = ""  # e.g. 抄送 / 公开方式 line under the closing rule
+    header_label: str = "文件"  # the red head reads「宣城市医疗保障局文件」
+
+    @property
+    def signature_text(self) -> str:
+        return self.signature or self.issuer
+
+
+def chinese_date(day: dt.date) -> str:
+    """二〇二四年三月五日, the date style of official documents."""
+    def number(n: int) -> str:
+        if n < 10:
+            return CN_DIGITS[n]
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+
+    year = "".join(CN_DIGITS[int(c)] for c in str(day.year))
+    return f"{year}年{number(day.month)}月{number(day.day)}日"
+
+
+def format_cell(value) -> str:
+    """Figures as stored (plain decimals); None as an em dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def render_html_pdf(html: str) -> bytes:
+    from weasyprint import HTML  # imported late: loading pango/harfbuzz costs ~0.3 s
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def render_template_pdf(template_name: str, context: dict) -> bytes:
+    return render_html_pdf(render_to_string(template_name, context))
+
+
+def render_pdf(document: RedHeadDocument) -> bytes:
+    blocks = []
+    for block in document.blocks:
+        if isinstance(block, Table):
+            blocks.append({"kind": "table", "caption": block.caption, "headers": block.headers,
+                           "numeric": set(block.numeric_columns),
+                           "rows": [[format_cell(v) for v in row] for row in block.rows],
+                           "total": [format_cell(v) for v in block.total_row] if block.total_row else None})
+        elif isinstance(block, Heading):
+            blocks.append({"kind": "heading", "text": block.text})
+        else:
+            blocks.append({"kind": "paragraph", "text": block.text, "indent": block.indent})
+    day = document.date or dt.date.today()
+    return render_template_pdf("core/pdf/redhead.html", {"doc": document, "blocks": blocks,
+                                                          "date_text": chinese_date(day)})
+
+
+def sha256_hex(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _root() -> Path:
+    return Path(settings.PRIVATE_MEDIA_ROOT).resolve()
+
+
+def store_pdf(content: bytes, folder: str) -> tuple[str, str]:
+    """Write once under PRIVATE_MEDIA_ROOT/<folder>/ with a random name; return (relative path, sha256)."""
+    relative = f"{folder.strip('/')}/{uuid.uuid4().hex}.pdf"
+    path = _root() / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as fh:  # never overwrite
+        fh.write(content)
+    return relative, sha256_hex(content)
+
+
+def read_stored_pdf(relative: str, expected_sha256: str) -> bytes:
+    """The stored bytes, refused (NotFound) when missing, outside the root or not matching the hash."""
+    root = _root()
+    path = (root / relative).resolve()
+    if root not in path.parents or not path.is_file():
+        raise NotFound("The document file is missing.")
+    content = path.read_bytes()
+    if expected_sha256 and sha256_hex(content) != expected_sha256:
+        raise NotFound("The document file does not match its recorded SHA-256.")
+    return content
+
+
+def pdf_response(content: bytes, filename: str, inline: bool = True):
+    """An HttpResponse for a PDF; the file name is ours (ASCII-safe + RFC 5987 UTF-8 form)."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in filename) or "document.pdf"
+    response["Content-Disposition"] = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,3 @@
+"""API of disputes (interfaces.md §3)."""
+ROUTES: list = []
+URLPATTERNS: list = []

@@ -1,0 +1,3 @@
+"""API of monitoring (interfaces.md §3)."""
+ROUTES: list = []
+URLPATTERNS: list = []

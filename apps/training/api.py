@@ -1,0 +1,3 @@
+"""API of training (interfaces.md §3)."""
+ROUTES: list = []
+URLPATTERNS: list = []
