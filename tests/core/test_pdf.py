@@ -6,7 +6,16 @@ from decimal import Decimal
 import pytest
 
 from apps.core.errors import NotFound
-from apps.core.pdf import Heading, Paragraph, RedHeadDocument, Table, chinese_date, read_stored_pdf, render_pdf, store_pdf
+from apps.core.pdf import (
+    Heading,
+    Paragraph,
+    RedHeadDocument,
+    Table,
+    chinese_date,
+    read_stored_pdf,
+    render_pdf,
+    store_pdf,
+)
 
 
 def _text(content: bytes) -> str:
