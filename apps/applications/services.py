@@ -625,3 +625,57 @@ def expert_profile_save(*, actor: User | None, region, user: User, specialty: st
 
 def review_deadline(region, start: dt.date | None = None) -> dt.date:
     return add_working_days(region, start or timezone.localdate(), REVIEW_WORKING_DAYS)
+
+
+# --- a decision changed after a dispute (workflows §2: "final … except through a dispute") -------
+
+
+@transaction.atomic
+def decision_revise(*, actor: User | None, application: Application, outcome: str, reason: str,
+                    unreasonable_cost=None, source: str = "dispute", source_id: int | None = None) -> Application:
+    """Change the outcome of a decided application (approved or rejected) on a dispute decision.
+
+    Bureau administrator only (actor None = system). `decided_at` becomes now, so every settlement run
+    computed afterwards applies the new outcome and earlier runs keep theirs; the cap is re-checked when the
+    new outcome approves.
+    """
+    _check_scope(actor, application)
+    if actor is not None and not rules.is_bureau_admin(actor, application.region_id):
+        raise Forbidden(_("Only the bureau administrator decides."))
+    reason = _reason(reason)
+    if outcome not in Outcome.values:
+        raise ValidationFailed(_("outcome: approve, partial or reject."))
+    application = _lock(application)
+    if application.status not in (Status.APPROVED, Status.REJECTED) or application.decided_at is None:
+        raise InvalidTransition(_("Only a decided application can be revised."))
+    cost = None
+    if outcome == Outcome.PARTIAL:
+        if application.type not in REVIEW_TYPES:
+            raise ValidationFailed(_("outcome: partial approval only for incentive and special cases."))
+        cost = _money(unreasonable_cost, "unreasonable_cost")
+        if cost <= 0 or cost > application.case.total_cost:
+            raise ValidationFailed(_("unreasonable_cost: more than 0 and at most the case's total cost."))
+    elif outcome == Outcome.APPROVE and application.type in REVIEW_TYPES:
+        cost = _money(unreasonable_cost or 0, "unreasonable_cost")
+    if outcome != Outcome.REJECT:
+        _check_cap(application, statuses=(Status.APPROVED,))
+    old = {"status": application.status, "outcome": application.outcome,
+           "unreasonable_cost": application.unreasonable_cost}
+    application.status = Status.REJECTED if outcome == Outcome.REJECT else Status.APPROVED
+    application.outcome = outcome
+    application.unreasonable_cost = cost
+    application.decision_reason = reason
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        raise ValidationFailed(_("case: it already has another active application."))
+    record_event(actor=actor, action="application.decision_revised", obj=application, old=old,
+                 new={"status": application.status, "outcome": outcome, "unreasonable_cost": cost,
+                      "source": source, "source_id": source_id}, reason=reason)
+    _tell_hospital(application, _("Decision on application %(label)s revised: %(outcome)s")
+                   % {"label": _label(application), "outcome": application.get_outcome_display()}, reason,
+                   kind="application.decided")
+    return application

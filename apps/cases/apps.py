@@ -16,6 +16,11 @@ class CasesConfig(AppConfig):
         uploaders = frozenset({Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
         navigation.register(navigation.NavItem("cases:list", _("Cases"), readers, 40))
         navigation.register(navigation.NavItem("cases:import_list", _("Case imports"), uploaders | {Role.AUDITOR}, 41))
+        # the grouper screens (apps/groups/views_grouper.py), registered here next to the cases they group
+        navigation.register(navigation.NavItem("groups:grouper", _("Pre-grouping"), navigation.ALL, 42))
+        navigation.register(navigation.NavItem("groups:grouper_report", _("Grouper disagreement"), readers, 43))
+        navigation.register(navigation.NavItem("groups:local_rules", _("Local grouping rules"),
+                                               frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF}), 44))
         try:
             from apps.core.dashboard import register_widget
         except ImportError:  # older core without widgets

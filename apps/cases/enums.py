@@ -33,3 +33,19 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", _("running")
     DONE = "done", _("done")
     FAILED = "failed", _("failed")
+
+
+class GroupingStatus(models.TextChoices):
+    """The portal grouper's answer for a case ('' = not grouped by the portal yet)."""
+
+    PENDING = "", _("not grouped yet")
+    OK = "ok", _("grouped")
+    AMBIGUOUS = "ambiguous", _("ambiguous (QY)")
+    UNGROUPABLE = "ungroupable", _("ungroupable (0000)")
+    INVALID = "invalid", _("invalid input")
+
+
+class GroupingScope(models.TextChoices):
+    PENDING = "pending", _("cases without a portal grouping")
+    ALL = "all", _("all cases")
+    IMPORT = "import", _("the cases of one import")

@@ -462,6 +462,7 @@ CASE_COLUMNS = (
     "los_days", "discharge_method", "principal_dx", "secondary_dx", "principal_proc", "other_procs", "drg_code",
     "total_cost", "drug_cost", "consumable_cost", "exam_cost", "self_pay", "fund_paid", "department",
     "birth_weight_g", "ventilation_hours", "warnings", "content_hash", "import_job_id",
+    "declared_drg_code", "grouping_status",
 )
 CASE_VALUES = (
     "r.hospital_id", "r.patient_hash", "r.insurance_type", "r.v_gender", "r.v_age", "r.v_age_days", "r.v_admission_date",
@@ -473,6 +474,8 @@ CASE_VALUES = (
     "CASE WHEN r.v_los_days <= 2 THEN 'los_short' END, "
     "CASE WHEN r.v_total_cost > 10 * coalesce(mp.mean, mr.mean) THEN 'cost_outlier' END], NULL)::varchar[]",
     "r.content_hash", "%(job)s",
+    # what the hospital declared; a new or changed row waits for the portal grouper again ('' = not grouped)
+    "coalesce(r.v_drg_code, '')", "''",
 )
 TODO_ROWS = (
     "FROM cs_todo t JOIN cs_rows r ON r.rownum = t.rownum "

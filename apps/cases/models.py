@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import RegionScopedModel
 
-from .enums import CaseWarning, DischargeMethod, Gender, ImportStatus, InsuranceType
+from .enums import CaseWarning, DischargeMethod, Gender, GroupingScope, GroupingStatus, ImportStatus, InsuranceType
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -111,6 +111,19 @@ class Case(RegionScopedModel):
     birth_weight_g = models.IntegerField(_("birth weight (g)"), null=True, blank=True)
     ventilation_hours = models.IntegerField(_("ventilation hours"), null=True, blank=True)
     warnings = ArrayField(models.CharField(max_length=20, choices=CaseWarning.choices), default=list, blank=True, verbose_name=_("warnings"))
+    # The portal grouper (apps.groups.grouper). `drg_code` stays the group settlement uses; the grouper fills it
+    # only when the upload declared none (`declared_drg_code` = what the hospital uploaded).
+    declared_drg_code = models.CharField(_("declared DRG code"), max_length=10, blank=True, db_default="", default="")
+    grouping_status = models.CharField(_("grouping status"), max_length=12, choices=GroupingStatus.choices,
+                                       blank=True, db_default="", default="")
+    grouper_drg_code = models.CharField(_("grouper DRG code"), max_length=10, blank=True, db_default="", default="")
+    grouper_mdc = models.CharField(_("grouper MDC"), max_length=10, blank=True, db_default="", default="")
+    grouper_adrg = models.CharField(_("grouper ADRG"), max_length=10, blank=True, db_default="", default="")
+    grouper_version = models.CharField(_("grouper version"), max_length=30, blank=True, db_default="", default="")
+    grouping_trace = models.JSONField(_("grouping trace"), null=True, blank=True,
+                                      help_text="the grouper's whole answer: status, groups, MCC/CC and the trace steps")
+    grouping_mismatch = models.BooleanField(_("grouper disagrees"), db_default=False, default=False)
+    grouped_at = models.DateTimeField(_("grouped at"), null=True, blank=True)
     content_hash = models.CharField(max_length=32)
     import_job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="cases", verbose_name=_("import"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,6 +136,7 @@ class Case(RegionScopedModel):
             models.Index(fields=["region", "discharge_date"], name="case_region_discharge"),
             models.Index(fields=["region", "hospital", "discharge_date"], name="case_region_hosp_discharge"),
             models.Index(fields=["region", "drg_code"], name="case_region_drg"),
+            models.Index(fields=["region", "grouping_status"], name="case_region_grouping"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -133,3 +147,59 @@ class Case(RegionScopedModel):
     @property
     def is_death(self) -> bool:
         return self.discharge_method == DischargeMethod.DEATH
+
+    @property
+    def procedures(self) -> list[str]:
+        """Main procedure first, then the others (the grouper's order)."""
+        return [p for p in [self.principal_proc, *self.other_procs] if p]
+
+
+class GroupingJob(RegionScopedModel):
+    """One run of the grouper over a region's cases, split into chunks (Celery tasks) that report progress."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("started by"))
+    version = models.CharField(_("grouper version"), max_length=30)
+    scope = models.CharField(_("cases"), max_length=10, choices=GroupingScope.choices, default=GroupingScope.PENDING)
+    period = models.CharField(_("period"), max_length=7, blank=True)
+    import_job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("import"))
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    total = models.PositiveIntegerField(_("cases"), default=0)
+    done = models.PositiveIntegerField(_("grouped"), default=0)
+    chunks = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    n_ok = models.PositiveIntegerField("ok", default=0)
+    n_ambiguous = models.PositiveIntegerField("ambiguous", default=0)
+    n_ungroupable = models.PositiveIntegerField("ungroupable", default=0)
+    n_invalid = models.PositiveIntegerField("invalid", default=0)
+    n_mismatch = models.PositiveIntegerField(_("differ from declared"), default=0)
+    n_filled = models.PositiveIntegerField(_("DRG code filled"), default=0)
+    error_message = models.TextField(_("error message"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("grouping run")
+        verbose_name_plural = _("grouping runs")
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.version} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> int:
+        if self.status == ImportStatus.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    def summary(self) -> dict:
+        return {"job_id": self.pk, "region": self.region.code, "version": self.version, "status": self.status,
+                "cases": self.done, "ok": self.n_ok, "ambiguous": self.n_ambiguous,
+                "ungroupable": self.n_ungroupable, "invalid": self.n_invalid, "differ_from_declared": self.n_mismatch,
+                "drg_code_filled": self.n_filled}

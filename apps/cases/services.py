@@ -19,7 +19,7 @@ from apps.tenants.models import Region, User
 
 from .enums import ImportStatus
 from .importer import FileError, run_import
-from .models import ImportJob
+from .models import GroupingJob, ImportJob
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def _store_upload(region: Region, data: bytes | None, file: BinaryIO | None, fil
             if size > MAX_UPLOAD_BYTES:
                 out.close()
                 target.unlink(missing_ok=True)
-                raise ValidationFailed("The file is too large.")
+                raise ValidationFailed(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
             out.write(chunk)
     with target.open("rb") as fh:
         head = fh.read(64 * 1024)
@@ -210,6 +210,7 @@ def case_import_run(job: ImportJob) -> ImportJob:
     job.save()
     counts = {k: getattr(result, k) for k in ("total", "created", "updated", "unchanged", "rejected")}
     record_event(actor=job.uploaded_by, action="case_import.done", obj=job, new={**counts, "dry_run": job.dry_run})
+    _group_imported_cases(job)
     return job
 
 
@@ -219,3 +220,115 @@ def _finish_failed(job: ImportJob, message: str) -> None:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error_message", "finished_at"])
     record_event(actor=job.uploaded_by, action="case_import.failed", obj=job, new={"error": message})
+
+
+# ---------------------------------------------------------------- grouping runs (the portal grouper over stored cases)
+
+GROUPING_ROLES = (*BUREAU_ROLES, Role.PLATFORM_ADMIN)
+
+
+def grouping_job_start(
+    *,
+    actor: User | None,
+    region: Region,
+    version: str | None = None,
+    scope: str = "pending",
+    period: str | None = None,
+    import_job: ImportJob | None = None,
+    sync: bool = False,
+) -> GroupingJob:
+    """Plan a grouping run (id-range chunks in SQL) and run its chunks: in parallel Celery tasks, or here (`sync`).
+
+    `scope`: `pending` = cases without a portal grouping, `all`, `import` = the cases of `import_job`.
+    """
+    from . import grouping
+    from .enums import GroupingScope
+
+    if actor is not None and not get_access(actor).has_role(region.pk, *GROUPING_ROLES):
+        raise Forbidden("Only the bureau can run the grouper over a region's cases.")
+    if scope not in GroupingScope.values:
+        raise ValidationFailed(f"scope: one of {', '.join(GroupingScope.values)}")
+    if scope == GroupingScope.IMPORT and import_job is None:
+        raise ValidationFailed("import_job: required for scope 'import'")
+    try:
+        grouping.period_range(period)
+    except ValueError as err:
+        raise ValidationFailed("period: YYYY or YYYY-MM") from err
+    names = grouping.version_names()
+    version = version or grouping.default_version(region)
+    if not version or version not in names:
+        raise ValidationFailed(f"version: the grouper rule set {version!r} is not loaded (load_grouper --version …)"
+                               if version else "version: no grouper rule set is loaded (load_grouper --version …)")
+    with transaction.atomic():
+        job = GroupingJob.objects.create(
+            region=region, created_by=actor if actor is not None and actor.is_authenticated else None,
+            version=version, scope=scope, period=period or "", import_job=import_job,
+        )
+        total, chunks = grouping.plan_chunks(region.pk, scope, period or None, import_job.pk if import_job else None)
+        job.total, job.chunks = total, len(chunks)
+        job.status = ImportStatus.RUNNING if chunks else ImportStatus.DONE
+        job.started_at = timezone.now()
+        job.finished_at = None if chunks else job.started_at
+        job.save()
+        record_event(actor=actor, action="grouping.start", obj=job,
+                     new={"version": version, "scope": scope, "period": period or "", "cases": total, "chunks": len(chunks)})
+    if sync:
+        for lo, hi in chunks:
+            grouping_chunk_run(job_id=job.pk, lo=lo, hi=hi)
+        job.refresh_from_db()
+        return job
+    from .tasks import grouping_chunk_task
+
+    def send() -> None:
+        for lo, hi in chunks:
+            grouping_chunk_task.delay(region_id=region.pk, job_id=job.pk, lo=lo, hi=hi)
+
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        send()
+    else:
+        transaction.on_commit(send)
+    job.refresh_from_db()
+    return job
+
+
+def grouping_chunk_run(*, job_id: int, lo: int, hi: int) -> dict:
+    """One chunk of a run; the chunk that completes the run marks it done (counters move by one UPDATE each)."""
+    from django.db.models import F
+
+    from . import grouping
+
+    job = GroupingJob.objects.select_related("region").get(pk=job_id)
+    if job.status != ImportStatus.RUNNING:
+        return {}
+    try:
+        counts = grouping.group_chunk(region=job.region, version=job.version, lo=lo, hi=hi, scope=job.scope,
+                                      period=job.period or None, import_job_id=job.import_job_id)
+    except Exception as err:
+        logger.exception("grouping run %s chunk %s-%s failed", job_id, lo, hi)
+        GroupingJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
+                                                     error_message=f"{type(err).__name__}: {err}"[:1000])
+        raise
+    GroupingJob.objects.filter(pk=job_id).update(
+        done=F("done") + counts["cases"], chunks_done=F("chunks_done") + 1,
+        n_ok=F("n_ok") + counts["ok"], n_ambiguous=F("n_ambiguous") + counts["ambiguous"],
+        n_ungroupable=F("n_ungroupable") + counts["ungroupable"], n_invalid=F("n_invalid") + counts["invalid"],
+        n_mismatch=F("n_mismatch") + counts["mismatch"], n_filled=F("n_filled") + counts["filled"],
+    )
+    finished = GroupingJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING, chunks_done__gte=F("chunks")).update(
+        status=ImportStatus.DONE, finished_at=timezone.now())
+    if finished:
+        job.refresh_from_db()
+        record_event(actor=job.created_by, action="grouping.done", obj=job, new=job.summary())
+    return counts
+
+
+def _group_imported_cases(job: ImportJob) -> None:
+    """After an import: group its new and changed cases (skipped while no grouper rule set is loaded)."""
+    from . import grouping
+
+    if job.dry_run or not (job.created or job.updated) or not grouping.version_names():
+        return
+    try:
+        grouping_job_start(actor=None, region=job.region, scope="import", import_job=job)
+    except ValidationFailed as err:
+        logger.warning("import %s: cases not grouped: %s", job.pk, err.message)

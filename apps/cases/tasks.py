@@ -15,3 +15,11 @@ def case_import_task(self, *, job_id: int, region_id: int) -> dict:
     job = ImportJob.objects.select_related("region", "uploaded_by").get(pk=job_id, region_id=region_id)
     job = case_import_run(job)
     return {"status": job.status, "created": job.created, "updated": job.updated, "rejected": job.rejected}
+
+
+@shared_task(base=RegionTask, bind=True, acks_late=True)
+def grouping_chunk_task(self, *, region_id: int, job_id: int, lo: int, hi: int) -> dict:
+    """One id range of a grouping run (chunks of one run execute in parallel on the workers)."""
+    from .services import grouping_chunk_run
+
+    return grouping_chunk_run(job_id=job_id, lo=lo, hi=hi)

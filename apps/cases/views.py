@@ -14,6 +14,7 @@ from apps.core.errors import Forbidden, ValidationFailed
 from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 
+from . import selectors
 from .enums import CaseWarning, ImportStatus, InsuranceType
 from .filters import capped_count, filter_cases
 from .forms import ImportUploadForm
@@ -62,7 +63,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     labels = dict(CaseWarning.choices)
     explained = [(w, labels.get(w, w)) for w in case.warnings]
     job = case.import_job if case.import_job_id and visible_imports(request.access).filter(pk=case.import_job_id).exists() else None
-    return render(request, "cases/detail.html", {"case": case, "warnings": explained, "job": job})
+    grouping = case.grouping_trace or {}
+    declared_mdc = selectors.declared_group_mdc(case) if case.declared_drg_code else ""
+    return render(request, "cases/detail.html", {"case": case, "warnings": explained, "job": job,
+                                                 "grouping": grouping, "declared_mdc": declared_mdc})
 
 
 @login_required

@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from apps.tenants.enums import Role
+
+        from . import navigation, security  # noqa: F401 - security connects the database-outage signal
+
+        navigation.register(navigation.NavItem("core:lockout_list", _("Locked-out accounts"),
+                                               frozenset({Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN}), 92))

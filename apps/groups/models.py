@@ -187,3 +187,14 @@ class GroupStat(RegionScopedModel):
         if StatsVersion._base_manager.filter(pk=self.version_id, status__in=IMMUTABLE).exists():
             raise InvalidTransition("A published statistics version cannot be changed.")
         return super().delete(*args, **kwargs)
+
+
+# The grouper's rule sets and regional subdivision rules (apps/groups/grouper/models.py).
+from .grouper.models import (  # noqa: E402,F401
+    GrouperAdrgRule,
+    GrouperCode,
+    GrouperDrgRule,
+    GrouperMdcRule,
+    GrouperRuleSet,
+    LocalGroupRule,
+)

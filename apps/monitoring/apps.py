@@ -10,4 +10,15 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
-        pass
+        from apps.core.dashboard import register_widget
+        from apps.core.navigation import HOSPITAL, READERS, NavItem, register
+        from apps.tenants.enums import Role
+
+        from .widgets import monitoring_overview
+
+        register(NavItem("monitoring:dashboard", _("Monitoring"), READERS | HOSPITAL, 70))
+        register(NavItem("monitoring:rankings", _("Rankings (赛马)"), READERS | HOSPITAL, 71))
+        register(NavItem("monitoring:compare", _("Province comparison"),
+                         frozenset({Role.PROVINCE_SUPERVISOR, Role.PLATFORM_ADMIN}), 72))
+        register_widget("monitoring_overview", {Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR},
+                        "monitoring/widgets/overview.html", monitoring_overview, 40)

@@ -10,4 +10,13 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Notices")
 
     def ready(self) -> None:
-        pass
+        from apps.core import navigation
+        from apps.core.dashboard import register_widget
+        from apps.core.navigation import BUREAU, HOSPITAL, READERS, NavItem
+
+        from . import views
+
+        navigation.register(NavItem("notices:list", _("Notices"), READERS, 70))
+        navigation.register(NavItem("notices:inbox", _("Notice inbox"), HOSPITAL, 70))
+        register_widget("notices_bureau", BUREAU, "notices/widgets/bureau.html", views.bureau_widget, 40)
+        register_widget("notices_hospital", HOSPITAL, "notices/widgets/hospital.html", views.hospital_widget, 20)

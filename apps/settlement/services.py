@@ -328,3 +328,47 @@ def settlement_run_publish(*, actor: User | None, run: SettlementRun) -> Settlem
                            {"version": locked.version, "point_value": locked.point_value, "total_due": locked.total_due,
                             "superseded": previous.version if previous else None})
     return locked
+
+
+# --- a coefficient changed after a dispute (workflows §3) ----------------------------------------
+
+
+@transaction.atomic
+def coefficient_revise(*, actor: User | None, region: Region, year: int, hospital, value, reason: str,
+                       source: str = "dispute", source_id: int | None = None) -> CoefficientVersion:
+    """Change one hospital's coefficient in force for `year`: a published version never changes, so a new
+    version is made as a copy of the published one (same statistics, weights, level indices, rows and
+    overrides), the hospital's row is overridden with `reason` (`coefficient_override`) and the copy is
+    published (`coefficients_publish`), superseding the old one. Runs computed afterwards use it.
+    """
+    from .selectors import published_coefficients
+
+    _require(actor, region.pk, ADMIN_ROLES, "Only the bureau administrator can change coefficients.")
+    year = _check_year(year)
+    _locked_policy(region, year)  # serialises with computations and other revisions of the year
+    current = published_coefficients(region, year)
+    if current is None:
+        raise ValidationFailed(f"coefficients: {year} has no published hospital coefficients")
+    current = _scoped(CoefficientVersion, region.pk).select_for_update().get(pk=current.pk)
+    rows = list(_scoped(HospitalCoefficient, region.pk).filter(version=current))
+    if not any(r.hospital_id == hospital.pk for r in rows):
+        raise ValidationFailed("hospital: it has no coefficient in the published version")
+    value = _coefficient_value(value)
+    number = (_scoped(CoefficientVersion, region.pk).filter(region=region, year=year)
+              .aggregate(m=Max("number"))["m"] or 0) + 1
+    copy = CoefficientVersion.objects.create(
+        region=region, year=year, number=number, status=VersionStatus.READY, stats_version=current.stats_version,
+        w_level=current.w_level, w_cost=current.w_cost, new_hospital_factor=current.new_hospital_factor,
+        level_index_1=current.level_index_1, level_index_2=current.level_index_2,
+        level_index_3=current.level_index_3, progress=100, computed_by=actor, computed_at=timezone.now())
+    HospitalCoefficient.objects.with_scope(region=[region.pk]).bulk_create([
+        HospitalCoefficient(region=region, version=copy, hospital_id=r.hospital_id, level=r.level, n_cases=r.n_cases,
+                            cost_index=r.cost_index, level_index=r.level_index, is_new=r.is_new, computed=r.computed,
+                            override=r.override, override_reason=r.override_reason, overridden_by=r.overridden_by,
+                            overridden_at=r.overridden_at) for r in rows])
+    record_event(actor=actor, action="coefficients.revise", obj=copy,
+                 new={"year": year, "number": number, "copy_of": current.number, "hospital": hospital.pk,
+                      "source": source, "source_id": source_id}, reason=reason)
+    row = _scoped(HospitalCoefficient, region.pk).get(version=copy, hospital=hospital)
+    coefficient_override(actor=actor, row=row, value=value, reason=reason)
+    return coefficients_publish(actor=actor, version=copy)

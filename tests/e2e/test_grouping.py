@@ -1,0 +1,39 @@
+"""Browser: a hospital coder pre-groups a case on the grouping page (预分组) and sees the DRG and the trace,
+without a page reload (htmx); then pastes a settlement-list row."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from apps.tenants.enums import Role
+from tests.e2e.conftest import login, screenshot
+from tests.grouping.conftest import real_grouper  # noqa: F401 - the fixture (real 1.1 engine, no DB load)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_coder_pregroups_a_case_and_sees_the_drg_and_the_trace(page, live_server, e2e_world, real_grouper):  # noqa: F811
+    a = e2e_world["A"]
+    login(page, live_server, a.users[Role.HOSPITAL_STAFF].username)
+    page.goto(f"{live_server.url}/groups/grouper/")
+    page.fill("#id_principal_dx", "J18.900")
+    page.fill("#id_secondary_dx", "I50.000 | I10.x00")
+    page.select_option("#id_gender", "1")
+    page.fill("#id_age", "72")
+    page.fill("#id_los_days", "9")
+    marker = page.evaluate("() => { window.__noReload = true; return true; }")
+    page.click("#grouper-submit")
+    expect(page.locator("#grouper-drg")).to_have_text("ES31", timeout=20_000)
+    assert marker and page.evaluate("() => window.__noReload === true")  # same page: no reload
+    expect(page.locator("#grouper-summary")).to_contain_text("MDCE")
+    expect(page.locator("#grouper-summary")).to_contain_text("I50.000")
+    expect(page.locator(".grouper-trace")).to_contain_text("主诊断 J18.900")
+    screenshot(page, "grouper-pregroup")
+
+    row = ("S1,H3418000001,P1,310,2,50,,2025-03-01,2025-03-06,5,1,K80.101,,51.2200,,HC11,9000.00,3000.00,"
+           "1000.00,1500.00,1800.00,7200.00,普外科")
+    page.fill("#id_row", row)
+    page.click("#grouper-paste-submit")
+    expect(page.locator("#grouper-drg")).to_have_text("HC29", timeout=20_000)
+    expect(page.locator("#grouper-summary")).to_contain_text("HC11")  # the declared code, shown as differing
+    screenshot(page, "grouper-paste")

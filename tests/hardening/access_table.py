@@ -1,0 +1,208 @@
+"""The declarative access table: who may use each portal URL name and API operation (workflows.md §1).
+
+One row per URL name (`namespace:name`) or API operation (`METHOD /api/v1/path/{param}/`):
+- `allow`: roles that may use it on an object in their scope (role codes below);
+- `obj`: kwargs builder (tests/hardening/access_objects.py) for URLs naming an object; `level`: "region" or
+  "hospital" (whose object it is, for the out-of-scope cases); API rows find their builder from the path;
+- `hidden`: roles answered 404 in scope (they may not even know the object exists: experts and hospital roles
+  for other people's items); every other role outside `allow` gets `denied` (403);
+- `method`/`data` for POST URLs; `get_status` is what a GET on a POST-only URL answers (405).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tests.hardening import access_objects as o
+
+PA, PS, BA, BS, AU, EX, HA, HS = ("platform_admin", "province_supervisor", "bureau_admin", "bureau_staff", "auditor",
+                                  "expert", "hospital_admin", "hospital_staff")
+CODES = {"pa": PA, "ps": PS, "ba": BA, "bs": BS, "au": AU, "ex": EX, "ha": HA, "hs": HS}
+
+
+def roles(spec: str) -> frozenset[str]:
+    """'ba bs' -> {bureau_admin, bureau_staff}; 'all' -> every role; '' -> none."""
+    if spec.strip() == "all":
+        return frozenset(CODES.values())
+    return frozenset(CODES[c] for c in spec.split())
+
+
+@dataclass(frozen=True)
+class Entry:
+    allow: frozenset[str]
+    obj: Callable | None = None
+    level: str | None = None
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+    kwargs: dict | None = None
+    hidden: frozenset[str] = frozenset()
+    denied: int = 403
+    get_status: int | None = None
+    also_ok: frozenset[int] = frozenset()
+    is_api: bool = False
+    skip: str = ""
+
+
+def S(allow: str, obj=None, level=None, *, hidden: str = "", post: bool = False, get: int | None = None,
+      **kw) -> Entry:
+    """A portal screen row. `level` defaults to "region" when `obj` is given."""
+    return Entry(allow=roles(allow), obj=obj, level=level or ("region" if obj else None), hidden=roles(hidden),
+                 method="post" if post else "get", get_status=get, **kw)
+
+
+def A(allow: str, *, hidden: str = "", level: str | None = None, **kw) -> Entry:
+    """An API row; the method comes from the key."""
+    return Entry(allow=roles(allow), hidden=roles(hidden), level=level, is_api=True, **kw)
+
+
+NOT_FOUND = frozenset({404})  # rows whose object is not there by design (no file, no token): 404 counts as allowed
+
+# --------------------------------------------------------------------------- portal screens
+SCREENS: dict[str, Entry] = {
+    # --- project-level
+    "dashboard": S("all"),
+    "login": S("all"),
+    "logout": S("all", post=True),
+    "password_change": S("all"),
+    "password_change_done": S("all"),
+    "set_language": S("all", post=True, data={"language": "zh-hans"}),
+    # --- core
+    "core:audit_list": S("pa ps ba au"),
+    "core:audit_detail": S("pa ps ba au", o.audit_event_pk),
+    "core:calendar_list": S("all"),
+    "core:calendar_day_add": S("ba bs", post=True, get=405),
+    "core:calendar_day_remove": S("all", post=True, get=405, also_ok=NOT_FOUND),
+    "core:calendar_load": S("ba bs", post=True, get=405),
+    "core:lockout_list": S("pa ba"),
+    "core:lockout_unlock": S("pa ba", post=True, get=405, also_ok=NOT_FOUND),
+    # --- tenants
+    "tenants:region_list": S("pa ps ba bs au ex"),
+    "tenants:policy_list": S("pa ps ba bs au"),
+    "tenants:user_list": S("pa ba ha"),
+    "tenants:user_create": S("pa ba ha"),
+    "tenants:user_detail": S("pa ba", o.staff_user_pk, hidden="ex ha hs"),
+    "tenants:membership_add": S("pa ba", o.staff_user_pk, post=True, get=405, hidden="ex ha hs"),
+    "tenants:membership_remove": S("pa ba", o.staff_membership, post=True, get=405, hidden="ex ha hs"),
+    "tenants:password_reset": S("pa ba", o.staff_user_pk, post=True, get=405, hidden="ex ha hs"),
+    "tenants:region_detail": S("pa ps ba bs au ex", o.region_code),
+    "tenants:policy_edit": S("pa ps ba bs au", o.region_year),
+    # --- hospitals
+    "hospitals:list": S("all"),
+    "hospitals:export": S("all"),
+    "hospitals:create": S("pa ba"),
+    "hospitals:import": S("pa ba"),
+    "hospitals:import_confirm": S("all", post=True, get=405, also_ok=NOT_FOUND),
+    "hospitals:import_cancel": S("all", post=True, get=405, also_ok=NOT_FOUND),
+    "hospitals:import_errors": S("all", kwargs={"token": "0" * 32}, also_ok=NOT_FOUND),
+    "hospitals:detail": S("all", o.hospital_pk, "hospital"),
+    "hospitals:edit": S("pa ba", o.hospital_pk, "hospital"),
+    # --- groups (catalogues, statistics, grouper)
+    "groups:catalogue_list": S("all"),
+    "groups:catalogue_detail": S("all", o.catalogue_pk),
+    "groups:catalogue_activate": S("pa ba", o.catalogue_pk, post=True, get=405),
+    "groups:catalogue_load": S("pa ba", o.region_code, post=True, get=405),
+    "groups:catalogue_import": S("pa ba", o.region_code, post=True, get=405),
+    "groups:stats_index": S("all"),
+    "groups:stats": S("all", o.region_year),
+    "groups:stats_compute": S("ba bs", o.region_year, post=True, get=405),
+    "groups:stats_export": S("pa ps ba bs au", o.region_year, hidden="ex ha hs"),
+    "groups:stats_status": S("pa ps ba bs au", o.stats_version, hidden="ex ha hs"),
+    "groups:stats_publish": S("ba", o.stats_version, post=True, get=405),
+    "groups:stats_group": S("all", o.stats_group, also_ok=NOT_FOUND),
+    "groups:grouper": S("all"),
+    "groups:grouper_report": S("pa ps ba bs au ha hs"),
+    "groups:grouper_run": S("all", post=True, get=405, also_ok=NOT_FOUND),
+    "groups:local_rules": S("pa ps ba bs au"),
+    "groups:local_rule_deactivate": S("all", o.local_rule_pk, post=True, get=405),
+    # --- cases
+    "cases:list": S("pa ps ba bs au ha hs"),
+    "cases:detail": S("pa ps ba bs au ha hs", o.case_pk, "hospital", hidden="ex"),
+    "cases:import_list": S("all"),
+    "cases:import_upload": S("pa ba bs ha hs"),
+    "cases:import_detail": S("pa ps ba bs au ha hs", o.import_job_pk, "hospital", hidden="ex"),
+    "cases:import_status": S("pa ps ba bs au ha hs", o.import_job_pk, "hospital", hidden="ex"),
+    "cases:import_confirm": S("pa ba bs ha hs", o.import_job_pk, "hospital", post=True, get=405, hidden="ex"),
+    "cases:import_errors": S("all", o.import_job_pk, "hospital", also_ok=NOT_FOUND),
+    # --- settlement
+    "settlement:coefficients": S("pa ps ba bs au ha hs"),
+    "settlement:coefficients_compute": S("ba bs", post=True, get=405),
+    "settlement:coefficient_version": S("pa ps ba bs au", o.coefficient_version_pk, hidden="ha hs"),
+    "settlement:coefficient_progress": S("pa ps ba bs au", o.coefficient_version_pk, hidden="ha hs"),
+    "settlement:coefficient_publish": S("ba", o.coefficient_version_pk, post=True, get=405, hidden="ha hs"),
+    "settlement:coefficient_export": S("pa ps ba bs au", o.coefficient_version_pk, hidden="ha hs"),
+    "settlement:coefficient_override": S("ba", o.coefficient_row_pk, post=True, get=405, hidden="ha hs"),
+    "settlement:run_list": S("pa ps ba bs au ha hs"),
+    "settlement:run_start": S("ba bs", post=True, get=405),
+    "settlement:run_detail": S("pa ps ba bs au", o.settlement_run_pk, hidden="ha hs"),
+    "settlement:run_progress": S("pa ps ba bs au", o.settlement_run_pk, hidden="ha hs"),
+    "settlement:run_publish": S("ba", o.settlement_run_pk, post=True, get=405, hidden="ha hs"),
+    "settlement:run_cases": S("pa ps ba bs au", o.settlement_run_pk, hidden="ha hs"),
+    "settlement:statement": S("pa ps ba bs au ha hs", o.settlement_run_pk, also_ok=NOT_FOUND),
+    "settlement:run_export": S("pa ps ba bs au", o.run_export, hidden="ha hs"),
+    "settlement:case_result": S("pa ps ba bs au", o.case_result_pk, "hospital", hidden="ha hs"),
+    # --- notifications
+    "notifications:inbox": S("all"),
+    "notifications:mark_read": S("ba", o.notification_pk, post=True, get=405, hidden="pa ps bs au ex ha hs"),
+    "notifications:mark_all_read": S("all", post=True, get=405),
+    # --- applications
+    "applications:list": S("all"),
+    "applications:case_pick": S("ha hs"),
+    "applications:new": S("ha hs", lambda s: {"case_id": o.case_pk(s)["pk"]}, "hospital", hidden="pa ps ba bs au ex"),
+    "applications:detail": S("pa ps ba bs au ha hs", o.application_pk, "hospital", hidden="ex"),
+    "applications:review": S("pa ps ba bs au ha hs", o.application_pk, "hospital", hidden="ex"),
+    "applications:action": S("ha hs", o.application_pk, "hospital", post=True, get=405, kwargs={"name": "submit"}, hidden="ex"),
+    "applications:attachment": S("all", o.attachment_pk, "hospital", also_ok=NOT_FOUND),
+    "applications:assignments": S("ex"),
+    "applications:experts": S("pa ps ba bs au"),
+}
+
+
+# --------------------------------------------------------------------------- API operations
+# Path parameters: the resource before `{id}` names the object kind (builder, level).
+API_OBJECTS: dict[str, tuple[Callable, str]] = {
+    "applications": (o.application_pk, "hospital"),
+    "cases": (o.case_pk, "hospital"),
+    "imports": (o.import_job_pk, "hospital"),
+    "hospitals": (o.hospital_pk, "hospital"),
+    "users": (o.staff_user_pk, "region"),
+    "groups": (lambda s: {"pk": o.iso()._group(s.rw).pk}, "region"),
+    "notifications": (o.notification_pk, "region"),
+    "expert-profiles": (lambda s: {"pk": o.iso()._expert_profile(s.rw).pk}, "region"),
+    "settlement-runs": (o.settlement_run_pk, "region"),
+}
+
+
+def api_kwargs(path: str, scope, entry: Entry) -> dict:
+    """Values for the path parameters of an API operation, for the object of `scope`."""
+    values: dict = {}
+    if entry.obj is not None:
+        values.update(entry.obj(scope))
+    names = re.findall(r"\{(\w+)\}", path)
+    for name in names:
+        if name in values:
+            continue
+        if name == "code":
+            values[name] = scope.region.code
+        elif name == "year":
+            values[name] = o.iso()._stats_year(scope.rw)
+        elif name == "version":
+            values[name] = "ISO-1"
+        else:
+            before = path.split("{" + name + "}")[0].rstrip("/").split("/")[-1]
+            builder, _level = API_OBJECTS[before]
+            values[name] = builder(scope)["pk"]
+    return values
+
+
+def api_level(path: str) -> str | None:
+    if "{code}" in path:
+        return "region"
+    match = re.search(r"/api/v1/([\w-]+)/\{", path)
+    if match and match.group(1) in API_OBJECTS:
+        return API_OBJECTS[match.group(1)][1]
+    return None
+
+
+API: dict[str, Entry] = {
+}
