@@ -161,7 +161,7 @@ def generate_cases(region: Region, years: list[int], cases_per_year: int, seed: 
         write_synthetic_csv(path, region, years, cases_per_year, seed)
         with scope(region=[region.pk]), path.open("rb") as fh:
             job = case_import_start(actor=None, region=region, file=fh, filename=path.name, enqueue=False)
-            job = case_import_run(job)
+            job = case_import_run(job, group_sync=True)
     return job.created + job.updated + job.unchanged
 
 

@@ -169,8 +169,11 @@ def _set_progress(job_id: int, value: int) -> None:
     ImportJob.objects.filter(pk=job_id).update(progress=value)
 
 
-def case_import_run(job: ImportJob) -> ImportJob:
-    """Run one import synchronously (the Celery task, the command and the bench call this)."""
+def case_import_run(job: ImportJob, *, group_sync: bool = False) -> ImportJob:
+    """Run one import synchronously (the Celery task, the command and the bench call this).
+
+    Afterwards the new and changed cases are grouped when a grouper rule set is loaded: in Celery chunks,
+    or here when `group_sync` (the command and the demo)."""
     claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), progress=5
     )
@@ -210,7 +213,7 @@ def case_import_run(job: ImportJob) -> ImportJob:
     job.save()
     counts = {k: getattr(result, k) for k in ("total", "created", "updated", "unchanged", "rejected")}
     record_event(actor=job.uploaded_by, action="case_import.done", obj=job, new={**counts, "dry_run": job.dry_run})
-    _group_imported_cases(job)
+    _group_imported_cases(job, sync=group_sync)
     return job
 
 
@@ -280,8 +283,14 @@ def grouping_job_start(
     from .tasks import grouping_chunk_task
 
     def send() -> None:
-        for lo, hi in chunks:
-            grouping_chunk_task.delay(region_id=region.pk, job_id=job.pk, lo=lo, hi=hi)
+        try:
+            for lo, hi in chunks:
+                grouping_chunk_task.delay(region_id=region.pk, job_id=job.pk, lo=lo, hi=hi)
+        except Exception as err:
+            GroupingJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
+                status=ImportStatus.FAILED, finished_at=timezone.now(),
+                error_message=f"queueing failed: {type(err).__name__}: {err}"[:1000])
+            raise
 
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         send()
@@ -322,13 +331,17 @@ def grouping_chunk_run(*, job_id: int, lo: int, hi: int) -> dict:
     return counts
 
 
-def _group_imported_cases(job: ImportJob) -> None:
-    """After an import: group its new and changed cases (skipped while no grouper rule set is loaded)."""
+def _group_imported_cases(job: ImportJob, *, sync: bool = False) -> None:
+    """After an import: group its new and changed cases (skipped while no grouper rule set is loaded).
+
+    Never fails the import: a problem leaves the cases `not grouped yet`, which `group_cases` picks up."""
     from . import grouping
 
-    if job.dry_run or not (job.created or job.updated) or not grouping.version_names():
-        return
     try:
-        grouping_job_start(actor=None, region=job.region, scope="import", import_job=job)
+        if job.dry_run or not (job.created or job.updated) or not grouping.version_names():
+            return
+        grouping_job_start(actor=None, region=job.region, scope="import", import_job=job, sync=sync)
     except ValidationFailed as err:
         logger.warning("import %s: cases not grouped: %s", job.pk, err.message)
+    except Exception:  # noqa: BLE001 - e.g. the queue is unreachable; the import itself is done
+        logger.exception("import %s: grouping the imported cases failed", job.pk)

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SubjectType(models.TextChoices):
@@ -14,14 +15,14 @@ class SubjectType(models.TextChoices):
 class Status(models.TextChoices):
     """The state names of workflows.md §3 (plus `withdrawn` for a draft the hospital drops)."""
 
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    ACCEPTED = "accepted", _("Accepted")
-    UNDER_REVIEW = "under_review", _("Under expert review")
-    DECIDED = "decided", _("Decided")
-    APPEALED = "appealed", _("Appealed")
-    CLOSED = "closed", _("Closed")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    DRAFT = "draft", pgettext_lazy("dispute status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("dispute status", "Submitted")
+    ACCEPTED = "accepted", pgettext_lazy("dispute status", "Accepted")
+    UNDER_REVIEW = "under_review", pgettext_lazy("dispute status", "Under expert review")
+    DECIDED = "decided", pgettext_lazy("dispute status", "Decided")
+    APPEALED = "appealed", pgettext_lazy("dispute status", "Appealed")
+    CLOSED = "closed", pgettext_lazy("dispute status", "Closed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("dispute status", "Withdrawn")
 
 
 class Outcome(models.TextChoices):

@@ -133,7 +133,13 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
     from apps.applications.models import Application
     from apps.cases.models import Case
     from apps.settlement.enums import VersionStatus
-    from apps.settlement.models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
+    from apps.settlement.models import (
+        CaseResult,
+        CoefficientVersion,
+        HospitalCoefficient,
+        HospitalResult,
+        SettlementRun,
+    )
 
     ref = (ref or "").strip()
     today = timezone.localdate()

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -66,6 +67,7 @@ class NoticeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     serializer_class = NoticeSerializer
     queryset = Notice.objects.none()
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(parameters=[OpenApiParameter(n, str, required=False)
                                for n in ("status", "type", "year", "region", "acknowledged")])
@@ -115,9 +117,10 @@ class NoticeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
 
     @extend_schema(request=NoticeUpdateSerializer, responses={200: NoticeSerializer})
     def partial_update(self, request, pk=None):
+        notice = self.get_object()  # scope first: an id outside it is 404 whatever the body
         form = NoticeUpdateSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        notice = services.notice_update(actor=request.user, notice=self.get_object(), **form.validated_data)
+        notice = services.notice_update(actor=request.user, notice=notice, **form.validated_data)
         return self._answer(notice)
 
     @extend_schema(request=None, responses={200: NoticeSerializer})
@@ -128,9 +131,10 @@ class NoticeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     @extend_schema(request=ReasonSerializer, responses={200: NoticeSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
+        notice = self.get_object()
         form = ReasonSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return self._answer(services.notice_withdraw(actor=request.user, notice=self.get_object(),
+        return self._answer(services.notice_withdraw(actor=request.user, notice=notice,
                                                      reason=form.validated_data["reason"]))
 
     @extend_schema(request=None, responses={200: NoticeSerializer})

@@ -29,6 +29,11 @@ def _s(value) -> str:
     return format_cell(value)
 
 
+def _q4(value) -> str:
+    """Indices are stored at full precision; the published table shows 4 decimals like the coefficient."""
+    return "—" if value is None else format(Decimal(value).quantize(Decimal("0.0001")), "f")
+
+
 def _region_of(actor, obj):
     if actor is not None and not rules.reads_region(actor, obj.region_id):
         raise NotFound()
@@ -62,8 +67,8 @@ def coefficient_table(version) -> dict:
     qs = (HospitalCoefficient.objects.with_scope(region=[version.region_id]).filter(version=version)
           .select_related("hospital").order_by("hospital__level", "hospital__code"))
     for r in qs:
-        rows.append([r.hospital.code, r.hospital.name, LEVEL_CN.get(r.level, str(r.level)), _s(r.cost_index),
-                     _s(r.level_index), _s(r.coefficient), "是" if r.is_new else ""])
+        rows.append([r.hospital.code, r.hospital.name, LEVEL_CN.get(r.level, str(r.level)), _q4(r.cost_index),
+                     _q4(r.level_index), _s(r.coefficient), "是" if r.is_new else ""])
     return {"kind": "table", "caption": f"附表：{version.year}年度定点医疗机构系数", "numeric_columns": [3, 4, 5],
             "headers": ["机构编码", "医疗机构名称", "级别", "成本系数", "级别系数", "医院系数", "新机构"], "rows": rows}
 

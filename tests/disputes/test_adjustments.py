@@ -131,7 +131,7 @@ def test_application_decision_revised_changes_the_next_run(effect):  # noqa: F81
 
 
 def test_upheld_changes_nothing_and_free_text_is_recorded(small):  # noqa: F811
-    world, region, h1 = small["world"], small["region"], small["h"][0]
+    world, h1 = small["world"], small["h"][0]
     (c1,) = add_cases([case(h1, "ED11", "8000.00", DAY)])
     d = _dispute(world, h1, "case", c1.settlement_id)
     d = _decide(world, d, {"drg_code": "EC19"}, outcome="upheld")
@@ -143,3 +143,39 @@ def test_upheld_changes_nothing_and_free_text_is_recorded(small):  # noqa: F811
         _decide(world, other, "", outcome="partial")
     other = _decide(world, other, "退回重新核算质量保证金", outcome="partial")
     assert other.adjustment == {"text": "退回重新核算质量保证金"}
+
+
+def test_coefficient_disputes_follow_the_notice_objection_period(small, monkeypatch):  # noqa: F811
+    import apps.notices.selectors as notice_selectors
+
+    world, h1 = small["world"], small["h"][0]
+    today = dt.date.today()
+    monkeypatch.setattr(notice_selectors, "objection_window",
+                        lambda region_id, year: (today - dt.timedelta(days=9), today - dt.timedelta(days=1)))
+    with scopes_disabled(), pytest.raises(ValidationFailed) as err:
+        services.dispute_create(actor=world["A"].users[Role.HOSPITAL_STAFF], hospital=h1, subject_type="coefficient",
+                                subject_ref=h1.code, claim="系数偏低", year=YEAR)
+    assert err.value.code == "deadline_passed"
+    monkeypatch.setattr(notice_selectors, "objection_window",
+                        lambda region_id, year: (today - dt.timedelta(days=2), today + dt.timedelta(days=5)))
+    with scopes_disabled():
+        d = services.dispute_create(actor=world["A"].users[Role.HOSPITAL_STAFF], hospital=h1,
+                                    subject_type="coefficient", subject_ref=h1.code, claim="系数偏低", year=YEAR)
+    assert d.window_ends == today + dt.timedelta(days=5)
+
+
+def test_case_regroup_checks_role_scope_and_catalogue(small):  # noqa: F811
+    from apps.cases.regroup import case_regroup
+    from apps.core.errors import Forbidden, NotFound
+
+    world, h1 = small["world"], small["h"][0]
+    (c1,) = add_cases([case(h1, "ED11", "8000.00", DAY)])
+    with scopes_disabled():
+        with pytest.raises(Forbidden):
+            case_regroup(actor=world["A"].users[Role.HOSPITAL_ADMIN], case=c1, drg_code="EC19", reason="x")
+        with pytest.raises(NotFound):
+            case_regroup(actor=world["B"].users[Role.BUREAU_ADMIN], case=c1, drg_code="EC19", reason="x")
+        with pytest.raises(ValidationFailed):
+            case_regroup(actor=world["A"].users[Role.BUREAU_STAFF], case=c1, drg_code="ED11", reason="x")
+        case_regroup(actor=world["A"].users[Role.BUREAU_STAFF], case=c1, drg_code="ec19", reason="核查")
+        assert Case.objects.get(pk=c1.pk).drg_code == "EC19"

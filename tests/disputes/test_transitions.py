@@ -4,6 +4,7 @@ the other hospital's users); every user of region B gets 404; an illegal transit
 from __future__ import annotations
 
 import pytest
+
 from apps.disputes import letter
 from apps.tenants.enums import Role
 

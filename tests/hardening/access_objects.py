@@ -161,3 +161,66 @@ def local_rule_pk(s: Scope) -> dict:
 
         pytest.skip("no local grouper rule builder yet")
     return {"pk": obj.pk}
+
+
+# ---------------------------------------------------------------- generic builder (apps without a hand-written one)
+def auto(label: str, s: Scope, **values):
+    """Get or create a row of `label` for the scope's region (and hospital), filling required fields with plain values:
+    FKs to Region/Hospital/User point at the scope; other required FKs are built the same way; choices take the
+    first choice. Enough for a URL to find an object; not a meaningful workflow state."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.apps import apps as django_apps
+    from django.db import models
+
+    model = django_apps.get_model(label)
+    with scopes_disabled():
+        lookup = {"region_id": s.region.pk} if any(f.name == "region" for f in model._meta.fields) else {}
+        for f in model._meta.fields:
+            if isinstance(f, models.ForeignKey) and f.related_model._meta.label == "hospitals.Hospital" \
+                    and f.name not in values:
+                lookup[f.name] = s.hospital
+        existing = model.objects.filter(**lookup, **{k: v for k, v in values.items() if not callable(v)}).first()
+        if existing is not None:
+            return existing
+        data = dict(lookup)
+        for f in model._meta.concrete_fields:
+            if f.primary_key or f.name in data or f.attname in data:
+                continue
+            if f.name in values:
+                data[f.name] = values[f.name]
+                continue
+            if f.null or f.has_default() or getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                continue
+            if f.blank and isinstance(f, models.CharField | models.TextField) and not f.choices:
+                continue
+            if isinstance(f, models.ForeignKey):
+                related = f.related_model._meta.label
+                if related == "tenants.Region":
+                    data[f.name] = s.region
+                elif related == "tenants.User":
+                    data[f.name] = s.rw.users[Role.HOSPITAL_STAFF]
+                else:
+                    data[f.name] = auto(related, s)
+            elif f.choices:
+                data[f.name] = f.choices[0][0]
+            elif isinstance(f, models.DateTimeField):
+                data[f.name] = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+            elif isinstance(f, models.DateField):
+                data[f.name] = dt.date(2026, 1, 5)
+            elif isinstance(f, models.DecimalField):
+                data[f.name] = Decimal("1")
+            elif isinstance(f, models.IntegerField | models.PositiveIntegerField | models.FloatField):
+                data[f.name] = 1
+            elif isinstance(f, models.BooleanField):
+                data[f.name] = False
+            elif isinstance(f, models.JSONField):
+                data[f.name] = {}
+            else:
+                data[f.name] = f"hardening {f.name}"[: f.max_length or 40]
+        return model.objects.create(**data)
+
+
+def auto_pk(label: str, **values):
+    return lambda s: {"pk": auto(label, s, **values).pk}

@@ -25,6 +25,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
 from apps.tenants.enums import Role
@@ -62,7 +63,8 @@ def portal_url_names() -> list[str]:
 def api_operations() -> list[str]:
     from drf_spectacular.generators import SchemaGenerator
 
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    with scopes_disabled():  # some views touch a scoped manager while the schema is generated
+        schema = SchemaGenerator().get_schema(request=None, public=True)
     return sorted(f"{method.upper()} {path}" for path, item in schema["paths"].items()
                   for method in item if method in ("get", "post", "put", "patch", "delete"))
 
@@ -81,7 +83,8 @@ REFUSED = "refused"  # a form POST answered by a redirect with an error message 
 def _send(client, method: str, url: str, data: dict, is_api: bool):
     with transaction.atomic():
         if is_api:
-            response = getattr(client, method)(url, data, format="json")
+            upload = method == "post" and (url.endswith("/import/") or url.endswith("/attachments/"))
+            response = getattr(client, method)(url, data, format="multipart" if upload else "json")
         else:
             response = getattr(client, method)(url, data)
         transaction.set_rollback(True)
@@ -114,6 +117,8 @@ class Caller:
 def expected(entry: Entry, role: str | None, where: str) -> set[int]:
     """Statuses that satisfy the table for `role` (None = anonymous) asking for an object `where`."""
     if role is None:
+        if entry.anon is not None:
+            return {entry.anon}
         return {401, 403} if entry.is_api else {302}
     if where in ("other_region", "other_hospital"):
         return {404}

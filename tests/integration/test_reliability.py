@@ -142,13 +142,25 @@ def _settlement_world(world):
 def test_settlement_worker_killed_mid_run_leaves_nothing_published_and_reruns(world, monkeypatch):
     if not redis_answers():
         pytest.skip(f"Redis does not answer at {REDIS_URL} (CI starts it; locally run redis-server)")
+    from apps.settlement import services
+
+    a = _settlement_world(world)
+    from config.celery import app as celery_app
+
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False  # ... to the real worker, through Redis
+    try:
+        _killed_run_and_rerun(a, services, monkeypatch, services._dispatch)
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+
+def _killed_run_and_rerun(a, services, monkeypatch, dispatch):
     from kombu import Connection
 
-    from apps.settlement import services
     from apps.settlement.models import CaseResult, HospitalResult, SettlementRun
     from apps.settlement.tasks import run_settlement_task
 
-    a = _settlement_world(world)
     admin = a.users[Role.BUREAU_ADMIN]
     staff = a.users[Role.BUREAU_STAFF]
     monkeypatch.setattr(services, "_dispatch", lambda *args, **kwargs: None)  # the test sends the task itself
@@ -210,8 +222,7 @@ def test_settlement_worker_killed_mid_run_leaves_nothing_published_and_reruns(wo
         assert first.status == "failed" and "stale" in first.error
         assert second.status == "ready", second.error
         # the same period computed again in-process, without a fault: identical totals
-        services.settlement_run_compute  # noqa: B018 - (imported for clarity)
-        monkeypatch.undo()
+        monkeypatch.setattr(services, "_dispatch", dispatch)
         reference = services.settlement_run_start(actor=staff, region=a.region, kind="monthly", period="2025-03",
                                                   sync=True)
         assert reference.status == "ready", reference.error
@@ -245,7 +256,6 @@ def test_case_import_killed_halfway_leaves_no_rows_and_reruns_to_the_same_state(
 
     from apps.cases.models import Case
     from apps.groups.services import catalogue_load_shipped
-
     from tests.conftest import replay_data_migrations
 
     replay_data_migrations()  # the ICD code lists (a transactional test run last may have emptied them)

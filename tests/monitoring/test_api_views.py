@@ -8,7 +8,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from apps.cases.models import Case
-from apps.monitoring.services import indicators_compute, ranking_compute, ranking_publish
+from apps.monitoring.services import indicators_compute, ranking_compute
 from apps.tenants.enums import Role
 
 from .conftest import make_case, publish_stats

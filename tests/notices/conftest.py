@@ -64,7 +64,7 @@ def published(world):
 
 
 @pytest.fixture
-def sources(small):
+def sources(small):  # noqa: F811 - the imported fixture
     """`small` (tests/settlement) plus payment-year cases, a published March run and an approved application."""
     from apps.settlement.services import settlement_run_publish, settlement_run_start
     from tests.settlement.conftest import YEAR, add_cases, case

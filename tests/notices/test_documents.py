@@ -6,6 +6,7 @@ with their tables, as the disputes, monitoring and training apps call it.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,10 @@ from .conftest import fresh, pdf_text, publish
 
 def _published_text(world, notice) -> tuple[object, str]:
     notice = publish(world, notice)
-    return notice, pdf_text(Path(settings.PRIVATE_MEDIA_ROOT, fresh(notice).pdf_path).read_bytes())
+    content = Path(settings.PRIVATE_MEDIA_ROOT, fresh(notice).pdf_path).read_bytes()
+    if os.environ.get("NOTICES_PDF_DIR"):  # keep the files to render pages with pdftoppm and look at them
+        Path(os.environ["NOTICES_PDF_DIR"], f"{notice.type}.pdf").write_bytes(content)
+    return notice, pdf_text(content)
 
 
 def _title_and_number(notice, text):

@@ -249,7 +249,7 @@ def _explain_entry(tr: _Trace, rs: RuleSet, mdc: MdcRule, ctx: Ctx) -> None:
             regions = sorted({mdc.regions[d] for d in hit})
             parts.append(f"诊断 {','.join(hit)} 涉及 {len(regions)} 个创伤部位：{'、'.join(regions)}")
             codes.extend(hit)
-    tr.add(step, f"{'；'.join(parts)}，进入 {mdc.code} {mdc.name}".rstrip(), codes)
+    tr.add(step, f"{'；'.join(parts)}，进入 {mdc.code} {mdc.name}".rstrip(), tuple(dict.fromkeys(codes)))
 
 
 def _explain_adrg(tr: _Trace, rs: RuleSet, adrg: AdrgRule, ctx: Ctx) -> None:
@@ -290,7 +290,8 @@ def _explain_adrg(tr: _Trace, rs: RuleSet, adrg: AdrgRule, ctx: Ctx) -> None:
     if not parts:
         parts.append("无附加条件")
     label = f"（{adrg.label}）" if adrg.label else ""
-    tr.add("adrg", f"符合 {adrg.code} {adrg.name}{label}：{'；'.join(dict.fromkeys(parts))}", codes)
+    tr.add("adrg", f"符合 {adrg.code} {adrg.name}{label}：{'；'.join(dict.fromkeys(parts))}",
+           tuple(dict.fromkeys(codes)))
 
 
 def _severity(tr: _Trace, rs: RuleSet, mdc: MdcRule, adrg: AdrgRule, ctx: Ctx, case: GroupingInput,

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                                             dry_run=opts["dry_run"], enqueue=False)
             except DomainError as err:
                 raise CommandError(str(err.message))
-            job = case_import_run(job)
+            job = case_import_run(job, group_sync=True)
             if job.status == ImportStatus.FAILED:
                 raise CommandError(job.error_message)
             if opts["errors"]:
