@@ -35,7 +35,8 @@ class StatementTimer:
         finally:
             text = " ".join(sql.split())
             label = "other"
-            for key, name in (("INSERT INTO monitoring_periodgroup", "groups INSERT"),
+            for key, name in (("CREATE TEMP TABLE monitoring_hg", "scan (hospital × group)"),
+                              ("INSERT INTO monitoring_periodgroup", "groups INSERT"),
                               ("INSERT INTO monitoring_indicator", "indicators INSERT"),
                               ("UPDATE monitoring_indicatorperiod p", "coverage UPDATE"),
                               ("DELETE FROM monitoring_", "delete old rows")):

@@ -2,7 +2,7 @@
 from importlib import import_module
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 API_APPS = ["apps.core", "apps.tenants", "apps.hospitals", "apps.groups", "apps.cases", "apps.settlement",
@@ -19,7 +19,9 @@ for app in API_APPS:
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Split view: the Swagger UI start-up script is served as a separate file, which the CSP allows (no inline
+    # script); the UI itself comes from drf-spectacular-sidecar's static files (no CDN).
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *extra_urlpatterns,
     path("", include(router.urls)),
 ]

@@ -78,7 +78,9 @@ class CaseSerializer(serializers.ModelSerializer):
                   "admission_date", "discharge_date", "los_days", "discharge_method", "principal_dx", "secondary_dx",
                   "principal_proc", "other_procs", "drg_code", "total_cost", "drug_cost", "consumable_cost",
                   "exam_cost", "self_pay", "fund_paid", "department", "birth_weight_g", "ventilation_hours",
-                  "warnings", "import_id", "created_at", "updated_at"]
+                  "warnings", "declared_drg_code", "grouping_status", "grouper_drg_code", "grouper_mdc",
+                  "grouper_adrg", "grouper_version", "grouping_mismatch", "grouped_at", "grouping_trace",
+                  "import_id", "created_at", "updated_at"]
 
 
 ID_PARAM = extend_schema_view(retrieve=extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]))
@@ -87,7 +89,9 @@ ID_PARAM = extend_schema_view(retrieve=extend_schema(parameters=[OpenApiParamete
 @ID_PARAM
 class CaseViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases the caller may read. Filters: `region` (code), `hospital` (code), `period` (YYYY or YYYY-MM),
-    `drg_code`, `insurance_type`, `warning` (los_long|los_short|cost_outlier|any), `q` (settlement id)."""
+    `drg_code`, `insurance_type`, `warning` (los_long|los_short|cost_outlier|any), `grouping_status`
+    (ok|ambiguous|ungroupable|invalid|pending), `grouping_mismatch=1` (the grouper disagrees with the declared
+    group), `q` (settlement id)."""
 
     serializer_class = CaseSerializer
     pagination_class = CappedPagination

@@ -31,7 +31,8 @@ def period_range(period: str) -> tuple[dt.date, dt.date] | None:
 
 
 def filter_cases(qs: QuerySet, params, region_ids: list[int]) -> QuerySet:
-    """Apply `region, hospital, period, drg_code, insurance_type, warning, has_warnings, q` (unknown values → no rows).
+    """Apply `region, hospital, period, drg_code, insurance_type, warning, has_warnings, grouping_status
+    (ok|ambiguous|ungroupable|invalid|pending), grouping_mismatch, q` (unknown values → no rows).
 
     `q` is an exact settlement id (a prefix LIKE cannot use the unique index under a zh collation)."""
     if params.get("region"):
@@ -55,6 +56,11 @@ def filter_cases(qs: QuerySet, params, region_ids: list[int]) -> QuerySet:
         qs = qs.filter(warnings__contains=[warning])
     elif warning == "any" or params.get("has_warnings") in ("1", "true", "yes"):
         qs = qs.exclude(warnings=[])
+    if params.get("grouping_status") in ("ok", "ambiguous", "ungroupable", "invalid", "pending"):
+        status = params["grouping_status"]
+        qs = qs.filter(grouping_status="" if status == "pending" else status)
+    if params.get("grouping_mismatch") in ("1", "true", "yes"):
+        qs = qs.filter(grouping_mismatch=True)
     if params.get("q"):  # exact: served by the unique (region, settlement_id) index
         qs = qs.filter(settlement_id=params["q"].strip())
     return qs

@@ -136,7 +136,6 @@ class Case(RegionScopedModel):
             models.Index(fields=["region", "discharge_date"], name="case_region_discharge"),
             models.Index(fields=["region", "hospital", "discharge_date"], name="case_region_hosp_discharge"),
             models.Index(fields=["region", "drg_code"], name="case_region_drg"),
-            models.Index(fields=["region", "grouping_status"], name="case_region_grouping"),
         ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")

@@ -1,13 +1,13 @@
-"""Indicators of domain §8 computed set-based on PostgreSQL: three statements per period.
+"""Indicators of domain §8 computed set-based on PostgreSQL: one scan of the period's cases, then small statements.
 
-1. `GROUPS_SQL`: the period's population (cases discharged in the period whose group has statistics in
-   the year's published version, any hospital) aggregated per group → monitoring_periodgroup: the
-   same-period group means of cost and stay (rounded to 2 decimals; as stored they are the input of the
-   indices), deaths, the group's base points and its risk class of the year.
-2. `INDICATORS_SQL`: one scan of the population joined to (1), GROUP BY GROUPING SETS (hospital, level,
-   region) → monitoring_indicator, with the sums that explain every figure.
-3. `COVERAGE_SQL`: reform coverage over all cases of the period (grouped or not): hospitals with cases,
-   cases and fund paid of hospitals on DRG/DIP payment on the discharge date.
+1. `SCAN_SQL`: every case of the period aggregated per (hospital, group code) into a temporary table, with a
+   flag for the population (cases whose group has statistics in the year's published version, any hospital)
+   and the coverage sums (cases and fund of hospitals on DRG/DIP payment on the discharge date).
+2. `GROUPS_SQL` → monitoring_periodgroup: the same-period group means of cost and stay (rounded to 2 decimals;
+   as stored they are the input of the indices), deaths, the group's base points and its risk class of the year.
+3. `INDICATORS_SQL` → monitoring_indicator: GROUP BY GROUPING SETS (hospital, level, region), with the sums
+   that explain every figure.
+4. `COVERAGE_SQL`: reform coverage over all cases of the period (grouped or not).
 
 All in one transaction: a failed or killed computation leaves the previous rows in place.
 """
@@ -24,55 +24,75 @@ from .enums import ComputeStatus
 from .formulas import risk_classes
 from .models import GroupRiskClass, IndicatorPeriod
 
+# Step 1: the only scan of the period's cases (may run as a parallel query: CREATE TABLE AS can), aggregated
+# per hospital and group code. Everything else is computed from this small table (≤ hospitals × groups rows):
+# within a group the mean is constant, so Σ(cost_c / mean_g) = (Σ cost_c) / mean_g.
+SCAN_SQL = """
+CREATE TEMP TABLE monitoring_hg ON COMMIT DROP AS
+SELECT c.hospital_id, c.drg_code, MAX(h.level) AS level,
+       BOOL_OR(s.group_code IS NOT NULL) AS in_population, MAX(s.base_points) AS base_points,
+       COUNT(*) AS n, SUM(c.total_cost) AS cost, SUM(c.drug_cost) AS drug, SUM(c.consumable_cost) AS consumable,
+       SUM(c.exam_cost) AS exam, SUM(c.los_days) AS los, COUNT(*) FILTER (WHERE c.discharge_method = '5') AS deaths,
+       COUNT(*) FILTER (WHERE h.active AND h.drg_enabled_from IS NOT NULL
+                          AND h.drg_enabled_from <= c.discharge_date) AS n_covered,
+       SUM(c.fund_paid) AS fund,
+       COALESCE(SUM(c.fund_paid) FILTER (WHERE h.active AND h.drg_enabled_from IS NOT NULL
+                                           AND h.drg_enabled_from <= c.discharge_date), 0) AS fund_covered,
+       BOOL_OR(h.active AND h.drg_enabled_from IS NOT NULL AND h.drg_enabled_from < %(end)s) AS hospital_covered
+  FROM cases_case c
+  JOIN hospitals_hospital h ON h.id = c.hospital_id
+  LEFT JOIN groups_groupstat s ON s.version_id = %(stats)s AND s.group_code = c.drg_code AND c.drg_code <> ''
+ WHERE c.region_id = %(region)s AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
+ GROUP BY c.hospital_id, c.drg_code
+"""
+
+# Step 2: the same-period group means (2 decimals; as stored they are the input of the indices).
 GROUPS_SQL = """
 INSERT INTO monitoring_periodgroup
        (region_id, period_id, group_code, cases, mean_cost, mean_los, deaths, base_points, risk_class)
-SELECT %(region)s, %(period)s, c.drg_code, COUNT(*), ROUND(AVG(c.total_cost), 2), ROUND(AVG(c.los_days), 2),
-       COUNT(*) FILTER (WHERE c.discharge_method = '5'), MAX(s.base_points), COALESCE(MAX(rc.risk_class), 0)
-  FROM cases_case c
-  JOIN groups_groupstat s ON s.version_id = %(stats)s AND s.group_code = c.drg_code
+SELECT %(region)s, %(period)s, x.drg_code, SUM(x.n), ROUND(SUM(x.cost) / SUM(x.n), 2), ROUND(SUM(x.los) / SUM(x.n), 2),
+       SUM(x.deaths), MAX(x.base_points), COALESCE(MAX(rc.risk_class), 0)
+  FROM monitoring_hg x
   LEFT JOIN monitoring_groupriskclass rc ON rc.region_id = %(region)s AND rc.year = %(year)s
-        AND rc.group_code = c.drg_code
- WHERE c.region_id = %(region)s AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
-   AND c.drg_code <> ''
- GROUP BY c.drg_code
+        AND rc.group_code = x.drg_code
+ WHERE x.in_population
+ GROUP BY x.drg_code
 """
 
+# Step 3: per hospital, per level and for the region in one statement (GROUPING SETS).
 INDICATORS_SQL = """
 INSERT INTO monitoring_indicator
        (region_id, period_id, scope, hospital_id, level, cases, bp_sum, cost_ratio_sum, los_ratio_sum, los_sum,
         cost_sum, drug_sum, consumable_sum, exam_sum, deaths, risk_cases, risk_deaths, cmi, cost_index,
         time_index, group_count, alos, avg_cost, drug_share, consumable_share, exam_share, lowrisk_mortality)
 SELECT %(region)s, %(period)s,
-       CASE WHEN GROUPING(c.hospital_id) = 0 THEN 'hospital' WHEN GROUPING(h.level) = 0 THEN 'level'
+       CASE WHEN GROUPING(x.hospital_id) = 0 THEN 'hospital' WHEN GROUPING(x.level) = 0 THEN 'level'
             ELSE 'region' END,
-       c.hospital_id, h.level, COUNT(*),
-       SUM(g.base_points),
-       SUM(ROUND(c.total_cost / NULLIF(g.mean_cost, 0), 8)),
-       SUM(ROUND(c.los_days / NULLIF(g.mean_los, 0), 8)),
-       SUM(c.los_days), SUM(c.total_cost), SUM(c.drug_cost), SUM(c.consumable_cost), SUM(c.exam_cost),
-       COUNT(*) FILTER (WHERE c.discharge_method = '5'),
-       COUNT(*) FILTER (WHERE g.risk_class IN (1, 2)),
-       COUNT(*) FILTER (WHERE g.risk_class IN (1, 2) AND c.discharge_method = '5'),
-       ROUND(SUM(g.base_points) / (100 * COUNT(*)), 4),
-       ROUND(AVG(c.total_cost / NULLIF(g.mean_cost, 0)), 4),
-       ROUND(AVG(c.los_days / NULLIF(g.mean_los, 0)), 4),
-       COUNT(DISTINCT c.drg_code),
-       ROUND(AVG(c.los_days), 2), ROUND(AVG(c.total_cost), 2),
-       ROUND(SUM(c.drug_cost) / NULLIF(SUM(c.total_cost), 0), 4),
-       ROUND(SUM(c.consumable_cost) / NULLIF(SUM(c.total_cost), 0), 4),
-       ROUND(SUM(c.exam_cost) / NULLIF(SUM(c.total_cost), 0), 4),
-       ROUND(COUNT(*) FILTER (WHERE g.risk_class IN (1, 2) AND c.discharge_method = '5')::numeric
-             / NULLIF(COUNT(*) FILTER (WHERE g.risk_class IN (1, 2)), 0), 4)
-  FROM cases_case c
-  JOIN monitoring_periodgroup g ON g.period_id = %(period)s AND g.group_code = c.drg_code
-  JOIN hospitals_hospital h ON h.id = c.hospital_id
- WHERE c.region_id = %(region)s AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
-   AND c.drg_code <> ''
- GROUP BY GROUPING SETS ((c.hospital_id, h.level), (h.level), ())
-HAVING COUNT(*) > 0
+       x.hospital_id, x.level, SUM(x.n),
+       SUM(x.n * g.base_points),
+       ROUND(SUM(x.cost / NULLIF(g.mean_cost, 0)), 8),
+       ROUND(SUM(x.los / NULLIF(g.mean_los, 0)), 8),
+       SUM(x.los), SUM(x.cost), SUM(x.drug), SUM(x.consumable), SUM(x.exam), SUM(x.deaths),
+       COALESCE(SUM(x.n) FILTER (WHERE g.risk_class IN (1, 2)), 0),
+       COALESCE(SUM(x.deaths) FILTER (WHERE g.risk_class IN (1, 2)), 0),
+       ROUND(SUM(x.n * g.base_points) / (100 * SUM(x.n)), 4),
+       ROUND(SUM(x.cost / NULLIF(g.mean_cost, 0)) / SUM(x.n) FILTER (WHERE g.mean_cost > 0), 4),
+       ROUND(SUM(x.los / NULLIF(g.mean_los, 0)) / SUM(x.n) FILTER (WHERE g.mean_los > 0), 4),
+       COUNT(DISTINCT x.drg_code),
+       ROUND(SUM(x.los)::numeric / SUM(x.n), 2), ROUND(SUM(x.cost) / SUM(x.n), 2),
+       ROUND(SUM(x.drug) / NULLIF(SUM(x.cost), 0), 4),
+       ROUND(SUM(x.consumable) / NULLIF(SUM(x.cost), 0), 4),
+       ROUND(SUM(x.exam) / NULLIF(SUM(x.cost), 0), 4),
+       ROUND(SUM(x.deaths) FILTER (WHERE g.risk_class IN (1, 2))::numeric
+             / NULLIF(SUM(x.n) FILTER (WHERE g.risk_class IN (1, 2)), 0), 4)
+  FROM monitoring_hg x
+  JOIN monitoring_periodgroup g ON g.period_id = %(period)s AND g.group_code = x.drg_code
+ WHERE x.in_population
+ GROUP BY GROUPING SETS ((x.hospital_id, x.level), (x.level), ())
+HAVING SUM(x.n) > 0
 """
 
+# Step 4: reform coverage over all cases of the period (grouped or not).
 COVERAGE_SQL = """
 UPDATE monitoring_indicatorperiod p
    SET hospitals_total = x.hospitals_total, hospitals_covered = x.hospitals_covered,
@@ -80,18 +100,11 @@ UPDATE monitoring_indicatorperiod p
        fund_total = x.fund_total, fund_covered = x.fund_covered,
        cases = (SELECT COALESCE(SUM(g.cases), 0) FROM monitoring_periodgroup g WHERE g.period_id = %(period)s)
   FROM (
-    SELECT COUNT(DISTINCT c.hospital_id) AS hospitals_total,
-           COUNT(DISTINCT c.hospital_id) FILTER (WHERE h.active AND h.drg_enabled_from IS NOT NULL
-                                                   AND h.drg_enabled_from < %(end)s) AS hospitals_covered,
-           COUNT(*) AS cases_total,
-           COUNT(*) FILTER (WHERE h.active AND h.drg_enabled_from IS NOT NULL
-                              AND h.drg_enabled_from <= c.discharge_date) AS cases_covered,
-           COALESCE(SUM(c.fund_paid), 0) AS fund_total,
-           COALESCE(SUM(c.fund_paid) FILTER (WHERE h.active AND h.drg_enabled_from IS NOT NULL
-                                               AND h.drg_enabled_from <= c.discharge_date), 0) AS fund_covered
-      FROM cases_case c
-      JOIN hospitals_hospital h ON h.id = c.hospital_id
-     WHERE c.region_id = %(region)s AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
+    SELECT COUNT(DISTINCT hg.hospital_id) AS hospitals_total,
+           COUNT(DISTINCT hg.hospital_id) FILTER (WHERE hg.hospital_covered) AS hospitals_covered,
+           COALESCE(SUM(hg.n), 0) AS cases_total, COALESCE(SUM(hg.n_covered), 0) AS cases_covered,
+           COALESCE(SUM(hg.fund), 0) AS fund_total, COALESCE(SUM(hg.fund_covered), 0) AS fund_covered
+      FROM monitoring_hg hg
   ) x
  WHERE p.id = %(period)s
 """
@@ -149,11 +162,22 @@ def compute_period_sql(period: IndicatorPeriod) -> IndicatorPeriod:
             cursor.execute("SET LOCAL enable_nestloop = off")  # bulk joins: hash joins (see settlement.engine)
             cursor.execute("DELETE FROM monitoring_indicator WHERE period_id = %s", [period.pk])
             cursor.execute("DELETE FROM monitoring_periodgroup WHERE period_id = %s", [period.pk])
+            cursor.execute("DROP TABLE IF EXISTS monitoring_hg")
+            # The scan sorts ~1M rows by (hospital, group) in parallel workers: in memory, not on disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL parallel_setup_cost = 0")
+            cursor.execute("SET LOCAL parallel_tuple_cost = 0")
+            cursor.execute(SCAN_SQL, params)
+            for name in ("work_mem", "parallel_setup_cost", "parallel_tuple_cost"):
+                cursor.execute(f"SET LOCAL {name} TO DEFAULT")
+            _set(period.pk, progress=30)
+            cursor.execute("ANALYZE monitoring_hg")
             cursor.execute(GROUPS_SQL, params)
             _set(period.pk, progress=40)
             cursor.execute(INDICATORS_SQL, params)
             _set(period.pk, progress=80)
             cursor.execute(COVERAGE_SQL, params)
+            cursor.execute("DROP TABLE monitoring_hg")
             cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         _set(period.pk, status=ComputeStatus.READY, progress=100, computed_at=timezone.now())
     period.refresh_from_db()

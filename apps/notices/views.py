@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -74,7 +75,8 @@ def notice_list(request):
     page_obj = Paginator(qs.order_by("-published_at", "-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "notices/list.html", {
         "page_obj": page_obj, "statuses": NoticeStatus.choices, "types": NoticeType.choices,
-        "filters": {"status": status, "type": kind, "q": q}, "can_draft": bool(_draft_regions(request))})
+        "filters": {"status": status, "type": kind, "q": q}, "can_draft": bool(_draft_regions(request)),
+        "this_year": timezone.localdate().year})
 
 
 @login_required
@@ -174,6 +176,16 @@ def prepare(request, kind: str, source_id: int):
     return redirect("notices:detail", notice.pk)
 
 
+@login_required
+@require_POST
+def prepare_review_results(request):
+    year = request.POST.get("year", "")
+    if not year.isdigit():
+        messages.error(request, _("Give the year of the results."))
+        return redirect("notices:list")
+    return prepare(request, "applications", int(year))
+
+
 # --- detail, documents, actions ----------------------------------------------------------------------
 
 
@@ -257,7 +269,8 @@ def acknowledgements(request, pk: int):
 
 @login_required
 @require_POST
-def notice_action(request, pk: int, name: str):
+def notice_action(request, pk: int, action: str):
+    name = action
     notice = _get(request, pk)
     user = request.user
     try:

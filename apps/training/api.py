@@ -245,9 +245,10 @@ class EnrollmentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @extend_schema(request=ScoreSerializer, responses={200: EnrollmentSerializer})
     @action(detail=True, methods=["post"])
     def score(self, request, pk=None):
+        enrollment = self.get_object()  # out-of-scope ids answer 404 before the body is looked at
         form = ScoreSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return self._answer(services.enrollment_score(actor=request.user, enrollment=self.get_object(),
+        return self._answer(services.enrollment_score(actor=request.user, enrollment=enrollment,
                                                       score=form.validated_data["score"]))
 
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),

@@ -46,6 +46,11 @@ class Course(RegionScopedModel):
         return self.title
 
     @property
+    def hours_text(self) -> str:
+        """3 rather than 3.0; 1.5 stays."""
+        return format(self.hours.normalize(), "f") if self.hours == self.hours.to_integral() else str(self.hours)
+
+    @property
     def audience_labels(self) -> list[str]:
         from apps.tenants.enums import Role
 
@@ -148,6 +153,12 @@ class Enrollment(RegionScopedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.session}"
+
+    @property
+    def role_label(self) -> str:
+        from apps.tenants.enums import Role
+
+        return str(Role(self.role).label) if self.role in Role.values else self.role
 
     @property
     def has_certificate(self) -> bool:

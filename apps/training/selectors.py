@@ -188,31 +188,29 @@ class Coverage:
     certificates: int = 0
 
 
-# One statement per population. `trained`: per user, attended / passed at least one session of the region
-# that started in the calendar year. Members are active users holding one of the roles in the region.
-_TRAINED = """
-WITH trained AS (
-    SELECT e.user_id, bool_or(e.status = 'attended') AS attended, bool_or(e.passed) AS passed
-    FROM training_enrollment e JOIN training_session s ON s.id = e.session_id
-    WHERE e.region_id = %(region)s AND s.region_id = %(region)s AND s.starts_at >= %(start)s
-      AND s.starts_at < %(end)s AND e.status = 'attended'
-    GROUP BY e.user_id
-)
-"""
-_BY_HOSPITAL = _TRAINED + """
-SELECT m.hospital_id, count(DISTINCT m.user_id),
-       count(DISTINCT m.user_id) FILTER (WHERE t.attended), count(DISTINCT m.user_id) FILTER (WHERE t.passed)
+# One statement per population. Per member (active user holding one of the roles in the region): did they
+# attend / pass at least one session of the region that started in the calendar year? Correlated EXISTS probes
+# use the (region, user, passed) index, so the plan stays linear in the members even with stale statistics.
+_FLAGS = """
+SELECT m.hospital_id, m.user_id,
+       EXISTS (SELECT 1 FROM training_enrollment e JOIN training_session s ON s.id = e.session_id
+               WHERE e.region_id = %(region)s AND e.user_id = m.user_id AND e.status = 'attended'
+                 AND s.starts_at >= %(start)s AND s.starts_at < %(end)s) AS attended,
+       EXISTS (SELECT 1 FROM training_enrollment e JOIN training_session s ON s.id = e.session_id
+               WHERE e.region_id = %(region)s AND e.user_id = m.user_id AND e.passed
+                 AND s.starts_at >= %(start)s AND s.starts_at < %(end)s) AS passed
 FROM tenants_membership m JOIN tenants_user u ON u.id = m.user_id AND u.is_active
-LEFT JOIN trained t ON t.user_id = m.user_id
-WHERE m.region_id = %(region)s AND m.role = ANY(%(roles)s) AND m.hospital_id IS NOT NULL
-GROUP BY m.hospital_id
-"""
-_POPULATION = _TRAINED + """
-SELECT count(DISTINCT m.user_id),
-       count(DISTINCT m.user_id) FILTER (WHERE t.attended), count(DISTINCT m.user_id) FILTER (WHERE t.passed)
-FROM tenants_membership m JOIN tenants_user u ON u.id = m.user_id AND u.is_active
-LEFT JOIN trained t ON t.user_id = m.user_id
 WHERE m.region_id = %(region)s AND m.role = ANY(%(roles)s)
+"""
+_BY_HOSPITAL = """
+SELECT f.hospital_id, count(DISTINCT f.user_id), count(DISTINCT f.user_id) FILTER (WHERE f.attended),
+       count(DISTINCT f.user_id) FILTER (WHERE f.passed)
+FROM (""" + _FLAGS + """) f WHERE f.hospital_id IS NOT NULL GROUP BY f.hospital_id
+"""
+_POPULATION = """
+SELECT count(DISTINCT f.user_id), count(DISTINCT f.user_id) FILTER (WHERE f.attended),
+       count(DISTINCT f.user_id) FILTER (WHERE f.passed)
+FROM (""" + _FLAGS + """) f
 """
 
 

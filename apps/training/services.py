@@ -654,7 +654,7 @@ def certificate_context(enrollment: Enrollment) -> dict:
     base = getattr(settings, "PORTAL_BASE_URL", "")
     return {"bureau": issuing_bureau(enrollment.region), "name": enrollment.user.name or enrollment.user.username,
             "course": course.title, "category": course.get_category_display(),
-            "hours": format(course.hours.normalize(), "f") if course.hours == course.hours.to_integral() else course.hours,
+            "hours": course.hours_text,
             "session_date": chinese_date(timezone.localtime(session.starts_at).date()),
             "issued_date": chinese_date(issued), "number": enrollment.certificate_number,
             "code": enrollment.verification_code, "score": enrollment.score,

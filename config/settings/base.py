@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "import_export",
     "rules.apps.AutodiscoverRulesConfig",
@@ -198,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from local static files (no CDN: the CSP allows only our origin, and bureaus may be offline).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Choice sets sharing a field name ("kind", "status", "type") get explicit component names.
     "ENUM_NAME_OVERRIDES": {
         "RunKindEnum": "apps.settlement.enums.RunKind",

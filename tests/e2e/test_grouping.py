@@ -37,3 +37,32 @@ def test_coder_pregroups_a_case_and_sees_the_drg_and_the_trace(page, live_server
     expect(page.locator("#grouper-drg")).to_have_text("HC29", timeout=20_000)
     expect(page.locator("#grouper-summary")).to_contain_text("HC11")  # the declared code, shown as differing
     screenshot(page, "grouper-paste")
+
+
+def test_bureau_sees_the_disagreement_report_and_a_case_trace(page, live_server, e2e_world, real_grouper):  # noqa: F811
+    from django_scopes import scopes_disabled
+
+    from apps.cases.models import Case
+    from apps.cases.services import case_import_start
+    from apps.groups.services import catalogue_load_shipped
+    from tests.cases.helpers import row
+    from tests.grouping.helpers import upload
+
+    a = e2e_world["A"]
+    h = {"hospital_code": a.hospital.code}
+    rows = [row(1, drg_code="", secondary_dx="I50.000", **h), row(2, drg_code="ES31", secondary_dx="", **h),
+            row(3, drg_code="ES35", secondary_dx="", **h)]
+    with scopes_disabled():
+        catalogue_load_shipped(actor=None, region=a.region)
+        case_import_start(actor=a.users[Role.BUREAU_ADMIN], region=a.region, data=upload(rows), filename="c.csv")
+        flagged = Case.objects.get(region=a.region, settlement_id="S00002")
+    login(page, live_server, a.users[Role.BUREAU_ADMIN].username)
+    page.goto(f"{live_server.url}/groups/grouper/report/?region={a.region.code}&period=2025")
+    expect(page.locator("#kpi-mismatch")).to_have_text("1")
+    expect(page.locator("#kpi-rate")).to_have_text("50.00%")
+    screenshot(page, "grouper-report")
+    page.goto(f"{live_server.url}/cases/{flagged.pk}/")
+    expect(page.locator("#grouping-compare")).to_contain_text("ES31")
+    expect(page.locator("#grouping-compare")).to_contain_text("ES35")
+    expect(page.locator("#grouping-trace")).to_contain_text("ES35")
+    screenshot(page, "grouper-case-detail")

@@ -81,3 +81,13 @@ def test_lockout_message_and_unlock_by_the_bureau_admin(page, live_server, e2e_w
     login(page, live_server, staff.username)  # the unlocked user signs in again
     assert "/login/" not in page.url
     assert problems == []
+
+
+def test_api_docs_render_under_the_csp_without_a_cdn(page, live_server, e2e_world):
+    problems = watch_csp(page)
+    login(page, live_server, e2e_world["A"].users[Role.BUREAU_ADMIN].username)
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    expect(page.locator("#swagger-ui .swagger-ui")).to_be_attached()
+    expect(page.locator("#swagger-ui .info .title")).to_contain_text("DRG/DIP", timeout=60_000)
+    screenshot(page, "security-api-docs")
+    assert problems == []

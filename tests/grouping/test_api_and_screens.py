@@ -181,3 +181,18 @@ def test_bureau_starts_a_grouping_run_from_the_report(gworld, fake_grouper, clie
     assert answer.status_code == 302
     page = client.get(answer["Location"])
     assert page.context["jobs"][0].done == 10 and page.context["jobs"][0].status == "done"
+
+
+def test_case_api_and_list_filter_by_disagreement(gworld, fake_grouper, api, client):
+    _imported(gworld)
+    a = gworld["A"]
+    answer = api(a.users[Role.BUREAU_STAFF]).get(f"/api/v1/cases/?region={a.region.code}&grouping_mismatch=1")
+    results = answer.json()["results"]
+    assert [c["settlement_id"] for c in results] == ["S00002"]
+    assert (results[0]["declared_drg_code"], results[0]["grouper_drg_code"], results[0]["grouping_status"]) == (
+        "ES31", "ES33", "ok")
+    pending = api(a.users[Role.BUREAU_STAFF]).get("/api/v1/cases/?grouping_status=ungroupable").json()["results"]
+    assert {c["settlement_id"] for c in pending} == {"S00004", "T00003"}
+    client.force_login(a.users[Role.HOSPITAL_STAFF])
+    text = client.get("/cases/?grouping_mismatch=1").content.decode()
+    assert "S00002" in text and "≠ ES33" in text and "S00001" not in text

@@ -92,10 +92,6 @@ class Migration(migrations.Migration):
         # every code stored so far came from an upload: it is the declared one
         migrations.RunSQL("UPDATE cases_case SET declared_drg_code = drg_code WHERE drg_code <> ''",
                           reverse_sql=migrations.RunSQL.noop),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['region', 'grouping_status'], name='case_region_grouping'),
-        ),
         migrations.AddField(
             model_name='groupingjob',
             name='created_by',
