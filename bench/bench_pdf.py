@@ -51,6 +51,22 @@ def statement(rows: int):
                                    summary, Heading("二、病例明细"), cases])
 
 
+def _pages(content: bytes) -> int | None:
+    """Page count from poppler's pdfinfo (the PDF's objects are compressed, so no regex on the bytes)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(content)
+        fh.flush()
+        try:
+            info = subprocess.run(["pdfinfo", fh.name], capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+    match = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    return int(match.group(1)) if match else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=640, help="case rows (≈ 33 rows per page: 640 → 20 pages)")
@@ -68,7 +84,7 @@ def main() -> None:
         content = render_pdf(document)
         timings.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", content))
+    pages = _pages(content)
     if args.out:
         Path(args.out).write_bytes(content)
     print(json.dumps({"rows": args.rows, "pages": pages, "seconds_min": round(min(timings), 2),

@@ -147,8 +147,9 @@ def _filter(scope: str, period: str | None, import_job_id: int | None) -> tuple[
 
 
 def plan_chunks(region_id: int, scope: str, period: str | None, import_job_id: int | None,
-                chunk: int = CHUNK) -> tuple[int, list[tuple[int, int]]]:
+                chunk: int | None = None) -> tuple[int, list[tuple[int, int]]]:
     """(total, [(lo, hi) id ranges of about `chunk` cases]) computed in SQL (ntile over the ids)."""
+    chunk = chunk or CHUNK
     where, params = _filter(scope, period, import_job_id)
     params["region"] = region_id
     with connection.cursor() as cur:
@@ -232,8 +233,9 @@ def group_chunk(*, region: Region, version: str, lo: int, hi: int, scope: str = 
             result = group_one(GroupingInput(pdx, tuple(sdx), procs, gender, age, age_days, bw, los, method, vent),
                                ruleset)
             status = result.status if result.status in STATUSES else "invalid"
+            answer = json.dumps(result_dict(result), ensure_ascii=False, separators=(",", ":"))
             out.append((case_id, status, result.drg_code[:10], result.mdc[:10], result.adrg[:10], version[:30],
-                        json.dumps(result_dict(result), ensure_ascii=False), fill(year, status, result.drg_code)))
+                        answer, fill(year, status, result.drg_code)))
         with connection.cursor() as cur:
             cur.execute(
                 "CREATE TEMP TABLE cg_results (id bigint PRIMARY KEY, status text, code text, mdc text, adrg text, "

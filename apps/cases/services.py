@@ -295,7 +295,7 @@ def grouping_job_start(
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         send()
     else:
-        transaction.on_commit(send)
+        transaction.on_commit(send, robust=True)  # a queue problem is logged and marks the run failed
     job.refresh_from_db()
     return job
 

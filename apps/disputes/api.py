@@ -27,16 +27,16 @@ from apps.tenants.models import User
 from . import selectors, services
 from .models import Dispute
 from .serializers import (
-    AssignSerializer,
-    AttachmentSerializer,
-    AttachmentUploadSerializer,
-    CommentCreateSerializer,
-    CommentSerializer,
-    DecideSerializer,
+    DisputeAssignSerializer,
+    DisputeAttachmentSerializer,
+    DisputeAttachmentUploadSerializer,
+    DisputeCommentCreateSerializer,
+    DisputeCommentSerializer,
     DisputeCreateSerializer,
+    DisputeDecideSerializer,
+    DisputeOpinionSerializer,
+    DisputeReasonSerializer,
     DisputeSerializer,
-    OpinionSerializer,
-    ReasonSerializer,
 )
 
 
@@ -75,7 +75,7 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        qs = selectors.visible_disputes(self.request.user).prefetch_related("comments__author", "attachments")
+        qs = selectors.visible_disputes(self.request.user).prefetch_related("comments__author", "attachments", "assignments__expert")
         params = self.request.query_params
         for name in ("status", "subject_type"):
             if params.get(name):
@@ -100,7 +100,7 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return Response(DisputeSerializer(fresh, context={"request": self.request}).data, status=code)
 
     def _reason(self) -> str:
-        form = ReasonSerializer(data=self.request.data)
+        form = DisputeReasonSerializer(data=self.request.data)
         form.is_valid(raise_exception=True)
         return form.validated_data["reason"]
 
@@ -120,7 +120,7 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def submit(self, request, pk=None):
         return self._answer(services.dispute_submit(actor=request.user, dispute=self.get_object()))
 
-    @extend_schema(request=ReasonSerializer, responses={200: DisputeSerializer})
+    @extend_schema(request=DisputeReasonSerializer, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         return self._answer(services.dispute_withdraw(actor=request.user, dispute=self.get_object(),
@@ -131,17 +131,17 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def accept(self, request, pk=None):
         return self._answer(services.dispute_accept(actor=request.user, dispute=self.get_object()))
 
-    @extend_schema(request=ReasonSerializer, responses={200: DisputeSerializer})
+    @extend_schema(request=DisputeReasonSerializer, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def not_accept(self, request, pk=None):
         dispute = self.get_object()
         return self._answer(services.dispute_not_accept(actor=request.user, dispute=dispute, reason=self._reason()))
 
-    @extend_schema(request=AssignSerializer, responses={200: DisputeSerializer})
+    @extend_schema(request=DisputeAssignSerializer, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         dispute = self.get_object()
-        form = AssignSerializer(data=request.data)
+        form = DisputeAssignSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         names = form.validated_data["experts"]
         users = {u.username: u for u in User.objects.filter(username__in=names)}
@@ -151,27 +151,27 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         services.dispute_assign(actor=request.user, dispute=dispute, experts=[users[n] for n in names])
         return self._answer(dispute)
 
-    @extend_schema(request=ReasonSerializer, responses={200: DisputeSerializer})
+    @extend_schema(request=DisputeReasonSerializer, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         dispute = self.get_object()
         services.dispute_decline(actor=request.user, dispute=dispute, reason=self._reason())
         return self._answer(dispute)
 
-    @extend_schema(request=OpinionSerializer, responses={200: DisputeSerializer})
+    @extend_schema(request=DisputeOpinionSerializer, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def opinion(self, request, pk=None):
         dispute = self.get_object()
-        form = OpinionSerializer(data=request.data)
+        form = DisputeOpinionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.dispute_opinion(actor=request.user, dispute=dispute, **form.validated_data)
         return self._answer(dispute)
 
-    @extend_schema(request=DecideSerializer, responses={200: DisputeSerializer})
+    @extend_schema(request=DisputeDecideSerializer, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         dispute = self.get_object()
-        form = DecideSerializer(data=request.data)
+        form = DisputeDecideSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         return self._answer(services.dispute_decide(actor=request.user, dispute=dispute, outcome=data["outcome"],
@@ -182,29 +182,29 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def acknowledge(self, request, pk=None):
         return self._answer(services.dispute_acknowledge(actor=request.user, dispute=self.get_object()))
 
-    @extend_schema(request=ReasonSerializer, responses={200: DisputeSerializer})
+    @extend_schema(request=DisputeReasonSerializer, responses={200: DisputeSerializer})
     @action(detail=True, methods=["post"])
     def appeal(self, request, pk=None):
         dispute = self.get_object()
         return self._answer(services.dispute_appeal(actor=request.user, dispute=dispute, reason=self._reason()))
 
-    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    @extend_schema(request=DisputeCommentCreateSerializer, responses={201: DisputeCommentSerializer})
     @action(detail=True, methods=["post"])
     def comments(self, request, pk=None):
         dispute = self.get_object()
-        form = CommentCreateSerializer(data=request.data)
+        form = DisputeCommentCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         comment = services.comment_add(actor=request.user, dispute=dispute, text=form.validated_data["text"])
-        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        return Response(DisputeCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: AttachmentSerializer})
+    @extend_schema(request={"multipart/form-data": DisputeAttachmentUploadSerializer}, responses={201: DisputeAttachmentSerializer})
     @action(detail=True, methods=["post"])
     def attachments(self, request, pk=None):
         dispute = self.get_object()
-        form = AttachmentUploadSerializer(data=request.data)
+        form = DisputeAttachmentUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         attachment = services.attachment_add(actor=request.user, dispute=dispute, upload=form.validated_data["file"])
-        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+        return Response(DisputeAttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
     @action(detail=True, methods=["get"])

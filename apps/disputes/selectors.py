@@ -39,9 +39,13 @@ def visible_q(access, experts: bool = True) -> Q:
 
 def visible_disputes(user) -> QuerySet[Dispute]:
     access = get_access(user)
-    ids = Dispute.objects.with_scope(region=access.region_ids).filter(visible_q(access)).values("pk")
-    return (Dispute.objects.with_scope(region=access.region_ids).filter(pk__in=ids)
-            .select_related("region", "hospital", "case", "run", "coefficient_version", "application", "created_by"))
+    rows = Dispute.objects.with_scope(region=access.region_ids)
+    if any(access.has_role(r, Role.EXPERT) for r in access.region_ids):  # the assignment join may repeat rows
+        rows = rows.filter(pk__in=rows.filter(visible_q(access)).values("pk"))
+    else:
+        rows = rows.filter(visible_q(access, experts=False))
+    return rows.select_related("region", "hospital", "case", "run", "coefficient_version", "application",
+                               "created_by")
 
 
 def dispute_get(user, pk: int) -> Dispute:
@@ -74,6 +78,31 @@ def working_days_to_decision(dispute: Dispute) -> int | None:
         return None
     return working_days_between(dispute.region, timezone.localdate(dispute.accepted_at),
                                 timezone.localdate(dispute.decided_at))
+
+
+def decision_working_days(qs: QuerySet[Dispute]) -> list[int]:
+    """Working days from acceptance to decision of every decided dispute in `qs`: one calendar read per region
+    and a running count of working days over the span (no query per dispute)."""
+    from apps.core.calendar import _exceptions, is_working_day
+
+    rows = list(qs.filter(accepted_at__isnull=False, decided_at__isnull=False)
+                .values_list("region_id", "accepted_at", "decided_at"))
+    out: list[int] = []
+    by_region: dict[int, list] = {}
+    for region_id, accepted, decided in rows:
+        by_region.setdefault(region_id, []).append((timezone.localdate(accepted), timezone.localdate(decided)))
+    for region_id, spans in by_region.items():
+        start = min(a for a, _ in spans)
+        end = max(d for _, d in spans)
+        exceptions = _exceptions(Region.objects.get(pk=region_id), start, end)
+        index, count, day = {}, 0, start
+        while day <= end:
+            if is_working_day(day, exceptions) and day != start:
+                count += 1
+            index[day] = count
+            day += dt.timedelta(days=1)
+        out += [index[d] - index[a] if d >= a else -(index[a] - index[d]) for a, d in spans]
+    return out
 
 
 # --- the disputed subject ------------------------------------------------------------------------
@@ -259,8 +288,7 @@ def statistics(qs: QuerySet[Dispute]) -> dict:
     by_subject = dict(qs.values_list("subject_type").annotate(n=Count("id")).order_by())
     by_status = dict(qs.values_list("status").annotate(n=Count("id")).order_by())
     by_outcome = dict(qs.exclude(outcome="").values_list("outcome").annotate(n=Count("id")).order_by())
-    decided = list(qs.filter(accepted_at__isnull=False, decided_at__isnull=False).select_related("region"))
-    days = [d for d in (working_days_to_decision(x) for x in decided) if d is not None]
+    days = decision_working_days(qs)
     hospitals: dict[int, dict] = {}
     for row in (qs.values("hospital_id", "hospital__name", "hospital__code", "status", "outcome")
                 .annotate(n=Count("id")).order_by("hospital__code")):

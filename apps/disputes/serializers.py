@@ -8,14 +8,14 @@ from .enums import Outcome, SubjectType
 from .models import Attachment, Comment, Dispute
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class DisputeAttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "step", "original_name", "content_type", "size", "sha256", "uploaded_at"]
         read_only_fields = fields
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class DisputeCommentSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, default=None)
 
     class Meta:
@@ -31,8 +31,8 @@ class DisputeSerializer(serializers.ModelSerializer):
     can_appeal = serializers.BooleanField(read_only=True)
     created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
     letter_url = serializers.SerializerMethodField()
-    comments = CommentSerializer(many=True, read_only=True)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    comments = DisputeCommentSerializer(many=True, read_only=True)
+    attachments = DisputeAttachmentSerializer(many=True, read_only=True)
     assignments = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,7 +53,7 @@ class DisputeSerializer(serializers.ModelSerializer):
         user = getattr(request, "user", None)
         if user is None or not rules.is_bureau(user, obj.region_id):
             return []
-        rows = obj.assignments.select_related("expert").order_by("assigned_at", "id")
+        rows = sorted(obj.assignments.all(), key=lambda a: (a.assigned_at, a.pk))
         return [{"id": a.pk, "expert": a.expert.username, "status": a.status, "due": a.due} for a in rows]
 
 
@@ -70,29 +70,29 @@ class DisputeCreateSerializer(serializers.Serializer):
                                    help_text="region code, if you work in several")
 
 
-class ReasonSerializer(serializers.Serializer):
+class DisputeReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class DisputeAssignSerializer(serializers.Serializer):
     experts = serializers.ListField(child=serializers.CharField(), allow_empty=False)
 
 
-class OpinionSerializer(serializers.Serializer):
+class DisputeOpinionSerializer(serializers.Serializer):
     suggestion = serializers.ChoiceField(choices=Outcome.choices)
     comment = serializers.CharField()
 
 
-class DecideSerializer(serializers.Serializer):
+class DisputeDecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     adjustment = serializers.JSONField(required=False, allow_null=True, default=None,
                                        help_text="{drg_code} | {coefficient} | {outcome, unreasonable_cost} | text")
 
 
-class CommentCreateSerializer(serializers.Serializer):
+class DisputeCommentCreateSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class AttachmentUploadSerializer(serializers.Serializer):
+class DisputeAttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()

@@ -50,6 +50,7 @@ from .models import Assignment, Attachment, Comment, Dispute, Opinion
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 REVIEW_WORKING_DAYS = 10
+DIGEST_ITEMS = 50  # items listed by name in the digest (the counts cover all)
 
 
 def _scoped(model, region_id: int):
@@ -607,16 +608,19 @@ def daily_digest(region: Region, today: dt.date | None = None) -> dict:
     flagged = mark_overdue(region, today)
     closed = close_unappealed(region, today)
     rows = _scoped(Dispute, region.pk).filter(region=region).select_related("hospital")
-    overdue = list(rows.filter(selectors.overdue_q(today)).order_by("pk"))
-    soon = list(rows.filter(selectors.due_soon_q(today, add_working_days(region, today, 2))).order_by("pk"))
+    overdue_qs = rows.filter(selectors.overdue_q(today))
+    soon_qs = rows.filter(selectors.due_soon_q(today, add_working_days(region, today, 2)))
+    n_overdue, n_soon = overdue_qs.count(), soon_qs.count()
     sent = 0
-    if overdue or soon:
-        lines = [f"逾期 {len(overdue)} 件，两个工作日内到期 {len(soon)} 件。"]
-        lines += [f"【逾期】#{d.pk} {d.hospital.name} {d.get_status_display()} 期限 {d.current_due}" for d in overdue]
-        lines += [f"【将到期】#{d.pk} {d.hospital.name} {d.get_status_display()} 期限 {d.current_due}" for d in soon]
+    if n_overdue or n_soon:
+        lines = [f"逾期 {n_overdue} 件，两个工作日内到期 {n_soon} 件。"]
+        lines += [f"【逾期】#{d.pk} {d.hospital.name} {d.get_status_display()} 期限 {d.current_due}"
+                  for d in overdue_qs.order_by("pk")[:DIGEST_ITEMS]]
+        lines += [f"【将到期】#{d.pk} {d.hospital.name} {d.get_status_display()} 期限 {d.current_due}"
+                  for d in soon_qs.order_by("pk")[:DIGEST_ITEMS]]
         staff = _users(region.pk, BUREAU_ROLES)
-        notify(users=staff, region=region, kind="dispute.digest", title=f"争议处理每日提醒：逾期 {len(overdue)} 件",
+        notify(users=staff, region=region, kind="dispute.digest", title=f"争议处理每日提醒：逾期 {n_overdue} 件",
                body="\n".join(lines), url=reverse("disputes:list") + "?due=overdue")
         sent = len(staff)
-    return {"region_id": region.pk, "flagged": flagged, "closed": closed, "overdue": len(overdue),
-            "due_soon": len(soon), "notified": sent}
+    return {"region_id": region.pk, "flagged": flagged, "closed": closed, "overdue": n_overdue,
+            "due_soon": n_soon, "notified": sent}

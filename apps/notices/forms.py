@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.hospitals.enums import Level
 
@@ -10,7 +11,7 @@ from .enums import NoticeType
 
 
 class NoticeForm(forms.Form):
-    type = forms.ChoiceField(label=_("Type"), choices=NoticeType.choices)
+    type = forms.ChoiceField(label=pgettext_lazy("notice", "Type"), choices=NoticeType.choices)
     title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs={"size": 60}))
     doc_number = forms.CharField(label=_("Document number"), max_length=60, required=False,
                                  help_text=_("Left empty, a number is assigned at publication, e.g. 宣医保发〔2026〕3号."))

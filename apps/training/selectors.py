@@ -188,29 +188,28 @@ class Coverage:
     certificates: int = 0
 
 
-# One statement per population. Per member (active user holding one of the roles in the region): did they
-# attend / pass at least one session of the region that started in the calendar year? Correlated EXISTS probes
-# use the (region, user, passed) index, so the plan stays linear in the members even with stale statistics.
-_FLAGS = """
-SELECT m.hospital_id, m.user_id,
-       EXISTS (SELECT 1 FROM training_enrollment e JOIN training_session s ON s.id = e.session_id
-               WHERE e.region_id = %(region)s AND e.user_id = m.user_id AND e.status = 'attended'
-                 AND s.starts_at >= %(start)s AND s.starts_at < %(end)s) AS attended,
-       EXISTS (SELECT 1 FROM training_enrollment e JOIN training_session s ON s.id = e.session_id
-               WHERE e.region_id = %(region)s AND e.user_id = m.user_id AND e.passed
-                 AND s.starts_at >= %(start)s AND s.starts_at < %(end)s) AS passed
-FROM tenants_membership m JOIN tenants_user u ON u.id = m.user_id AND u.is_active
-WHERE m.region_id = %(region)s AND m.role = ANY(%(roles)s)
-"""
-_BY_HOSPITAL = """
-SELECT f.hospital_id, count(DISTINCT f.user_id), count(DISTINCT f.user_id) FILTER (WHERE f.attended),
-       count(DISTINCT f.user_id) FILTER (WHERE f.passed)
-FROM (""" + _FLAGS + """) f WHERE f.hospital_id IS NOT NULL GROUP BY f.hospital_id
-"""
-_POPULATION = """
-SELECT count(DISTINCT f.user_id), count(DISTINCT f.user_id) FILTER (WHERE f.attended),
-       count(DISTINCT f.user_id) FILTER (WHERE f.passed)
-FROM (""" + _FLAGS + """) f
+# One statement for every population. Per member (active user holding an audience role in the region): did they
+# attend / pass at least one session of the region that started in the calendar year? The correlated EXISTS
+# probes use the (region, user, passed) index, so the plan stays linear in the members even with stale
+# statistics (a CTE joined back was planned as a nested loop: 16 s for 3,000 coders). GROUPING SETS give the
+# per-hospital rows (hospital roles) and the totals of each population (each person once) in one pass.
+_COVERAGE = """
+SELECT f.population, f.hospital_id, GROUPING(f.hospital_id) AS total, count(DISTINCT f.user_id),
+       count(DISTINCT f.user_id) FILTER (WHERE f.attended), count(DISTINCT f.user_id) FILTER (WHERE f.passed)
+FROM (
+    SELECT CASE WHEN m.role = ANY(%(hospital_roles)s) THEN 'hospital_staff'
+                WHEN m.role = 'expert' THEN 'experts' ELSE 'bureau' END AS population,
+           CASE WHEN m.role = ANY(%(hospital_roles)s) THEN m.hospital_id END AS hospital_id, m.user_id,
+           EXISTS (SELECT 1 FROM training_enrollment e JOIN training_session s ON s.id = e.session_id
+                   WHERE e.region_id = %(region)s AND e.user_id = m.user_id AND e.status = 'attended'
+                     AND s.starts_at >= %(start)s AND s.starts_at < %(end)s) AS attended,
+           EXISTS (SELECT 1 FROM training_enrollment e JOIN training_session s ON s.id = e.session_id
+                   WHERE e.region_id = %(region)s AND e.user_id = m.user_id AND e.passed
+                     AND s.starts_at >= %(start)s AND s.starts_at < %(end)s) AS passed
+    FROM tenants_membership m JOIN tenants_user u ON u.id = m.user_id AND u.is_active
+    WHERE m.region_id = %(region)s AND m.role = ANY(%(roles)s)
+) f
+GROUP BY GROUPING SETS ((f.population, f.hospital_id), (f.population))
 """
 
 
@@ -223,15 +222,18 @@ def coverage(region, year: int) -> Coverage:
     from apps.hospitals.models import Hospital
 
     start, end = year_bounds(year)
-    params = {"region": region.pk, "start": start, "end": end}
+    params = {"region": region.pk, "start": start, "end": end, "hospital_roles": sorted(HOSPITAL_ROLES),
+              "roles": sorted({*HOSPITAL_ROLES, Role.EXPERT, *BUREAU_ROLES})}
     result = Coverage(year=year)
+    per_hospital: dict[int, CoverageRow] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_BY_HOSPITAL, {**params, "roles": sorted(HOSPITAL_ROLES)})
-        per_hospital = {row[0]: CoverageRow(*row[1:]) for row in cursor.fetchall()}
-        for target, roles in (("hospital_staff", HOSPITAL_ROLES), ("experts", {Role.EXPERT}),
-                              ("bureau", BUREAU_ROLES)):
-            cursor.execute(_POPULATION, {**params, "roles": sorted(roles)})
-            setattr(result, target, CoverageRow(*cursor.fetchone()))
+        cursor.execute(_COVERAGE, params)
+        for population, hospital_id, total, staff, attended, passed in cursor.fetchall():
+            row = CoverageRow(staff, attended, passed)
+            if total:
+                setattr(result, population, row)
+            elif population == "hospital_staff":
+                per_hospital[hospital_id] = row
     hospitals = Hospital.objects.with_scope(region=[region.pk]).filter(region=region, active=True).order_by("code")
     result.hospitals = [{"hospital": h, "row": per_hospital.get(h.pk, CoverageRow())} for h in hospitals]
     sessions = Session.objects.with_scope(region=[region.pk]).filter(

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -294,7 +295,17 @@ def session_detail(request, pk: int):
         "can_enrol": (session.status == SessionStatus.PUBLISHED and session.enrol_deadline > timezone.now()
                       and mine is None and (not audience or bool(audience & roles))),
         "marking_open": timezone.localdate() >= timezone.localtime(session.starts_at).date(),
-        "materials": session.course.materials.all(), "statuses": EnrollmentStatus})
+        "materials": session.course.materials.all(), "statuses": EnrollmentStatus,
+        "notice_url": _notice_url(session.notice_id)})
+
+
+def _notice_url(notice_id: int | None) -> str:
+    if not notice_id:
+        return ""
+    try:
+        return reverse("notices:detail", args=[notice_id])
+    except NoReverseMatch:
+        return ""
 
 
 @login_required

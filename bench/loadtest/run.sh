@@ -29,10 +29,12 @@ $PY manage.py axes_reset_username load_hospital >/dev/null 2>&1 || true
 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --timeout 60 \
   --access-logfile "$OUT/access.log" --error-logfile "$OUT/gunicorn.log" --pid "$OUT/gunicorn.pid" --daemon
 trap 'kill "$(cat "$OUT/gunicorn.pid")" 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/login/" && break; sleep 1; done
+for _ in $(seq 1 60); do sleep 1; curl -fsS -o /dev/null "http://127.0.0.1:$PORT/login/" 2>/dev/null && break; done
 
+cut -d' ' -f1-3 /proc/loadavg > "$OUT/loadavg_before.txt"
 .venv/bin/locust -f bench/loadtest/locustfile.py --headless --host "http://127.0.0.1:$PORT" \
   -u "$USERS" -r 2 -t "$DURATION" --stop-timeout 10 --csv "$OUT/locust" --only-summary \
   > "$OUT/locust.log" 2>&1 || true
+cut -d' ' -f1-3 /proc/loadavg > "$OUT/loadavg_after.txt"
 grep -c '" 5[0-9][0-9] ' "$OUT/access.log" > "$OUT/server_5xx.txt" || true
 $PY bench/loadtest/summarise.py "$OUT" "$USERS" "$DURATION"

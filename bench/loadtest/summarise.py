@@ -12,6 +12,8 @@ def main() -> None:
     rows = list(csv.DictReader((out / "locust_stats.csv").open()))
     server_5xx = int((out / "server_5xx.txt").read_text().strip() or 0) if (out / "server_5xx.txt").exists() else None
     failures = list(csv.DictReader((out / "locust_failures.csv").open())) if (out / "locust_failures.csv").exists() else []
+    loadavg = {k: (out / f"loadavg_{k}.txt").read_text().split() for k in ("before", "after")
+               if (out / f"loadavg_{k}.txt").exists()}
     table = []
     for r in rows:
         table.append({"name": r["Name"], "method": r["Type"], "requests": int(r["Request Count"]),
@@ -20,7 +22,7 @@ def main() -> None:
     total = next(t for t in table if t["name"] == "Aggregated")
     summary = {"users": int(users), "duration": duration, "requests": total["requests"], "failures": total["failures"],
                "error_rate": round(total["failures"] / total["requests"], 5) if total["requests"] else None,
-               "server_5xx": server_5xx, "rps": total["rps"], "p50_ms": total["p50_ms"], "p95_ms": total["p95_ms"],
+               "server_5xx": server_5xx, "machine_loadavg": loadavg, "rps": total["rps"], "p50_ms": total["p50_ms"], "p95_ms": total["p95_ms"],
                "pages": [t for t in table if t["name"] != "Aggregated"],
                "failure_kinds": [{"name": f["Name"], "error": f["Error"], "count": int(f["Occurrences"])}
                                  for f in failures]}

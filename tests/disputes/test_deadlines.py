@@ -105,3 +105,25 @@ def test_overdue_is_computed_and_stored_by_the_sweep(calendar_2026, monkeypatch)
         assert services.mark_overdue(a.region, D(2026, 2, 27)) == 0  # idempotent
         services.dispute_accept(actor=a.user(Role.BUREAU_STAFF), dispute=submitted)
         assert fresh(submitted).overdue is False  # a transition starts the next deadline
+
+
+def test_working_days_to_decision_agree_with_the_calendar(calendar_2026, monkeypatch):
+    from apps.core.calendar import working_days_between
+    from apps.disputes.models import Dispute
+    from apps.disputes.selectors import decision_working_days, statistics
+
+    a = calendar_2026["A"]
+    spans = [(D(2026, 2, 12), D(2026, 2, 26)), (D(2026, 9, 17), D(2026, 10, 21)), (D(2026, 5, 6), D(2026, 5, 6))]
+    from django.utils import timezone as tz
+    for accepted, decided in spans:
+        d = make(a, "submitted")
+        with scopes_disabled():
+            Dispute.objects.filter(pk=d.pk).update(
+                status="decided", outcome="upheld",
+                accepted_at=tz.make_aware(dt.datetime.combine(accepted, dt.time(10))),
+                decided_at=tz.make_aware(dt.datetime.combine(decided, dt.time(16))))
+    with scopes_disabled():
+        qs = Dispute.objects.filter(region=a.region)
+        expected = sorted(working_days_between(a.region, x, y) for x, y in spans)
+        assert sorted(decision_working_days(qs)) == expected == [0, 5, 20]
+        assert statistics(qs)["median_days"] == 5.0

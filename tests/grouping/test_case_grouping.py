@@ -181,3 +181,42 @@ def test_no_rule_set_loaded_skips_post_import_grouping(gworld, monkeypatch):
     assert job.created == 5
     cases = _cases(gworld["A"].region)
     assert cases["S00001"].grouping_status == "" and cases["S00002"].declared_drg_code == "ES31"
+
+
+def test_an_unreachable_queue_never_fails_the_import(gworld, fake_grouper, monkeypatch, settings,
+                                                     django_capture_on_commit_callbacks):
+    from apps.cases import tasks
+
+    def broken(**kwargs):
+        raise FileNotFoundError("queue folder")
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(tasks.grouping_chunk_task, "delay", broken)
+    rw = gworld["A"]
+    with scopes_disabled():
+        from apps.cases.services import case_import_run
+
+        job = case_import_start(actor=None, region=rw.region, data=upload(rows_for(rw.hospital.code)),
+                                filename="c.csv", enqueue=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            job = case_import_run(job)
+        run = GroupingJob.objects.get(import_job=job)
+    assert job.status == "done" and job.created == 5
+    assert run.status == "failed" and "queue" in run.error_message
+    assert _cases(rw.region)["S00001"].grouping_status == ""  # left for group_cases
+
+
+def test_group_cases_queue_runs_the_chunks_as_celery_tasks(gworld, fake_grouper, monkeypatch):
+    from apps.cases import tasks
+
+    rw = gworld["A"]
+    _import(gworld)
+    seen = []
+    original = tasks.grouping_chunk_task.delay
+    monkeypatch.setattr(grouping, "CHUNK", 2)
+    monkeypatch.setattr(tasks.grouping_chunk_task, "delay", lambda **kw: seen.append(kw) or original(**kw))
+    out = io.StringIO()
+    call_command("group_cases", "--region", rw.region.code, "--all", "--queue", stdout=out, stderr=io.StringIO())
+    summary = json.loads(out.getvalue())
+    assert summary["status"] == "done" and summary["cases"] == 5 and summary["ok"] == 4
+    assert len(seen) == 3 and all(kw["region_id"] == rw.region.pk for kw in seen)

@@ -68,3 +68,18 @@ def raw_wsgi():
 
 
 HOSPITAL_FUZZ_ROLE = Role.HOSPITAL_STAFF
+
+
+# ---------------------------------------------------------------- the figures, printed at the end of a run
+SUMMARY: dict[str, str] = {}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    import sys
+
+    matrix = sys.modules.get("tests.hardening.test_access_matrix")
+    if matrix is not None and matrix.COUNTS["cases"]:
+        SUMMARY["access matrix"] = (f"{matrix.COUNTS['cases']} cases, {matrix.COUNTS['wrong']} not as expected, "
+                                    f"{matrix.COUNTS['rows']} table rows checked")
+    for name, line in SUMMARY.items():
+        terminalreporter.write_line(f"hardening {name}: {line}")

@@ -173,10 +173,11 @@ def check(key: str, results: list[tuple]) -> None:
              for role, where, method, status, want in results if status not in want]
     COUNTS["cases"] += len(results)
     COUNTS["wrong"] += len(wrong)
+    COUNTS["rows"] += 1
     assert not wrong, f"{key}:\n  " + "\n  ".join(wrong)
 
 
-COUNTS = {"cases": 0, "wrong": 0}
+COUNTS = {"cases": 0, "wrong": 0, "rows": 0}
 
 
 # ---------------------------------------------------------------- one world for the whole module
@@ -255,7 +256,3 @@ def test_every_api_operation_is_in_the_access_table():
 def test_the_table_names_no_dead_urls():
     stale = sorted(set(SCREENS) - set(portal_url_names())) + sorted(set(API) - set(api_operations()))
     assert not stale, f"remove rows for URLs that no longer exist: {stale}"
-
-
-def pytest_sessionfinish():  # pragma: no cover - informative only
-    pass

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from apps.tenants.enums import Role
-from tests.hardening.conftest import foreign_markers
+from tests.hardening.conftest import SUMMARY, foreign_markers
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -189,6 +189,7 @@ def test_api_fuzz_as_hospital_user(seeded_world, raw_wsgi, record_property):
                f"statuses {dict(sorted(counts['statuses'].items()))}, failures {sum(map(len, failures.values()))}, "
                f"known schema drift in {len(drift)} operations")
     print(summary)
+    SUMMARY["API fuzz"] = summary.removeprefix("fuzz: ")
     for op, messages in sorted(drift.items()):
         print(f"  known drift {op}: {sorted(messages)[:3]}")
     record_property("fuzz_summary", summary)

@@ -111,3 +111,22 @@ def test_password_rules_accept_the_demo_and_test_passwords_and_refuse_weak_ones(
     for weak in ("short-1", "password123", "1234567890123", user.username):
         with pytest.raises(ValidationError):
             validate_password(weak, user)
+
+
+@pytest.mark.django_db
+def test_an_idle_session_ends_and_activity_renews_it(world, client):
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from apps.tenants.enums import Role
+
+    client.force_login(world["A"].users[Role.BUREAU_STAFF])
+    assert client.get("/").status_code == 200
+    session = Session.objects.get(session_key=client.session.session_key)
+    renewed = session.expire_date
+    assert dt.timedelta(minutes=29) < renewed - timezone.now() <= dt.timedelta(minutes=30)
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - dt.timedelta(seconds=1))  # 30 idle minutes
+    response = client.get("/")
+    assert response.status_code == 302 and "/login/" in response["Location"]

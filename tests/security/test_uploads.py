@@ -239,3 +239,52 @@ def test_file_reads_stay_inside_the_private_root(private_media):
 def test_uploads_are_not_kept_in_memory_beyond_the_limit():
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 10 * 1024 * 1024
     assert settings.FILE_UPLOAD_PERMISSIONS == 0o640
+
+
+# -- dispute attachments and training materials (same rules, their own folders) ----------------------------------------
+
+def test_dispute_attachment_rules(world, private_media):
+    from apps.core.errors import ValidationFailed
+    from apps.disputes import services as dispute_services
+    from tests.disputes.conftest import build_dispute_region
+    from tests.disputes.conftest import make as make_dispute
+
+    a, b = build_dispute_region(world["A"]), build_dispute_region(world["B"])
+    dispute = make_dispute(a)
+    staff = a.user(Role.HOSPITAL_STAFF)
+    with scopes_disabled():
+        for name, data in (("evidence.pdf", EXE), ("evidence.pdf", PDF + b"0" * (10 * 1024 * 1024))):
+            with pytest.raises(ValidationFailed):
+                dispute_services.attachment_add(actor=staff, dispute=dispute, upload=SimpleUploadedFile(name, data))
+        assert stored_files(private_media) == []
+        attachment = dispute_services.attachment_add(actor=staff, dispute=dispute,
+                                                     upload=SimpleUploadedFile(TRAVERSAL + ".pdf", PDF))
+    assert "/" not in attachment.original_name and len(Path(attachment.stored_name).stem) == 32
+    assert stored_files(private_media) == [private_media / "disputes" / attachment.stored_name]
+    assert escaped(private_media) == []
+    url = f"/disputes/attachments/{attachment.pk}/"
+    assert logged_in(staff).get(url).status_code == 200
+    assert logged_in(b.user(Role.HOSPITAL_STAFF)).get(url).status_code == 404
+    assert logged_in(b.user(Role.BUREAU_ADMIN)).get(url).status_code == 404
+
+
+def test_training_material_rules(world, private_media):
+    from apps.core.errors import ValidationFailed
+    from apps.training import services as training_services
+    from tests.training.conftest import make_course
+
+    course = make_course(world["A"])
+    admin = world["A"].users[Role.BUREAU_ADMIN]
+    with scopes_disabled():
+        for name, data in (("slides.pdf", EXE), ("slides.pptx", EXE),
+                           ("slides.pdf", PDF + b"0" * (20 * 1024 * 1024))):
+            with pytest.raises(ValidationFailed):
+                training_services.material_add(actor=admin, course=course, upload=SimpleUploadedFile(name, data))
+        assert stored_files(private_media) == []
+        material = training_services.material_add(actor=admin, course=course,
+                                                   upload=SimpleUploadedFile(TRAVERSAL + ".pdf", PDF))
+    assert "/" not in material.original_name and len(Path(material.stored_name).stem) == 32
+    assert escaped(private_media) == []
+    url = f"/training/materials/{material.pk}/"
+    assert logged_in(world["A"].users[Role.HOSPITAL_STAFF]).get(url).status_code == 200
+    assert logged_in(world["B"].users[Role.HOSPITAL_STAFF]).get(url).status_code == 404

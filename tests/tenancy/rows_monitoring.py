@@ -8,9 +8,9 @@ def rows() -> list:
     from apps.tenants.enums import Role
     from tests.tenancy.test_isolation import Row, _api, _create, _hospital_row, _url
 
-    def period(rw):
-        return _create("monitoring.IndicatorPeriod", {"region": rw.region, "period": "2025"}, kind="year", year=2025,
-                       start=dt.date(2025, 1, 1), end=dt.date(2026, 1, 1), status="ready")
+    def period(rw, region_id=None):
+        return _create("monitoring.IndicatorPeriod", {"region_id": region_id or rw.region.pk, "period": "2025"},
+                       kind="year", year=2025, start=dt.date(2025, 1, 1), end=dt.date(2026, 1, 1), status="ready")
 
     def ranking(rw, status="published"):
         return _create("monitoring.Ranking", {"region": rw.region, "quarter": "2025-Q1"}, period=period(rw),
@@ -20,6 +20,7 @@ def rows() -> list:
         from apps.tenants.models import Region
 
         code = Region.objects.get(pk=h.region_id).code
+        period(None, h.region_id)
         return _api("/api/v1/indicators/") + f"?region={code}&period=2025&hospital={h.code}"
 
     return [

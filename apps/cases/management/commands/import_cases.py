@@ -22,6 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--errors", help="write the per-row errors to this CSV")
         parser.add_argument("--dry-run", action="store_true", help="check only, write nothing")
+        parser.add_argument("--group", action="store_true",
+                            help="group the new and changed cases here (default: queued Celery chunks)")
 
     def handle(self, *args, **opts):
         region = Region.objects.filter(code=opts["region"]).first()
@@ -37,7 +39,7 @@ class Command(BaseCommand):
                                             dry_run=opts["dry_run"], enqueue=False)
             except DomainError as err:
                 raise CommandError(str(err.message))
-            job = case_import_run(job, group_sync=True)
+            job = case_import_run(job, group_sync=opts["group"])
             if job.status == ImportStatus.FAILED:
                 raise CommandError(job.error_message)
             if opts["errors"]:
