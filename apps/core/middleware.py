@@ -37,7 +37,19 @@ class RegionScopeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if any("\x00" in value for _key, values in request.GET.lists() for value in values):
+            return nul_in_query_response(request)
         access = get_access(request.user)
         request.access = access
         with scope(region=access.region_ids):
             return self.get_response(request)
+
+
+def nul_in_query_response(request):
+    """PostgreSQL text cannot hold NUL: a filter value with one fails in the query (500), so it is refused first."""
+    from django.http import HttpResponseBadRequest, JsonResponse
+
+    message = "Query parameters must not contain NUL characters."
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message, "code": "validation_error"}, status=400)
+    return HttpResponseBadRequest(message)

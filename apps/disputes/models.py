@@ -73,7 +73,8 @@ class Dispute(RegionScopedModel):
                                     condition=models.Q(letter_seq__isnull=False)),
         ]
         indexes = [
-            models.Index(fields=["region", "status"], name="dispute_region_status"),
+            models.Index(fields=["region", "status", "-created_at"], name="dispute_region_status"),
+            models.Index(fields=["region", "-created_at"], name="dispute_region_created"),
             models.Index(fields=["hospital", "status"], name="dispute_hospital_status"),
         ]
         verbose_name = _("dispute")

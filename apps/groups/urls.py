@@ -20,6 +20,7 @@ urlpatterns = [
     path("grouper/", views_grouper.grouper_page, name="grouper"),
     path("grouper/report/", views_grouper.grouper_report, name="grouper_report"),
     path("grouper/run/", views_grouper.grouper_run, name="grouper_run"),
+    path("grouper/runs/", views_grouper.grouper_jobs, name="grouper_jobs"),
     path("grouper/local-rules/", views_grouper.local_rules, name="local_rules"),
     path("grouper/local-rules/<int:pk>/deactivate/", views_grouper.local_rule_deactivate, name="local_rule_deactivate"),
 ]

@@ -166,11 +166,25 @@ def grouper_report(request):
         return _report_csv(report, export, region, period)
     whole = request.access.has_role(region.pk, *REGION_WIDE_READ_ROLES)
     can_run = request.access.has_role(region.pk, *BUREAU_ROLES, Role.PLATFORM_ADMIN)
+    jobs = _recent_jobs(region) if can_run else []
     return render(request, "groups/grouper/report.html", {
         "report": report, "regions": regions, "region": region, "period": period, "version": version or "",
         "versions": sorted(grouping.version_names()), "whole_region": whole, "can_run": can_run,
-        "jobs": _recent_jobs(region) if can_run else [],
+        "jobs": jobs, "running": any(not j.finished for j in jobs),
     })
+
+
+@login_required
+def grouper_jobs(request):
+    """The htmx-polled table of the region's recent grouping runs (progress while chunks run)."""
+    region = _region_or_404(request, request.GET.get("region"))
+    if region is None:
+        raise Http404
+    if not request.access.has_role(region.pk, *BUREAU_ROLES, Role.PLATFORM_ADMIN):
+        raise PermissionDenied
+    jobs = _recent_jobs(region)
+    return render(request, "groups/grouper/_jobs.html", {"jobs": jobs, "region": region,
+                                                         "running": any(not j.finished for j in jobs)})
 
 
 def _report_csv(report: dict, by: str, region: Region, period: str) -> HttpResponse:

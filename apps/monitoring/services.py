@@ -163,7 +163,11 @@ def _notice_blocks(ranking: Ranking) -> list[dict]:
     from apps.hospitals.enums import HospitalType, Level
 
     levels, types = dict(Level.choices), dict(HospitalType.choices)
-    w = ranking.weights
+    def plain(value) -> str:
+        text = str(value)
+        return text.rstrip("0").rstrip(".") if "." in text else text
+
+    w = {k: plain(v) for k, v in ranking.weights.items()}
     blocks: list[dict] = [{"kind": "paragraph", "text": (
         f"根据DRG付费运行重点指标，现将{ranking.quarter.replace('-Q', '年第')}季度同级别同类型定点医疗机构“赛马”排名通报如下。"
         f"综合得分按组内最优者100分、最差者0分折算各指标得分后加权计算，权重：CMI {w.get('cmi')}、费用消耗指数 "

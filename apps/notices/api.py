@@ -26,9 +26,9 @@ from .models import Notice
 from .serializers import (
     AcknowledgementRowSerializer,
     NoticeCreateSerializer,
+    NoticeReasonSerializer,
     NoticeSerializer,
     NoticeUpdateSerializer,
-    ReasonSerializer,
 )
 
 
@@ -128,11 +128,11 @@ class NoticeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     def publish(self, request, pk=None):
         return self._answer(services.notice_publish(actor=request.user, notice=self.get_object()))
 
-    @extend_schema(request=ReasonSerializer, responses={200: NoticeSerializer})
+    @extend_schema(request=NoticeReasonSerializer, responses={200: NoticeSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         notice = self.get_object()
-        form = ReasonSerializer(data=request.data)
+        form = NoticeReasonSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self._answer(services.notice_withdraw(actor=request.user, notice=notice,
                                                      reason=form.validated_data["reason"]))

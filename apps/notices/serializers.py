@@ -71,7 +71,7 @@ class NoticeUpdateSerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, allow_null=True, min_value=2000, max_value=2100)
 
 
-class ReasonSerializer(serializers.Serializer):
+class NoticeReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 

@@ -22,7 +22,7 @@ from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 
 from . import generate, rules, selectors, services
-from .documents import notice_document, render_notice_pdf
+from .documents import issuer_of, render_notice_pdf
 from .enums import LIVE, TYPE_CN, NoticeStatus, NoticeType
 from .forms import NoticeForm, ReasonForm
 
@@ -196,14 +196,13 @@ def notice_detail(request, pk: int):
     services.notice_mark_read(user=user, notice=notice)
     reads = rules.reads_region(user, notice.region_id)
     own = rules.own_hospitals(user, notice.region_id)
-    document = notice_document(notice) if notice.status == NoticeStatus.DRAFT else None
     context = {
         "notice": notice, "type_cn": TYPE_CN.get(notice.type, ""), "is_reader": reads,
         "can_edit": rules.can_draft(user, notice.region_id) and notice.status == NoticeStatus.DRAFT,
         "can_publish": rules.can_publish(user, notice.region_id),
         "can_acknowledge": bool(own) and notice.status in LIVE and not notice.acknowledged,
         "is_hospital": bool(own), "reason_form": ReasonForm(), "blocks": _blocks_for_screen(notice),
-        "document": document, "live": notice.status in LIVE,
+        "issuer": issuer_of(notice.region), "live": notice.status in LIVE,
     }
     if reads and notice.status != NoticeStatus.DRAFT:
         rows = selectors.acknowledgement_status(notice)

@@ -43,6 +43,13 @@ def test_bench(dw, api, client):
     qtimes = []
     for _ in range(20):
         t = time.perf_counter(); resp = client.get("/disputes/?status=open&due=overdue"); qtimes.append(time.perf_counter() - t)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    with CaptureQueriesContext(connection) as ctx:
+        t = time.perf_counter(); bureau.get("/api/v1/disputes/?status=accepted"); print("\nAPI", time.perf_counter() - t)
+    for q in sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:4]:
+        print(q["time"], q["sql"][:400])
+    print(len(ctx.captured_queries))
     def p95(x): return sorted(x)[int(len(x) * 0.95) - 1]
     print(f"\nBENCH n={N} flagged={n} mark_overdue={t_mark:.3f}s digest={t_digest:.3f}s stats={t_stats:.3f}s "
           f"(decided {s['decided']}) api_list_p95={p95(times)*1000:.0f}ms queue_p95={p95(qtimes)*1000:.0f}ms digest={r}")

@@ -181,6 +181,11 @@ def test_bureau_starts_a_grouping_run_from_the_report(gworld, fake_grouper, clie
     assert answer.status_code == 302
     page = client.get(answer["Location"])
     assert page.context["jobs"][0].done == 10 and page.context["jobs"][0].status == "done"
+    assert not page.context["running"] and 'id="grouping-jobs"' in page.content.decode()
+    fragment = client.get(f"/groups/grouper/runs/?region={a.region.code}")
+    assert fragment.status_code == 200 and "10/10" in fragment.content.decode()
+    client.force_login(a.users[Role.HOSPITAL_STAFF])
+    assert client.get(f"/groups/grouper/runs/?region={a.region.code}").status_code == 403
 
 
 def test_case_api_and_list_filter_by_disagreement(gworld, fake_grouper, api, client):

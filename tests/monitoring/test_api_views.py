@@ -124,6 +124,7 @@ def test_bureau_dashboard_and_exports(computed, client):
         assert r.status_code == 200 and r["Content-Type"].startswith("text/csv"), table
     assert "0.8750" in client.get(reverse("monitoring:export", args=["coverage"]),
                                   {"region": "341800", "period": "2025-03"}).content.decode("utf-8-sig")
+    assert "widget-monitoring" in client.get("/").content.decode()  # landing-page widget
     detail = client.get(reverse("monitoring:ranking_detail", args=[computed["ranking"].pk]))
     assert detail.status_code == 200
     assert client.get(reverse("monitoring:ranking_export", args=[computed["ranking"].pk])).status_code == 200

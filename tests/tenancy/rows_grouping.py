@@ -20,6 +20,7 @@ def rows() -> list:
         Row("screen grouper report CSV",
             lambda w, rw: _url("groups:grouper_report") + f"?region={rw.region.code}&export=hospital"),
         Row("screen grouping run", lambda w, rw: _url("groups:grouper_run") + f"?region={rw.region.code}", method="post"),
+        Row("screen grouping runs (progress)", lambda w, rw: _url("groups:grouper_jobs") + f"?region={rw.region.code}"),
         Row("screen local rules", lambda w, rw: _url("groups:local_rules") + f"?region={rw.region.code}"),
         Row("screen local rule deactivate",
             lambda w, rw: _url("groups:local_rule_deactivate", pk=local_rule(rw).pk), method="post"),

@@ -44,20 +44,16 @@ def normalise_code(code: str) -> str:
     return "".join(out)
 
 
-def _lookup(code: str, mapping: dict[str, str], names: dict[str, str]) -> str | None:
-    """The grouper code of an input code, or None when it is unknown."""
+def _lookup(code: str, table: dict[str, str]) -> str | None:
+    """The grouper code of an input code (code maps applied; any letter case), or None when it is unknown."""
     if not code:
         return None
-    hit = mapping.get(code)
-    if hit is not None:
-        return hit
-    if code in names:
-        return code
-    alt = normalise_code(code)
-    hit = mapping.get(alt)
-    if hit is not None:
-        return hit
-    return alt if alt in names else None
+    hit = table.get(code)
+    if hit is None:
+        hit = table.get(code.upper())
+        if hit is None:
+            hit = table.get(normalise_code(code).upper())
+    return hit
 
 
 class _Trace:
@@ -91,7 +87,7 @@ def group(case: GroupingInput, ruleset: RuleSet, *, trace: bool = True) -> Group
     raw_pdx = (case.principal_dx or "").strip()
     if not raw_pdx:
         return _invalid(tr, rs, "缺少主诊断")
-    pdx = _lookup(raw_pdx, rs.dx_map, rs.dx_names)
+    pdx = _lookup(raw_pdx, rs.dx_lookup)
     if pdx is None:
         return _invalid(tr, rs, f"主诊断 {raw_pdx} 不在 ICD-10 医保版编码库中", (raw_pdx,))
     if case.gender not in (None, 1, 2):
@@ -109,7 +105,7 @@ def group(case: GroupingInput, ruleset: RuleSet, *, trace: bool = True) -> Group
             tr.add("input", f"编码映射：主诊断 {raw_pdx} → {pdx}", (raw_pdx, pdx))
     sdx: list[str] = []
     for raw in case.secondary_dx:
-        code = _lookup(raw.strip(), rs.dx_map, rs.dx_names) if raw else None
+        code = _lookup(raw.strip(), rs.dx_lookup) if raw else None
         if code is None:
             if raw and raw.strip():
                 tr.add("input", f"其他诊断 {raw} 不在编码库中，已忽略", (raw,))
@@ -118,7 +114,7 @@ def group(case: GroupingInput, ruleset: RuleSet, *, trace: bool = True) -> Group
             sdx.append(code)
     procs: list[str] = []
     for raw in case.procedures:
-        code = _lookup(raw.strip(), rs.pr_map, rs.pr_names) if raw else None
+        code = _lookup(raw.strip(), rs.pr_lookup) if raw else None
         if code is None:
             if raw and raw.strip():
                 tr.add("input", f"手术操作 {raw} 不在 ICD-9-CM-3 医保版编码库中，已忽略", (raw,))

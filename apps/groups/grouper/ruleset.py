@@ -111,6 +111,8 @@ class RuleSet:
     local_rules: dict[str, tuple[LocalRule, ...]] = field(default_factory=dict)  # base code → rules by priority
     mdc_candidates: dict[str, tuple[MdcRule, ...]] = field(default_factory=dict)  # principal dx → MDCs to test
     mdc_always: tuple[MdcRule, ...] = ()  # MDCs without a principal-diagnosis list (MDCA)
+    dx_lookup: dict[str, str] = field(default_factory=dict)  # input code (as listed or upper-cased) → grouper code
+    pr_lookup: dict[str, str] = field(default_factory=dict)
 
     def mdcs_for(self, pdx: str) -> tuple[MdcRule, ...]:
         """The MDCs that can take a principal diagnosis, in grouper order."""
@@ -251,11 +253,18 @@ def build_ruleset(data: RuleData, *, stamp: str = "") -> RuleSet:
     or_pr = valid & frozenset().union(*(a.lists["pr"] | a.lists["pr1"] | frozenset(a.tags) for a in adrgs.values()
                                         if a.kind == "surgical"))
     meta = data.meta
+    lookups = {}
+    for kind in ("dx", "pr"):
+        table = {code: code for code in flat[f"{kind}_name"]}
+        table.update(flat[f"{kind}_map"])
+        table.update({code.upper(): target for code, target in table.items() if code.upper() not in table})
+        lookups[kind] = table
     return RuleSet(
         version=meta["version"], catalogue_version=meta.get("catalogue_version", meta["version"]),
         name=meta.get("name", meta["version"]), mdcs=tuple(mdcs), adrgs=adrgs, drgs=drgs,
         drgs_by_adrg=drgs_by_adrg, dx_map=flat["dx_map"], pr_map=flat["pr_map"], dx_names=flat["dx_name"],
         pr_names=flat["pr_name"], valid_pr=valid, or_pr=or_pr, mcc=flat["mcc"], cc=flat["cc"], cce=flat["cce"],
         licences=tuple(meta.get("licences", ())), stamp=stamp, mdc_candidates=candidates, mdc_always=always,
+        dx_lookup=lookups["dx"], pr_lookup=lookups["pr"],
     )
 

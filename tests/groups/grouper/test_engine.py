@@ -206,6 +206,10 @@ def test_code_map_and_spelling():
     assert any("编码映射" in s.message and "A01.003" in s.codes for s in mapped.trace)
     lower = group(GroupingInput(principal_dx="k80.101", gender=1, age=30), RS)
     assert lower.status == STATUS_OK and lower.mdc == "MDCH"
+    upper = group(GroupingInput(principal_dx="K80.101", secondary_dx=("I10.X05", "A01.000X002"),
+                                procedures=("51.2300",), gender=1, age=30), RS)  # HIS systems send upper case
+    assert upper.status == STATUS_OK and "已忽略" not in " ".join(s.message for s in upper.trace)
+    assert any("I10.x05" in s.codes and "A01.003" in s.codes for s in upper.trace if s.step == "input")
 
 
 def test_unknown_secondary_codes_are_ignored_with_a_note():
