@@ -40,7 +40,8 @@ class CappedPagination(PageNumberPagination):
         self.count, self.capped = capped_count(queryset)
         self.request = request
         raw = str(request.query_params.get(self.page_query_param, "1"))
-        self.page_number = max(int(raw), 1) if raw.isdigit() else 1
+        # 8+ digits is past any page (and would overflow the OFFSET): it answers "Invalid page." below
+        self.page_number = (max(int(raw), 1) if len(raw) <= 7 else 10**7) if raw.isdigit() else 1
         size = self.get_page_size(request)
         start = (self.page_number - 1) * size
         rows = list(queryset[start: start + size + 1])

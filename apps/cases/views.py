@@ -42,7 +42,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     qs = filter_cases(visible_cases(access), request.GET, access.region_ids)
     qs = qs.select_related("hospital", "region").order_by("-discharge_date", "-id")
     page_raw = request.GET.get("page", "1")
-    page = max(int(page_raw), 1) if page_raw.isdigit() else 1
+    page = max(min(int(page_raw[:8]), 10**7), 1) if page_raw.isdigit() else 1  # no OFFSET overflow
     rows = list(qs[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
     count, capped = capped_count(qs)
     params = request.GET.copy()

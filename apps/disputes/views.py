@@ -302,7 +302,7 @@ def statistics_view(request):
         raise PermissionDenied
     qs = selectors.visible_disputes(request.user).exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
     year = request.GET.get("year", "")
-    if year.isdigit():
+    if year.isdigit() and len(year) == 4:  # a longer number overflows the date lookup
         qs = qs.filter(created_at__year=int(year))
     stats = selectors.statistics(qs)
     subjects, statuses, outcomes = dict(SubjectType.choices), dict(Status.choices), dict(Outcome.choices)

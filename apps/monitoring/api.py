@@ -91,20 +91,34 @@ class RankingStartSerializer(serializers.Serializer):
     quarter = serializers.CharField(help_text="YYYY-Qn")
 
 
-RANKING_ROW_FIELDS = {
-    "hospital": serializers.CharField(allow_null=True), "hospital_name": serializers.CharField(),
-    "own": serializers.BooleanField(), "level": serializers.IntegerField(), "type": serializers.CharField(),
-    "tier_size": serializers.IntegerField(), "rank": serializers.IntegerField(),
-    "composite": serializers.DecimalField(max_digits=8, decimal_places=4),
-    "cmi": serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True)}
+class RankingRowOut(serializers.Serializer):
+    """A ranked hospital; for a hospital user the others of its tier have no code and an anonymous name."""
+
+    hospital = serializers.CharField(allow_null=True)
+    hospital_name = serializers.CharField()
+    own = serializers.BooleanField()
+    level = serializers.IntegerField()
+    type = serializers.CharField()
+    tier_size = serializers.IntegerField()
+    rank = serializers.IntegerField()
+    composite = serializers.DecimalField(max_digits=8, decimal_places=4)
+    cmi = serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True, required=False)
+    cost_index = serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True, required=False)
+    time_index = serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True, required=False)
+    lowrisk_mortality = serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True, required=False)
+    group_count = serializers.IntegerField(required=False)
+    cases = serializers.IntegerField(required=False)
 
 
-def ranking_body(name: str = "Ranking", **kwargs):
-    return inline_serializer(name, {
-        "id": serializers.IntegerField(), "region": serializers.CharField(), "quarter": serializers.CharField(),
-        "status": serializers.CharField(), "weights": serializers.DictField(),
-        "notice": serializers.IntegerField(allow_null=True), "published_at": serializers.DateTimeField(allow_null=True),
-        "rows": inline_serializer("RankingRow", RANKING_ROW_FIELDS, many=True)}, **kwargs)
+class RankingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    region = serializers.CharField()
+    quarter = serializers.CharField()
+    status = serializers.CharField()
+    weights = serializers.DictField()
+    notice = serializers.IntegerField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    rows = RankingRowOut(many=True)
 
 
 def ranking_json(ranking: Ranking, own: set[int] | None) -> dict:
@@ -205,7 +219,7 @@ class RankingViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     """Quarterly rankings (赛马). `GET /rankings/?region=&quarter=` lists them with their rows; `POST {region,
     quarter}` computes (or re-computes) the draft; `POST …/{id}/publish/` publishes it by notice."""
 
-    serializer_class = IndicatorPeriodSerializer  # schema only; answers are built by ranking_json
+    serializer_class = RankingOut  # answers are built by ranking_json
     queryset = Ranking.objects.none()
     filterset_class = None
 
@@ -223,7 +237,7 @@ class RankingViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
             access, ranking.region_id)
 
     @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("quarter", str),
-                               OpenApiParameter("status", str)], responses={200: ranking_body("RankingPage", many=True), **ERRORS})
+                               OpenApiParameter("status", str)], responses={200: RankingOut(many=True), **ERRORS})
     def list(self, request, *args, **kwargs):
         qs = self.get_queryset()
         code = request.query_params.get("region")
@@ -238,12 +252,12 @@ class RankingViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         page = self.paginate_queryset(qs)
         return self.get_paginated_response([ranking_json(r, self._own(r)) for r in page])
 
-    @extend_schema(responses={200: ranking_body(), **ERRORS})
+    @extend_schema(responses={200: RankingOut, **ERRORS})
     def retrieve(self, request, *args, **kwargs):
         ranking = self.get_object()
         return Response(ranking_json(ranking, self._own(ranking)))
 
-    @extend_schema(request=RankingStartSerializer, responses={201: ranking_body(), **ERRORS})
+    @extend_schema(request=RankingStartSerializer, responses={201: RankingOut, **ERRORS})
     def create(self, request, *args, **kwargs):
         form = RankingStartSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -252,7 +266,7 @@ class RankingViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
                                              quarter=form.validated_data["quarter"])
         return Response(ranking_json(ranking, None), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: ranking_body(), **ERRORS})
+    @extend_schema(request=None, responses={200: RankingOut, **ERRORS})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         ranking = self.get_object()

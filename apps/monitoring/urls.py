@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("compute/", views.compute, name="compute"),
     path("periods/<int:pk>/progress/", views.progress, name="progress"),
+    path("periods/<int:pk>/groups/", views.period_groups, name="period_groups"),
     path("export/<slug:table>.csv", views.export, name="export"),
     path("rankings/", views.rankings, name="rankings"),
     path("rankings/compute/", views.ranking_compute, name="ranking_compute"),

@@ -217,6 +217,30 @@ def progress(request, pk: int):
     return response
 
 
+@login_required
+def period_groups(request, pk: int):
+    """The inputs of a period's indices: per group the same-period means, base points and the risk class (with the
+    year's z-score), so every cost and time index can be recomputed by hand ("路径公开")."""
+    from .enums import RiskClass
+    from .models import GroupRiskClass, PeriodGroup
+
+    item = get_object_or_404(IndicatorPeriod.objects.select_related("region"), pk=pk)
+    if not selectors.reads_all(request.access, item.region_id):
+        raise Http404
+    z = {r.group_code: r for r in GroupRiskClass.objects.filter(region_id=item.region_id, year=item.year)}
+    groups = [{"g": g, "risk": z.get(g.group_code)} for g in PeriodGroup.objects.filter(period=item).order_by("group_code")]
+    if request.GET.get("format") == "csv":
+        return _csv(f"groups-{item.region.code}-{item.period}.csv",
+                    [_("Group"), _("Cases"), _("Mean cost"), _("Mean stay"), _("Deaths"), _("Base points"),
+                     _("Base-period death rate"), "z", _("Risk class")],
+                    [[x["g"].group_code, x["g"].cases, x["g"].mean_cost, x["g"].mean_los, x["g"].deaths,
+                      x["g"].base_points, x["risk"].death_rate if x["risk"] else None,
+                      x["risk"].z if x["risk"] else None, x["g"].risk_class] for x in groups])
+    return render(request, "monitoring/period_groups.html", {
+        "item": item, "groups": groups, "classes": dict(RiskClass.choices),
+        "basis": next(iter(z.values()), None)})
+
+
 def _services():
     from . import services
 

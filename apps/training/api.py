@@ -113,7 +113,7 @@ class SessionViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
             qs = qs.filter(course_id=int(params["course"]))
         if params.get("region"):
             qs = qs.filter(region__code=params["region"])
-        if params.get("year", "").isdigit():
+        if params.get("year", "").isdigit() and len(params["year"]) == 4:  # longer overflows the date lookup
             qs = qs.filter(starts_at__year=int(params["year"]))
         return qs.order_by("-starts_at", "-pk")
 

@@ -68,7 +68,7 @@ def session_list(request):
     status, year, category = (request.GET.get(k, "") for k in ("status", "year", "category"))
     if status:
         qs = qs.filter(status=status)
-    if year.isdigit():
+    if year.isdigit() and len(year) == 4:  # a longer number overflows the date lookup
         qs = qs.filter(starts_at__year=int(year))
     if category:
         qs = qs.filter(course__category=category)

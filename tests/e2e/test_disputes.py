@@ -109,3 +109,7 @@ def test_hospital_disputes_a_grouping_and_the_next_run_shows_the_new_group(page,
     row = page.locator("#case-results tr", has_text=target.settlement_id)
     expect(row).to_contain_text("EC19")
     screenshot(page, "disputes-next-run-new-group")
+    page.goto(f"{live_server.url}/disputes/statistics/")
+    expect(page.locator("[data-kpi=decided]")).to_have_text("1")
+    expect(page.locator(f"#per-hospital tr[data-hospital='{a.hospitals[0].code}']")).to_be_visible()
+    screenshot(page, "disputes-statistics")

@@ -125,6 +125,14 @@ def test_bureau_dashboard_and_exports(computed, client):
     assert "0.8750" in client.get(reverse("monitoring:export", args=["coverage"]),
                                   {"region": "341800", "period": "2025-03"}).content.decode("utf-8-sig")
     assert "widget-monitoring" in client.get("/").content.decode()  # landing-page widget
+    from apps.monitoring.models import IndicatorPeriod
+
+    with scopes_disabled():
+        march = IndicatorPeriod.objects.get(region=computed["region"], period="2025-03")
+    groups = client.get(reverse("monitoring:period_groups", args=[march.pk]))
+    assert groups.status_code == 200 and 'data-group="AA11"' in groups.content.decode()
+    csv = client.get(reverse("monitoring:period_groups", args=[march.pk]), {"format": "csv"}).content.decode("utf-8-sig")
+    assert "AA11,3,10000.00,9.33,1,100.0000,0.0100,-1.14678" in csv
     detail = client.get(reverse("monitoring:ranking_detail", args=[computed["ranking"].pk]))
     assert detail.status_code == 200
     assert client.get(reverse("monitoring:ranking_export", args=[computed["ranking"].pk])).status_code == 200

@@ -14,7 +14,7 @@ def rows() -> list:
         # the grouper itself is national; the region of the local rules must be in scope (no positive control:
         # no rule set is loaded in these tests, so the own region answers 404 for the version)
         Row("api grouper group (region of the local rules)",
-            lambda w, rw: _api(f"/api/v1/grouper/chs-drg-1.1/group/?region={rw.region.code}"), method="post",
+            lambda w, rw: _api("/api/v1/grouper/chs-drg-1.1/group/") + f"?region={rw.region.code}", method="post",
             data={"principal_dx": "J18.900"}, api_url_name="api-grouper-group", control=False),
         Row("screen grouper report", lambda w, rw: _url("groups:grouper_report") + f"?region={rw.region.code}"),
         Row("screen grouper report CSV",

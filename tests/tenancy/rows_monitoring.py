@@ -36,6 +36,7 @@ def rows() -> list:
         Row("screen monitoring dashboard", lambda w, rw: _url("monitoring:dashboard") + f"?region={rw.region.code}"),
         Row("screen monitoring export", lambda w, rw: _url("monitoring:export", table="hospitals")
             + f"?region={period(rw).region.code}&period=2025"),
+        Row("screen period groups", lambda w, rw: _url("monitoring:period_groups", pk=period(rw).pk)),
         Row("screen indicator progress", lambda w, rw: _url("monitoring:progress", pk=period(rw).pk)),
         Row("screen ranking detail", lambda w, rw: _url("monitoring:ranking_detail", pk=ranking(rw).pk),
             owner=Role.HOSPITAL_STAFF),

@@ -106,3 +106,23 @@ def test_coverage_screen_and_xlsx_export(world, client):
     assert [c.value for c in sheet[1]][:4] == ["hospital_code", "hospital_name", "level", "staff"]
     codes = [row[0].value for row in sheet.iter_rows(min_row=2)]
     assert a.hospital.code in codes and world["B"].hospital.code not in codes
+
+
+def test_course_materials_are_checked_and_served_only_in_scope(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.core.errors import ValidationFailed
+
+    a = world["A"]
+    course = make_course(a, title="编码规范讲义")
+    with scopes_disabled():
+        material = services.material_add(actor=a.users[Role.BUREAU_STAFF], course=course,
+                                         upload=SimpleUploadedFile("讲义.pdf", b"%PDF-1.4\n%%EOF\n"))
+        with pytest.raises(ValidationFailed):
+            services.material_add(actor=a.users[Role.BUREAU_STAFF], course=course,
+                                  upload=SimpleUploadedFile("virus.pdf", b"MZ\x90\x00binary"))
+    client.force_login(a.users[Role.HOSPITAL_STAFF])
+    r = client.get(reverse("training:material", args=[material.pk]))
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
+    client.force_login(world["B"].users[Role.BUREAU_ADMIN])
+    assert client.get(reverse("training:material", args=[material.pk])).status_code == 404
