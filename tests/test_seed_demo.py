@@ -23,6 +23,7 @@ def run(*args) -> dict:
 
 
 @pytest.mark.django_db
+@pytest.mark.timeout(900)
 def test_seed_demo_builds_every_role_and_is_idempotent():
     first = run("--cases-per-year", "30")
     second = run("--cases-per-year", "30")
@@ -42,6 +43,33 @@ def test_seed_demo_builds_every_role_and_is_idempotent():
         dip = PolicyYear.objects.get(region__code="220400", year=DEMO_PAYMENT_YEAR)
         assert dip.low_ratio(3) == Decimal("0.5") and dip.high_ratio(3) == Decimal("2.0")
     assert authenticate(username="xuancheng_bureau_admin", password=DEMO_PASSWORD) is not None
+    _assert_workflow_demo()
+
+
+def _assert_workflow_demo() -> None:
+    """Disputes in every state, notices of every type, a year of training, indicators and a ranking."""
+    from apps.disputes.enums import Status as DisputeStatus
+    from apps.disputes.models import Dispute
+    from apps.monitoring.models import Indicator, Ranking
+    from apps.notices.enums import NoticeType
+    from apps.notices.models import Notice
+    from apps.training.models import Enrollment, Session
+
+    with scopes_disabled():
+        xuancheng = Region.objects.get(code="341800")
+        statuses = set(Dispute.objects.filter(region=xuancheng).values_list("status", flat=True))
+        assert statuses == set(DisputeStatus.values), statuses
+        assert Dispute.objects.filter(region=xuancheng, overdue=True).exists()
+        types = set(Notice.objects.filter(region=xuancheng).exclude(status="draft").values_list("type", flat=True))
+        assert len(types) >= 5, types
+        assert set(NoticeType.values) >= types
+        assert Session.objects.filter(region=xuancheng).count() >= 5
+        assert Enrollment.objects.filter(region=xuancheng, passed=True).exists()
+        from apps.groups.selectors import published_stats
+
+        if published_stats(xuancheng, DEMO_PAYMENT_YEAR) is not None:  # 30 cases a year may publish no statistics
+            assert Indicator.objects.filter(region=xuancheng).exists()
+            assert Ranking.objects.filter(region=xuancheng, status="published").exists()
 
 
 @pytest.mark.django_db

@@ -91,9 +91,13 @@ class EnrollmentSerializer(serializers.ModelSerializer):
     hospital = serializers.CharField(source="hospital.code", read_only=True, allow_null=True)
     course = serializers.CharField(source="session.course.title", read_only=True)
     certificate = serializers.SerializerMethodField()
+    # Declared, not derived: the derived field would carry a uniqueness validator over the region-scoped table.
+    verification_code = serializers.CharField(read_only=True)
+    certificate_number = serializers.CharField(read_only=True)
 
     class Meta:
         model = Enrollment
+        validators: list = []  # read-only serializer; the unique constraints are enforced by the services
         fields = ["id", "status", "region", "session", "course", "user", "name", "hospital", "role",
                   "waitlist_position", "score", "passed", "certificate_number", "verification_code", "certificate",
                   "created_at"]

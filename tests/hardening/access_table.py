@@ -43,6 +43,7 @@ class Entry:
     is_api: bool = False
     skip: str = ""
     anon: int | None = None  # what an anonymous caller gets, where not the login redirect / 401
+    query: Callable | None = None  # query-string builder (scope -> dict) for URLs that name their object there
 
 
 def S(allow: str, obj=None, level=None, *, hidden: str = "", post: bool = False,  # noqa: N802 - short on purpose
@@ -115,6 +116,7 @@ SCREENS: dict[str, Entry] = {
     "groups:grouper": S("all"),
     "groups:grouper_report": S("pa ps ba bs au ha hs"),
     "groups:grouper_run": S("all", post=True, get=405, also_ok=NOT_FOUND),
+    "groups:grouper_jobs": S("pa ba bs", lambda s: {}, query=lambda s: {"region": s.region.code}),
     "groups:local_rules": S("pa ps ba bs au"),
     "groups:local_rule_deactivate": S("all", o.local_rule_pk, post=True, get=405, also_ok=NOT_FOUND),
     # --- cases
@@ -210,6 +212,7 @@ SCREENS: dict[str, Entry] = {
     "monitoring:export": S("pa ps ba bs au ha hs", kwargs={"table": "hospitals"}, also_ok=NOT_FOUND),
     "monitoring:rankings": S("pa ps ba bs au ha hs"),
     "monitoring:ranking_compute": S("ba bs", post=True, get=405),
+    "monitoring:period_groups": S("pa ps ba bs au", o.auto_pk("monitoring.IndicatorPeriod"), hidden="ex ha hs"),
     "monitoring:ranking_detail": S("pa ps ba bs au", o.auto_pk("monitoring.Ranking"), hidden="ex ha hs"),
     "monitoring:ranking_publish": S("ba", o.auto_pk("monitoring.Ranking"), post=True, get=405, hidden="ex ha hs"),
     "monitoring:ranking_export": S("pa ps ba bs au", o.auto_pk("monitoring.Ranking"), hidden="ex ha hs"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.db import transaction
@@ -223,7 +224,8 @@ def test_screen_access(name, world):
     def url_for(scope: Scope | None) -> str:
         if entry.obj is None:
             return reverse(name, kwargs=entry.kwargs or None)
-        return reverse(name, kwargs={**entry.obj(scope), **(entry.kwargs or {})})
+        url = reverse(name, kwargs={**entry.obj(scope), **(entry.kwargs or {})})
+        return f"{url}?{urlencode(entry.query(scope))}" if entry.query else url
 
     check(name, run_entry(world, name, entry, url_for))
 

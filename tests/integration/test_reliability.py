@@ -243,10 +243,17 @@ def _cases_file(path: Path, hospital_code: str, n: int) -> None:
                                     fund_paid=f"{6400 + i}.00") for i in range(n)]))
 
 
+def _import_args(path: Path, region_code: str) -> list[str]:
+    return [sys.executable, "manage.py", "import_cases", "--region", region_code, str(path)]
+
+
+def _import_env() -> dict:
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": database_url()}
+
+
 def _import(path: Path, region_code: str) -> subprocess.Popen:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": database_url()}
-    return subprocess.Popen([sys.executable, "manage.py", "import_cases", "--region", region_code, str(path)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(_import_args(path, region_code), cwd=ROOT, env=_import_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.mark.integration
@@ -287,12 +294,12 @@ def test_case_import_killed_halfway_leaves_no_rows_and_reruns_to_the_same_state(
 
     outputs = []
     for _ in range(2):  # the re-run lands everything; running it again changes nothing
-        done = subprocess.run(_import(source, a.region.code).args, cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-                                   "DATABASE_URL": database_url()}, timeout=300)
+        done = subprocess.run([*_import_args(source, a.region.code), "--errors", str(tmp_path / "errors.csv")],
+                              cwd=ROOT, capture_output=True, text=True, env=_import_env(), timeout=300)
         assert done.returncode == 0, done.stderr
         outputs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    assert outputs[0]["created"] == n and outputs[0]["rejected"] == 0, outputs[0]
+    assert outputs[0]["created"] == n and outputs[0]["rejected"] == 0, (
+        outputs[0], (tmp_path / "errors.csv").read_text()[:600])
     assert outputs[1]["created"] == 0 and outputs[1]["updated"] == 0 and outputs[1]["unchanged"] == n, outputs[1]
     assert count() == n
     with scopes_disabled():
