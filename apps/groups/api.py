@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -45,6 +46,7 @@ class GroupSerializer(serializers.ModelSerializer):
         fields = ["id", "region", "catalogue", "code", "name", "mdc", "adrg", "severity"]
 
 
+@extend_schema_view(retrieve=extend_schema(parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)]))
 class GroupViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Groups of the active catalogue (or `?version=`) of the regions the caller belongs to.
 

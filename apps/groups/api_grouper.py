@@ -6,7 +6,7 @@ query string: a code in the caller's scope; anything else is 404, like every out
 """
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ from apps.core.api import ScopedAPIMixin
 from apps.tenants.models import Region
 
 
+@extend_schema_field(serializers.ListField(child=serializers.CharField(max_length=20)))
 class CodeListField(serializers.Field):
     """A JSON list of codes, or one string separated by | ; , or spaces."""
 

@@ -30,10 +30,10 @@ from .serializers import (
     EnrollmentCreateSerializer,
     EnrollmentSerializer,
     PublishSerializer,
-    ReasonSerializer,
     ScoreSerializer,
     SessionSerializer,
     SessionWriteSerializer,
+    TrainingReasonSerializer,
 )
 
 
@@ -152,10 +152,10 @@ class SessionViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return self._answer(services.session_publish(actor=request.user, session=self.get_object(),
                                                      **form.validated_data))
 
-    @extend_schema(request=ReasonSerializer, responses={200: SessionSerializer})
+    @extend_schema(request=TrainingReasonSerializer, responses={200: SessionSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        form = ReasonSerializer(data=request.data)
+        form = TrainingReasonSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self._answer(services.session_cancel(actor=request.user, session=self.get_object(),
                                                     reason=form.validated_data["reason"]))
@@ -225,7 +225,7 @@ class EnrollmentViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         enrollment = services.enrollment_create(actor=request.user, session=session, user=user)
         return self._answer(enrollment, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReasonSerializer, responses={200: EnrollmentSerializer})
+    @extend_schema(request=TrainingReasonSerializer, responses={200: EnrollmentSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         reason = request.data.get("reason", "") if hasattr(request.data, "get") else ""

@@ -119,5 +119,5 @@ class ScoreSerializer(serializers.Serializer):
     score = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
 
 
-class ReasonSerializer(serializers.Serializer):
+class TrainingReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -212,6 +212,8 @@ SPECTACULAR_SETTINGS = {
         "DisputeStatusEnum": "apps.disputes.enums.Status",
         "NoticeTypeEnum": "apps.notices.enums.NoticeType",
         "HospitalTypeEnum": "apps.hospitals.enums.HospitalType",
+        "ApplicationOutcomeEnum": "apps.applications.enums.Outcome",
+        "DisputeOutcomeEnum": "apps.disputes.enums.Outcome",
     },
 }
 
