@@ -2,11 +2,9 @@
 decisions on one application (exactly one outcome). Each thread has its own database connection."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django_scopes import scopes_disabled
 
 from apps.applications import services
@@ -14,35 +12,13 @@ from apps.applications.models import Application
 from apps.core.errors import DomainError
 from apps.tenants.enums import Role
 from apps.tenants.services import policy_set
+from tests.concurrency import race
 
 from .conftest import build_app_region, fresh, make, recent_day, upload
 
 THREADS = 6
 
 
-def race(functions) -> list:
-    """Run the functions at the same instant, one thread (and connection) each; their results or errors."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(i, fn):
-        try:
-            with scopes_disabled():
-                barrier.wait()
-                results[i] = fn()
-        except DomainError as err:
-            results[i] = err
-        except Exception as err:  # noqa: BLE001 - reported by the assertions
-            results[i] = err
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

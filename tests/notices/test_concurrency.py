@@ -2,41 +2,19 @@
 (each thread has its own PostgreSQL connection)."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django_scopes import scopes_disabled
 
 from apps.notices import services
 from apps.notices.models import Acknowledgement
 from apps.tenants.enums import Role
+from tests.concurrency import race
 
 from .conftest import hospital_user, make_notice, publish
 
 THREADS = 6
 
 
-def race(functions) -> list:
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(i, fn):
-        try:
-            with scopes_disabled():
-                barrier.wait()
-                results[i] = fn()
-        except Exception as err:  # noqa: BLE001 - reported by the assertions
-            results[i] = err
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

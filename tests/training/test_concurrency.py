@@ -2,41 +2,19 @@
 each). The session row lock makes exactly `capacity` of them seated and the rest waitlisted in order."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django_scopes import scopes_disabled
 
 from apps.core.errors import DomainError
 from apps.training import services
 from apps.training.models import Enrollment
+from tests.concurrency import race
 
 from .conftest import make_session, staff_user
 
 THREADS = 8
 
 
-def race(functions) -> list:
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(i, fn):
-        try:
-            with scopes_disabled():
-                barrier.wait()
-                results[i] = fn()
-        except Exception as err:  # noqa: BLE001 - reported by the assertions
-            results[i] = err
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
