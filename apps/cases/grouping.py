@@ -79,12 +79,12 @@ def get_ruleset(version: str, region_id: int | None):
     return _loader().get_ruleset(version, region_id=region_id)
 
 
-def group_one(case_input, ruleset):
+def group_one(case_input, ruleset, *, trace: bool = True):
     """The engine's answer for one input; an engine error becomes an `invalid` result with the error in the trace."""
     from apps.groups.grouper.types import GroupingResult, TraceStep
 
     try:
-        return _engine().group(case_input, ruleset)
+        return _engine().group(case_input, ruleset, trace=trace)
     except Exception as err:  # noqa: BLE001 - one broken case must not stop a million
         return GroupingResult(status="invalid", trace=(TraceStep("result", f"分组器错误：{type(err).__name__}: {err}"),),
                               ruleset_version=getattr(ruleset, "version", ""))
@@ -170,7 +170,7 @@ def plan_chunks(region_id: int, scope: str, period: str | None, import_job_id: i
 
 READ_SQL = (
     "SELECT id, extract(year FROM discharge_date)::int, principal_dx, secondary_dx, principal_proc, other_procs, "
-    "gender, age, age_days, birth_weight_g, los_days, discharge_method, ventilation_hours "
+    "gender, age, age_days, birth_weight_g, los_days, discharge_method, ventilation_hours, declared_drg_code "
     "FROM cases_case WHERE region_id = %(region)s AND id BETWEEN %(lo)s AND %(hi)s"
 )
 
@@ -228,12 +228,20 @@ def group_chunk(*, region: Region, version: str, lo: int, hi: int, scope: str = 
         if not rows:
             return counts
         out = []
-        for (case_id, year, pdx, sdx, pproc, oprocs, gender, age, age_days, bw, los, method, vent) in rows:
+        for (case_id, year, pdx, sdx, pproc, oprocs, gender, age, age_days, bw, los, method, vent, declared) in rows:
             procs = (pproc, *oprocs) if pproc else tuple(oprocs)
-            result = group_one(GroupingInput(pdx, tuple(sdx), procs, gender, age, age_days, bw, los, method, vent),
-                               ruleset)
+            case_input = GroupingInput(pdx, tuple(sdx), procs, gender, age, age_days, bw, los, method, vent)
+            # Codes only first (half the cost); the trace is kept where someone will read it: a case the grouper
+            # could not group cleanly or that disagrees with the declared code. The others' trace is rebuilt on
+            # demand (`stored_answer`): grouping is deterministic for a rule-set version.
+            result = group_one(case_input, ruleset, trace=False)
+            if result.status != FILL_STATUS or (declared and result.drg_code != declared):
+                result = group_one(case_input, ruleset)
+                stored = result_dict(result)
+            else:
+                stored = {**result_dict(result), "trace_deferred": True}
             status = result.status if result.status in STATUSES else "invalid"
-            answer = json.dumps(result_dict(result), ensure_ascii=False, separators=(",", ":"))
+            answer = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
             out.append((case_id, status, result.drg_code[:10], result.mdc[:10], result.adrg[:10], version[:30],
                         answer, fill(year, status, result.drg_code)))
         with connection.cursor() as cur:
@@ -253,6 +261,24 @@ def group_chunk(*, region: Region, version: str, lo: int, hi: int, scope: str = 
                 counts["filled"] += filled
             cur.execute("DROP TABLE cg_results")
     return counts
+
+
+def stored_answer(case) -> dict:
+    """The case's stored grouping answer, with its trace rebuilt when the batch deferred it."""
+    answer = case.grouping_trace or {}
+    if not answer.get("trace_deferred") or not case.grouper_version:
+        return answer
+    procs = (case.principal_proc, *case.other_procs) if case.principal_proc else tuple(case.other_procs)
+    try:
+        ruleset = get_ruleset(case.grouper_version, case.region_id)
+    except Exception:  # noqa: BLE001 - the rule set was removed: show what was stored
+        return answer
+    result = group_one(make_input(principal_dx=case.principal_dx, secondary_dx=case.secondary_dx, procedures=procs,
+                                  gender=case.gender, age=case.age, age_days=case.age_days,
+                                  birth_weight_g=case.birth_weight_g, los_days=case.los_days,
+                                  discharge_method=case.discharge_method,
+                                  ventilation_hours=case.ventilation_hours), ruleset)
+    return {**result_dict(result), "trace_rebuilt": True}
 
 
 # ---------------------------------------------------------------- one case typed or pasted by a coder (预分组)

@@ -18,6 +18,7 @@ from . import selectors
 from .enums import CaseWarning, ImportStatus, InsuranceType
 from .filters import capped_count, filter_cases
 from .forms import ImportUploadForm
+from .grouping import stored_answer
 from .importer import error_messages
 from .selectors import visible_cases, visible_imports
 from .services import UPLOAD_ROLES, case_import_confirm, case_import_start
@@ -63,7 +64,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     labels = dict(CaseWarning.choices)
     explained = [(w, labels.get(w, w)) for w in case.warnings]
     job = case.import_job if case.import_job_id and visible_imports(request.access).filter(pk=case.import_job_id).exists() else None
-    grouping = case.grouping_trace or {}
+    grouping = stored_answer(case)
     declared_mdc = selectors.declared_group_mdc(case) if case.declared_drg_code else ""
     return render(request, "cases/detail.html", {"case": case, "warnings": explained, "job": job,
                                                  "grouping": grouping, "declared_mdc": declared_mdc})

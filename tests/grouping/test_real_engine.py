@@ -33,6 +33,14 @@ def test_import_is_grouped_by_the_real_engine(gworld, real_grouper):
     assert (s3.grouping_status, s3.grouper_drg_code, s3.drg_code) == ("ambiguous", "EQY", "")
     assert any(step["step"] == "result" and "EQY" in step["message"] for step in s3.grouping_trace["trace"])
     assert s1.grouper_version == "chs-drg-1.1"
+    # A clean, agreeing case keeps codes only; its trace is rebuilt on demand (the same as the engine's).
+    from apps.cases.grouping import stored_answer
+
+    assert s1.grouping_trace["trace_deferred"] is True and s1.grouping_trace["trace"] == []
+    rebuilt = stored_answer(s1)
+    assert rebuilt["drg_code"] == "ES31" and rebuilt["trace_rebuilt"] is True
+    assert any(step["step"] == "severity" or "I50.000" in step["codes"] for step in rebuilt["trace"])
+    assert "trace_deferred" not in s2.grouping_trace and s2.grouping_trace["trace"]  # disagreement: kept
 
 
 def test_api_with_the_real_engine(gworld, real_grouper, api):
