@@ -136,12 +136,7 @@ class ApplicationViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         application = self.get_object()
         form = AssignSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        names = form.validated_data["experts"]
-        users = {u.username: u for u in User.objects.filter(username__in=names)}
-        missing = [n for n in names if n not in users]
-        if missing:
-            raise ValidationFailed(f"experts: unknown user(s) {', '.join(missing)}")
-        services.assign_experts(actor=request.user, application=application, experts=[users[n] for n in names])
+        services.assign_experts(actor=request.user, application=application, experts=selectors.users_by_username(form.validated_data["experts"]))
         return self._answer(application)
 
     @extend_schema(request=ReasonSerializer, responses={200: ApplicationSerializer})

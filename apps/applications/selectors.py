@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from apps.cases.models import Case
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
-from apps.tenants.enums import HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region
 from apps.tenants.services import policy_defaults
 
@@ -42,25 +42,14 @@ def _scoped(model, region_id: int):
 
 def identified_q(access) -> Q:
     """Applications a user reads with their identity (case, hospital): whole regions and own hospitals."""
-    return visible_q(access, experts=False)
+    return access.workflow_q(experts=False)
 
 
-def visible_q(access, experts: bool = True) -> Q:
-    """Applications a user may read: whole regions, own hospitals, assigned items (experts)."""
-    wide = [r for r in access.region_ids if access.has_role(r, *REGION_WIDE_READ_ROLES)]
-    q = Q(region_id__in=wide)
-    own = {h for r in access.region_ids if access.has_role(r, *HOSPITAL_ROLES) for h in access.hospital_ids(r)}
-    if own:
-        q |= Q(hospital_id__in=own)
-    expert_regions = [r for r in access.region_ids if access.has_role(r, Role.EXPERT)]
-    if experts and expert_regions and access.user_id:
-        q |= Q(region_id__in=expert_regions, assignments__expert_id=access.user_id)
-    return q
 
 
 def visible_applications(user) -> QuerySet[Application]:
     access = get_access(user)
-    qs = Application.objects.with_scope(region=access.region_ids).filter(visible_q(access)).distinct()
+    qs = Application.objects.with_scope(region=access.region_ids).filter(access.workflow_q()).distinct()
     return qs.select_related("region", "hospital", "case", "created_by")
 
 
@@ -252,3 +241,15 @@ def timeline(application: Application):
 
     return (AuditEvent.objects.with_scope(region=[application.region_id])
             .filter(object_type=Application._meta.label, object_id=str(application.pk)).order_by("at", "id"))
+
+
+def users_by_username(names: list[str]) -> list:
+    """The users named in an `assign {experts: [usernames]}` body, in order; unknown names are a 400."""
+    from apps.core.errors import ValidationFailed
+    from apps.tenants.models import User
+
+    users = {u.username: u for u in User.objects.filter(username__in=names)}
+    missing = [n for n in names if n not in users]
+    if missing:
+        raise ValidationFailed(f"experts: unknown user(s) {', '.join(missing)}")
+    return [users[n] for n in names]

@@ -16,13 +16,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.applications.selectors import users_by_username
 from apps.core.api import ScopedAPIMixin
 from apps.core.errors import Forbidden, ValidationFailed
 from apps.core.pdf import pdf_response, read_stored_pdf
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
 from apps.tenants.enums import HOSPITAL_ROLES
-from apps.tenants.models import User
 
 from . import selectors, services
 from .models import Dispute
@@ -143,12 +143,7 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         dispute = self.get_object()
         form = DisputeAssignSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        names = form.validated_data["experts"]
-        users = {u.username: u for u in User.objects.filter(username__in=names)}
-        missing = [n for n in names if n not in users]
-        if missing:
-            raise ValidationFailed(f"experts: unknown user(s) {', '.join(missing)}")
-        services.dispute_assign(actor=request.user, dispute=dispute, experts=[users[n] for n in names])
+        services.dispute_assign(actor=request.user, dispute=dispute, experts=users_by_username(form.validated_data["experts"]))
         return self._answer(dispute)
 
     @extend_schema(request=DisputeReasonSerializer, responses={200: DisputeSerializer})

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.core.calendar import working_days_between
 from apps.core.errors import NotFound, ValidationFailed
 from apps.tenants.access import get_access
-from apps.tenants.enums import HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region
 
 from .enums import ACTIVE_ASSIGNMENT, DECIDING, AssignmentStatus, Status, SubjectType
@@ -25,25 +25,15 @@ def _scoped(model, region_id: int):
 # --- visibility ----------------------------------------------------------------------------------
 
 
-def visible_q(access, experts: bool = True) -> Q:
-    wide = [r for r in access.region_ids if access.has_role(r, *REGION_WIDE_READ_ROLES)]
-    q = Q(region_id__in=wide)
-    own = {h for r in access.region_ids if access.has_role(r, *HOSPITAL_ROLES) for h in access.hospital_ids(r)}
-    if own:
-        q |= Q(hospital_id__in=own)
-    expert_regions = [r for r in access.region_ids if access.has_role(r, Role.EXPERT)]
-    if experts and expert_regions and access.user_id:
-        q |= Q(region_id__in=expert_regions, assignments__expert_id=access.user_id)
-    return q
 
 
 def visible_disputes(user) -> QuerySet[Dispute]:
     access = get_access(user)
     rows = Dispute.objects.with_scope(region=access.region_ids)
     if any(access.has_role(r, Role.EXPERT) for r in access.region_ids):  # the assignment join may repeat rows
-        rows = rows.filter(pk__in=rows.filter(visible_q(access)).values("pk"))
+        rows = rows.filter(pk__in=rows.filter(access.workflow_q()).values("pk"))
     else:
-        rows = rows.filter(visible_q(access, experts=False))
+        rows = rows.filter(access.workflow_q(experts=False))
     return rows.select_related("region", "hospital", "case", "run", "coefficient_version", "application",
                                "created_by")
 

@@ -60,6 +60,20 @@ class Access:
             q |= Q(**{f"{hospital_field}__in": own})
         return q
 
+    def workflow_q(self, experts: bool = True) -> Q:
+        """Workflow items (applications, disputes) a user may read: whole regions for region-wide roles, own
+        hospitals for hospital roles, and — for experts — only the items assigned to them (their membership's
+        hospital is an affiliation for conflicts of interest, not a right to read)."""
+        wide = [r for r in self.region_ids if self.has_role(r, *REGION_WIDE_READ_ROLES)]
+        q = Q(region_id__in=wide)
+        own = {h for r in self.region_ids if self.has_role(r, *HOSPITAL_ROLES) for h in self.hospital_ids(r)}
+        if own:
+            q |= Q(hospital_id__in=own)
+        expert_regions = [r for r in self.region_ids if self.has_role(r, Role.EXPERT)]
+        if experts and expert_regions and self.user_id:
+            q |= Q(region_id__in=expert_regions, assignments__expert_id=self.user_id)
+        return q
+
     def filter(self, qs: QuerySet, hospital_field: str | None = "hospital", include_experts: bool = False) -> QuerySet:
         return qs.filter(self.visible_q(hospital_field, include_experts))
 
