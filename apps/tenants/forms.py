@@ -67,6 +67,24 @@ PARAMETER_GROUPS: list[tuple[Any, list[tuple[str, Any]]]] = [
         ("cover_cases_target", _("Target share of inpatient cases paid by DRG/DIP this year (0–1).")),
         ("cover_fund_target", _("Target share of the inpatient fund paid by DRG/DIP this year (0–1).")),
     ]),
+    (_("Grouping"), [
+        ("grouper_version", _("Grouper version that groups this year's cases; its groups are the payment catalogue. "
+                              "Empty: the hospitals' declared codes are used as they are.")),
+    ]),
+    (_("Two funds, upload deadline, surplus retention (domain §10)"), [
+        ("fund_budget_310", _("Budget of the employees' fund (职工, 310); give both fund budgets or neither.")),
+        ("fund_budget_390", _("Budget of the residents' fund (居民, 390); give both fund budgets or neither.")),
+        ("upload_deadline_day", _("Day of the following month by which a hospital declares a month's lists complete; "
+                                  "otherwise its monthly advance is suspended.")),
+        ("surplus_keep_share", _("Share of the surplus over fee-for-service that the hospital keeps (annual clearing).")),
+        ("overspend_share", _("Share of the overspend below fee-for-service that the fund adds (annual clearing).")),
+        ("overspend_floor", _("Overspend is shared only while the amount due is at least this share of fee-for-service.")),
+    ]),
+    (_("Screening (domain §11)"), [
+        ("readmit_days", _("A readmission within this many days of a discharge is a suspected split admission.")),
+        ("shift_factor", _("A self-pay share above this multiple of the group's regional share is suspected cost shifting.")),
+        ("screen_reply_days", _("Working days for a hospital to answer a screening item.")),
+    ]),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -115,6 +115,23 @@ class PolicyYear(RegionScopedModel):
     cover_hospitals_target = _dec(5, 4, default=D("1.00"), verbose_name=_("coverage target: hospitals"))
     cover_cases_target = _dec(5, 4, default=D("0.90"), verbose_name=_("coverage target: cases"))
     cover_fund_target = _dec(5, 4, default=D("0.70"), verbose_name=_("coverage target: fund"))
+    # grouping (issue 15): the grouper version that groups this year's cases; its DRG list (plus the region's
+    # local subdivisions) is the payment catalogue. Empty: the declared codes are used as they are.
+    grouper_version = models.CharField(_("grouper version"), max_length=50, blank=True)
+    # two funds, upload deadline, surplus retention (domain §10); empty fund budgets = one common fund
+    fund_budget_310 = models.DecimalField(_("fund budget, employees (310)"), max_digits=16, decimal_places=2, null=True,
+                                          blank=True, validators=[MinValueValidator(D(0))])
+    fund_budget_390 = models.DecimalField(_("fund budget, residents (390)"), max_digits=16, decimal_places=2, null=True,
+                                          blank=True, validators=[MinValueValidator(D(0))])
+    upload_deadline_day = models.PositiveSmallIntegerField(_("upload deadline (day of the following month)"), default=10,
+                                                           validators=[MinValueValidator(1), MaxValueValidator(28)])
+    surplus_keep_share = _dec(5, 4, default=D("1.0"), verbose_name=_("surplus kept by the hospital (share)"))
+    overspend_share = _dec(5, 4, default=D("0.0"), verbose_name=_("overspend shared by the fund (share)"))
+    overspend_floor = _dec(5, 4, default=D("0.9"), verbose_name=_("overspend sharing corridor floor"))
+    # screening (domain §11)
+    readmit_days = models.PositiveIntegerField(_("split admission window (days)"), default=15)
+    shift_factor = _dec(6, 4, default=D("2.0"), verbose_name=_("cost shifting factor"))
+    screen_reply_days = models.PositiveIntegerField(_("screening reply period (working days)"), default=10)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Parameters settable through `set_policy` and the API, in domain.md's names.
@@ -127,6 +144,9 @@ class PolicyYear(RegionScopedModel):
         "dispute_appeal_days", "objection_days",
         "rank_w_cmi", "rank_w_cost_index", "rank_w_time_index", "rank_w_group_count", "rank_w_lowrisk_mortality",
         "cover_hospitals_target", "cover_cases_target", "cover_fund_target",
+        "grouper_version",
+        "fund_budget_310", "fund_budget_390", "upload_deadline_day", "surplus_keep_share", "overspend_share",
+        "overspend_floor", "readmit_days", "shift_factor", "screen_reply_days",
     )
     # DIP defaults (domain §7): low 0.5 at all levels, high 2.0, special cases 5‰.
     DIP_DEFAULTS = {
@@ -148,6 +168,11 @@ class PolicyYear(RegionScopedModel):
     def base_years(self) -> tuple[int, int]:
         """Base period (基期): default the three years before the payment year."""
         return (self.base_start or self.year - 3, self.base_end or self.year - 1)
+
+    @property
+    def split_funds(self) -> bool:
+        """Two funds (domain §10): both fund budgets given; then each fund has its own point value."""
+        return self.fund_budget_310 is not None and self.fund_budget_390 is not None
 
     def low_ratio(self, level: int) -> Decimal:
         return getattr(self, f"low_ratio_{level}")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from apps.core.audit import diff, model_snapshot, record_event
@@ -93,6 +94,8 @@ def policy_set(*, actor: User | None, region: Region, year: int, values: dict[st
     before = model_snapshot(policy, list(PolicyYear.PARAMETERS))
     for name, raw in values.items():
         setattr(policy, name, _coerce(name, raw))
+    if (policy.fund_budget_310 is None) != (policy.fund_budget_390 is None):
+        raise ValidationFailed(str(_("fund_budget_310 and fund_budget_390 are given together or not at all.")))
     try:
         with region_scope([region.pk]):  # the unique-constraint check queries the scoped manager
             policy.full_clean()
