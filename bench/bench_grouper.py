@@ -1,6 +1,10 @@
 """Group N synthetic cases (default 1,000,000) with the CHS-DRG 1.1 engine on W worker processes.
 
     .venv/bin/python bench/bench_grouper.py [--cases 1000000] [--workers 2] [--trace] [--source files|db]
+    DATABASE_URL=…/drg_bench .venv/bin/python bench/bench_grouper.py --stored 990100 [--workers 2]
+
+`--stored R` measures `group_cases --region R --all` over the cases stored in the bench database (made by
+bench/generate_region.py + import_cases): the batch path end to end (read, group, COPY, one UPDATE per chunk).
 
 The cases are built from the rule lists (apps.groups.grouper.synthetic.random_cases) inside each
 worker (no pickling of a million inputs); each worker builds the rule set once (from the shipped
@@ -70,13 +74,49 @@ def _work(args: tuple[int, int, bool, str]) -> dict:
             "digit": dict(digit), "steps": steps, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "pid": os.getpid()}
 
 
+REFERENCE_CASES_PER_S = 1869  # issue 15: the reference open grouper run in process on the same cases (not runnable here)
+
+
+def stored(region: str, workers: int | None) -> None:
+    """`group_cases --region R --all` on the region's stored cases (the bench database): wall time, cases per
+    second, the ratio to the reference open grouper's in-process speed, peak RSS of the command and of its
+    largest worker process, and the machine's load average (other work on the same 2 cores slows it)."""
+    import io
+
+    from bench._setup import django_setup
+
+    django_setup()
+    from django.core.management import call_command
+
+    load_before = [round(x, 1) for x in os.getloadavg()]
+    out = io.StringIO()
+    start = time.perf_counter()
+    args = ["group_cases", "--region", region, "--all"] + (["--workers", str(workers)] if workers else [])
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    wall = time.perf_counter() - start
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    summary.update({
+        "wall_s": round(wall, 2), "cases_per_s": round(summary["cases"] / wall),
+        "reference_cases_per_s": REFERENCE_CASES_PER_S,
+        "x_reference": round(summary["cases"] / wall / REFERENCE_CASES_PER_S, 1),
+        "peak_rss_command_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_largest_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "load_average_before": load_before, "load_average_after": [round(x, 1) for x in os.getloadavg()],
+    })
+    print(json.dumps(summary, ensure_ascii=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--stored", metavar="REGION", help="regroup the region's stored cases with group_cases")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--trace", action="store_true", help="build the Chinese trace for every case")
     parser.add_argument("--source", choices=("files", "db"), default="files")
     opts = parser.parse_args()
+    if opts.stored:
+        stored(opts.stored, opts.workers)
+        return
     share = [opts.cases // opts.workers + (1 if i < opts.cases % opts.workers else 0) for i in range(opts.workers)]
     start = time.perf_counter()
     with mp.get_context("fork").Pool(opts.workers) as pool:

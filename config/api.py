@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 API_APPS = ["apps.core", "apps.tenants", "apps.hospitals", "apps.groups", "apps.cases", "apps.settlement",
             "apps.notifications", "apps.applications", "apps.notices", "apps.disputes", "apps.training",
-            "apps.monitoring"]
+            "apps.monitoring", "apps.scenarios", "apps.screening"]
 
 router = DefaultRouter()
 extra_urlpatterns = []

@@ -15,4 +15,7 @@ app.conf.beat_schedule = {
     "sweep-overdue-reviews": {"task": "applications.sweep_overdue_reviews", "schedule": 3600.0},
     "dispute-daily-digest": {"task": "disputes.daily_digest", "schedule": crontab(hour=7, minute=30)},
     "notices-finalize": {"task": "notices.finalize_expired", "schedule": 3600.0},
+    "settlement-flag-overdue-uploads": {"task": "settlement.flag_overdue_uploads", "schedule": crontab(hour=0, minute=30)},
+    # uploads and error reports older than IMPORT_FILE_RETENTION_DAYS (docs/operations.md §6)
+    "purge-import-files": {"task": "cases.purge_import_files", "schedule": crontab(hour=3, minute=15)},
 }

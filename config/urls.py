@@ -24,6 +24,8 @@ urlpatterns = [
     path("disputes/", include("apps.disputes.urls")),
     path("training/", include("apps.training.urls")),
     path("monitoring/", include("apps.monitoring.urls")),
+    path("screening/", include("apps.screening.urls")),
+    path("scenarios/", include("apps.scenarios.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

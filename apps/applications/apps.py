@@ -12,8 +12,12 @@ class ApplicationsConfig(AppConfig):
         from apps.core.dashboard import register_widget
         from apps.core.navigation import BUREAU, HOSPITAL, READERS, NavItem
         from apps.tenants.enums import Role
+        from apps.tenants.services import MEMBERSHIP_ADDED_HOOKS
 
-        from . import views
+        from . import services, views
+
+        if services.enlist_expert not in MEMBERSHIP_ADDED_HOOKS:
+            MEMBERSHIP_ADDED_HOOKS.append(services.enlist_expert)
 
         navigation.register(NavItem("applications:list", _("Case applications"), READERS | HOSPITAL, 60))
         navigation.register(NavItem("applications:assignments", _("My expert reviews"), frozenset({Role.EXPERT}), 61))

@@ -45,7 +45,7 @@ def _pool(region: Region) -> list[ExpertProfile]:
             region=region, role=Role.EXPERT, user=user).select_related("user", "hospital").first())
     rows = ExpertProfile.objects.with_scope(region=[region.pk])
     for i, m in enumerate(members):
-        if not rows.filter(region=region, user=m.user).exists():
+        if not rows.filter(region=region, user=m.user).exclude(specialty="").exists():  # enlisted bare on creation
             services.expert_profile_save(actor=None, region=region, user=m.user, specialty=SPECIALTIES[i % 6],
                                          hospital=m.hospital)
     return list(rows.filter(region=region, active=True).select_related("user"))

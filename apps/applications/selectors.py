@@ -14,7 +14,6 @@ from django.db.models import Q, QuerySet
 from apps.cases.models import Case
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region
 from apps.tenants.services import policy_defaults
 
@@ -181,12 +180,14 @@ def secondary_group_for(region: Region, year: int, drg_code: str) -> str | None:
 
 
 def affiliated_hospitals(user, region_id: int) -> set[int]:
-    """An expert's affiliations: the pool profile's hospital and the expert membership's hospital."""
+    """An expert's affiliations (conflict of interest): the pool profile's hospital and the hospital of every
+    membership the user holds, whatever its role — an expert who is also a hospital's staff or admin never
+    reviews that hospital (issue 17; disputes use this same rule)."""
     from apps.tenants.models import Membership
 
     ids = set(_scoped(ExpertProfile, region_id).filter(user=user, hospital__isnull=False)
               .values_list("hospital_id", flat=True))
-    ids |= set(_scoped(Membership, region_id).filter(user=user, role=Role.EXPERT, hospital__isnull=False)
+    ids |= set(Membership.objects.with_scopes_disabled().filter(user=user, hospital__isnull=False)
                .values_list("hospital_id", flat=True))
     return ids
 
@@ -229,11 +230,11 @@ def suggestion(application: Application) -> dict:
 
 
 def latest_case_result(case: Case):
-    """The case's figures in its latest settlement run (any status), or None."""
-    from apps.settlement.models import CaseResult
+    """The case's figures in its latest published (in force) settlement run, or None — never a simulation or an
+    unpublished draft, which a hospital must not take for its payment."""
+    from apps.settlement.selectors import case_published_results
 
-    return (_scoped(CaseResult, case.region_id).filter(case=case).select_related("run")
-            .order_by("-run__created_at", "-run_id").first())
+    return case_published_results(case).first()
 
 
 def timeline(application: Application):

@@ -623,6 +623,23 @@ def expert_profile_save(*, actor: User | None, region, user: User, specialty: st
     return profile
 
 
+def enlist_expert(actor: User | None, membership) -> ExpertProfile | None:
+    """Membership hook: a new expert membership makes the user an active member of the region's pool with the
+    membership's hospital as affiliation (conflict of interest), so no second call is needed; an existing
+    profile (specialty, activity set on the pool screen) is left as the bureau administrator set it."""
+    if membership.role != Role.EXPERT or membership.region_id is None:
+        return None
+    rows = _scoped(ExpertProfile, membership.region_id)
+    profile = rows.filter(user_id=membership.user_id).first()
+    if profile is not None:
+        return profile
+    profile = rows.create(region_id=membership.region_id, user_id=membership.user_id,
+                          hospital_id=membership.hospital_id, active=True)
+    record_event(actor=actor, action="expert_profile.saved", obj=profile, region=membership.region,
+                 new={"specialty": "", "hospital": profile.hospital_id, "active": True, "source": "membership"})
+    return profile
+
+
 def review_deadline(region, start: dt.date | None = None) -> dt.date:
     return add_working_days(region, start or timezone.localdate(), REVIEW_WORKING_DAYS)
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from apps.cases.models import Case
 from apps.core.errors import DomainError, Forbidden, NotFound
+from apps.core.workflow import shows_expert_names
 from apps.hospitals.models import Hospital
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import Membership, Region, User
@@ -61,16 +62,21 @@ ACTIONS = {
 }
 
 
-def timeline_rows(application: Application) -> list[dict]:
-    """The audit trail of the application in words: who, when, what, old → new status, why."""
+def timeline_rows(application: Application, viewer=None) -> list[dict]:
+    """The audit trail of the application in words: who, when, what, old → new status, why (experts stay
+    anonymous to anyone but the bureau: apps/core/workflow.py)."""
+    from apps.core.workflow import mask_expert_actors
+
     labels = dict(Status.choices)
     rows = []
-    for e in selectors.timeline(application):
+    events = list(selectors.timeline(application))
+    for e in events:
         old, new = (e.old or {}).get("status"), (e.new or {}).get("status")
         rows.append({"at": e.at, "actor": e.actor_name, "action": e.action, "label": ACTIONS.get(e.action, e.action),
                      "old": labels.get(old, old or ""), "new": labels.get(new, new or "") if new != old else "",
                      "reason": e.reason})
-    return rows
+    experts = set(application.assignments.values_list("expert_id", flat=True))
+    return mask_expert_actors(rows, events, viewer=viewer, region_id=application.region_id, expert_ids=experts)
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -84,7 +90,8 @@ def application_list(request):
         if _regions(request, Role.EXPERT):
             return redirect("applications:assignments")
         raise PermissionDenied
-    qs = selectors.visible_applications(request.user)
+    # the queue: a hospital's draft is its own until submitted, so the bureau never sees it here
+    qs = selectors.visible_applications(request.user).filter(access.drafts_hidden_q(Status.DRAFT))
     status, app_type, hospital = (request.GET.get(k, "") for k in ("status", "type", "hospital"))
     if status == "open":
         qs = qs.exclude(status__in=(Status.APPROVED, Status.REJECTED, Status.WITHDRAWN))
@@ -164,7 +171,7 @@ def application_detail(request, pk: int):
         "app": application, "case": application.case, "is_hospital": is_hospital, "is_bureau": is_bureau,
         "is_admin": is_admin, "editable": editable,
         "attachments": application.attachments.select_related("uploaded_by"),
-        "timeline": timeline_rows(application),
+        "timeline": timeline_rows(application, request.user),
         "attachment_form": AttachmentForm() if editable else None,
         "edit_form": EditForm(initial={"reason": application.reason,
                                        "secondary_drg_code": application.secondary_drg_code}) if editable else None,
@@ -172,10 +179,11 @@ def application_detail(request, pk: int):
         if (is_bureau or is_hospital) and selectors.cap_kind(application.type) else [],
         "reason_form": ReasonForm(),
     }
-    if access.reads_whole_region(region_id):
+    if access.reads_whole_region(region_id) and shows_expert_names(access, region_id):
         context["assignments"] = application.assignments.select_related("expert").order_by("assigned_at", "id")
         context["opinions"] = selectors.opinions(application)
         context["suggestion"] = selectors.suggestion(application)
+    if is_hospital or access.reads_whole_region(region_id):
         context["figures"] = _case_figures(application)
     if is_bureau and application.status == Status.UNDER_REVIEW:
         policy = selectors.policy_for(application.region, application.year)

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CasesConfig(AppConfig):
@@ -14,7 +15,7 @@ class CasesConfig(AppConfig):
         readers = frozenset({Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.BUREAU_STAFF,
                              Role.AUDITOR, Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
         uploaders = frozenset({Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
-        navigation.register(navigation.NavItem("cases:list", _("Cases"), readers, 40))
+        navigation.register(navigation.NavItem("cases:list", pgettext_lazy("menu", "Cases"), readers, 40))
         navigation.register(navigation.NavItem("cases:import_list", _("Case imports"), uploaders | {Role.AUDITOR}, 41))
         # the grouper screens (apps/groups/views_grouper.py), registered here next to the cases they group
         navigation.register(navigation.NavItem("groups:grouper", _("Pre-grouping"), navigation.ALL, 42))

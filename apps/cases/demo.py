@@ -22,7 +22,7 @@ from apps.tenants.models import Region
 
 from . import selectors
 from .codelists import DIAGNOSES_FILE, PROCEDURES_FILE
-from .columns import EXPORT_COLUMNS
+from .columns import EXPORT_COLUMNS, NAMES
 
 BASE_COST = 10_000
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "groups" / "data" / "harbin_2024_drg_weights_DamageControlStudio.csv"
@@ -114,6 +114,117 @@ FROM (
 """
 
 
+# Cases drawn from the grouper's per-DRG templates (apps.groups.grouper_demo): the diagnoses, procedures, sex and
+# age of each case make the engine answer its declared group. ~1.2 % are upcoded (declared: the ADRG's MCC
+# group, 高套) and ~0.6 % declare an unrelated group (coding mistakes), so the disagreement report shows true rows.
+TEMPLATE_SQL = """
+WITH p AS (SELECT %(g)s::text[] AS g, %(gp)s::int[] AS gp, %(rws)s::float8[] AS rw, %(up)s::text[] AS up,
+                  %(ts)s::int[] AS ts, %(tc)s::int[] AS tc, %(pdx)s::text[] AS pdx, %(sdx)s::text[] AS sdx,
+                  %(prc)s::text[] AS prc, %(sex)s::int[] AS sex, %(alo)s::int[] AS alo, %(ahi)s::int[] AS ahi,
+                  %(adays)s::int[] AS adays, %(bw)s::int[] AS bw, %(tlos)s::int[] AS tlos, %(dth)s::bool[] AS dth,
+                  %(hosp)s::text[] AS h, %(hf)s::float8[] AS hf, %(dept)s::text[] AS dept)
+SELECT settlement_id, hospital_code, patient_id, insurance_type, gender, age, age_days,
+       (discharge - los_span)::text AS admission_date, discharge::text AS discharge_date, los AS los_days,
+       discharge_method, principal_dx, secondary_dx, principal_proc, other_procs, drg_code,
+       round(total, 2) AS total_cost, round(total * drug_share, 2) AS drug_cost,
+       round(total * cons_share, 2) AS consumable_cost, round(total * exam_share, 2) AS exam_cost,
+       round(total * self_share, 2) AS self_pay, round(total, 2) - round(total * self_share, 2) AS fund_paid,
+       department, birth_weight_g, NULL::int AS ventilation_hours
+FROM (
+  SELECT %(region)s || '-' || %(year)s || '-' || lpad(n::text, 7, '0') AS settlement_id,
+         p.h[hi] AS hospital_code, 'P' || %(region)s || lpad((floor(u1 * %(n)s * 0.8))::int::text, 8, '0') AS patient_id,
+         CASE WHEN u2 < 0.55 THEN '310' ELSE '390' END AS insurance_type,
+         CASE WHEN p.sex[ti] > 0 THEN p.sex[ti] ELSE 1 + floor(u3 * 2)::int END AS gender,
+         CASE WHEN p.adays[ti] > 0 THEN 0
+              ELSE p.alo[ti] + floor(power(u4, 0.7) * (p.ahi[ti] - p.alo[ti] + 1))::int END AS age,
+         CASE WHEN p.adays[ti] > 0 THEN p.adays[ti] END AS age_days,
+         CASE WHEN p.bw[ti] > 0 THEN p.bw[ti] END AS birth_weight_g,
+         make_date(%(year)s, 1, 1) + floor(u5 * %(days)s)::int AS discharge,
+         los, CASE WHEN los <= 1 THEN floor(u6 * 2)::int ELSE los END AS los_span,
+         CASE WHEN p.dth[ti] AND u7 < least(0.25, 0.002 * power(p.rw[gi], 2)) THEN '5'
+              WHEN u7 > 0.97 THEN '2' WHEN u7 > 0.95 THEN '4' ELSE '1' END AS discharge_method,
+         p.pdx[ti] AS principal_dx, p.sdx[ti] AS secondary_dx,
+         split_part(p.prc[ti], '|', 1) AS principal_proc,
+         CASE WHEN position('|' IN p.prc[ti]) > 0 THEN substr(p.prc[ti], position('|' IN p.prc[ti]) + 1) ELSE '' END
+           AS other_procs,
+         CASE WHEN u17 < 0.012 AND p.up[gi] <> '' THEN p.up[gi]
+              WHEN u17 > 0.994 THEN p.g[1 + floor(u16 * cardinality(p.g))::int] ELSE p.g[gi] END AS drg_code,
+         (%(base)s * p.rw[gi] * p.hf[hi] * exp(0.35 * z)
+           * CASE WHEN u13 < 0.01 THEN 12 + u14 * 13 WHEN u13 < 0.03 THEN 0.15 ELSE 1 END)::numeric AS total,
+         (0.25 + u14 * 0.15)::numeric AS drug_share, (0.10 + u15 * 0.15)::numeric AS cons_share,
+         (0.08 + u16 * 0.10)::numeric AS exam_share, (0.10 + u6 * 0.20)::numeric AS self_share,
+         p.dept[ascii(p.g[gi]) - 64] AS department
+  FROM p, generate_series(1, %(n)s) AS n,
+  LATERAL (SELECT p.gp[1 + floor(random() * cardinality(p.gp) + n * 0)::int] AS gi,
+                  1 + floor(random() * cardinality(p.h) + n * 0)::int AS hi, random() AS ut,
+                  random() AS u1, random() AS u2, random() AS u3, random() AS u4, random() AS u5, random() AS u6,
+                  random() AS u7, random() AS u13, random() AS u14, random() AS u15, random() AS u16,
+                  random() AS u17, sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z) r,
+  LATERAL (SELECT p.ts[r.gi] + floor(r.ut * p.tc[r.gi])::int AS ti) t,
+  LATERAL (SELECT CASE WHEN p.tlos[t.ti] > 0 THEN p.tlos[t.ti]
+                       ELSE least(90, greatest(1, round(exp(ln(3 + p.rw[r.gi] * 4) + 0.45 * r.z))::int)) END AS los) l
+) x
+"""
+# department by the group's MDC letter (A … Z)
+MDC_DEPARTMENTS = ["重症医学科", "神经内科", "眼科", "耳鼻喉科", "呼吸内科", "心内科", "消化内科", "肝胆外科", "骨科",
+                   "皮肤科", "内分泌科", "肾内科", "泌尿外科", "妇科", "产科", "新生儿科", "血液科", "肿瘤科", "感染科",
+                   "精神科", "精神科", "急诊科", "烧伤科", "康复科", "感染科", "创伤外科"]
+
+
+def _template_params(region: Region, year: int, n: int, seed: int, version: str) -> dict | None:
+    """The template generator's arrays, or None when the version has no template file."""
+    from apps.groups.grouper_demo import read_templates, template_path
+
+    if not template_path(version).exists():
+        return None
+    with scope(region=[region.pk]):
+        codes = {c.upper() for c in selectors.catalogue_group_codes(region, year)}
+    templates = [t for t in read_templates(version) if not codes or t["drg"] in codes]
+    if not templates:
+        return None
+    weights = _weights()
+    by_drg: dict[str, list[dict]] = {}
+    for t in templates:
+        by_drg.setdefault(t["drg"], []).append(t)
+    drgs = sorted(by_drg)
+    adrg_w: dict[str, list[float]] = {}
+    for code, w in weights.items():
+        adrg_w.setdefault(code[:3], []).append(w)
+    rws = [weights.get(d) or (sum(adrg_w[d[:3]]) / len(adrg_w[d[:3]]) if d[:3] in adrg_w else 1.0) for d in drgs]
+    # upcoding target: the ADRG's most severe group when it is not the case's own
+    up = []
+    for d in drgs:
+        worse = sorted(x for x in drgs if x[:3] == d[:3] and x < d and x[3:] in ("1", "3"))
+        up.append(worse[0] if worse else "")
+    # frequency: light groups tend to be common, heavy ones (transplants, pre-MDC A*) rare
+    rnd = random.Random(seed)
+    order = sorted(range(1, len(drgs) + 1),
+                   key=lambda i: rnd.random() * rws[i - 1] * (50 if drgs[i - 1][:1] == "A" else 1))
+    gp = [gi for rank, gi in enumerate(order, start=1) for _ in range(max(1, int(60 / rank ** 0.9)))]
+    flat, ts, tc = [], [], []
+    for d in drgs:
+        ts.append(len(flat) + 1)
+        tc.append(len(by_drg[d]))
+        flat.extend(by_drg[d])
+
+    def ints(key: str) -> list[int]:
+        return [int(t[key]) if t[key] not in ("", None) else 0 for t in flat]
+
+    hosp, hf = _hospital_pool(region)
+    if not hosp:
+        raise ValueError(f"region {region.code} has no active hospital")
+    days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    today = dt.date.today()
+    if year == today.year:
+        days, n = (today.replace(day=1) - dt.date(year, 1, 1)).days, n * (today.month - 1) // 12
+    return {"g": drgs, "gp": gp, "rws": rws, "up": up, "ts": ts, "tc": tc,
+            "pdx": [t["pdx"] for t in flat], "sdx": [t["sdx"] for t in flat], "prc": [t["procs"] for t in flat],
+            "sex": ints("sex"), "alo": ints("age_lo"), "ahi": ints("age_hi"), "adays": ints("age_days"),
+            "bw": ints("weight"), "tlos": ints("los"), "dth": [t["death_ok"] == "1" for t in flat],
+            "hosp": hosp, "hf": hf, "dept": MDC_DEPARTMENTS, "region": region.code, "year": year,
+            "n": n, "base": BASE_COST, "days": max(days, 1)}
+
+
 def _params(region: Region, year: int, n: int, seed: int) -> dict:
     with scope(region=[region.pk]):
         codes = selectors.catalogue_group_codes(region, year)
@@ -133,18 +244,26 @@ def _params(region: Region, year: int, n: int, seed: int) -> dict:
             "n": n, "base": BASE_COST}
 
 
-def write_synthetic_csv(path: Path, region: Region, years: list[int], cases_per_year: int, seed: int, header: bool = True) -> int:
-    """Write `cases_per_year` synthetic rows per year to a CSV file with COPY … TO STDOUT; returns the rows written."""
+def write_synthetic_csv(path: Path, region: Region, years: list[int], cases_per_year: int, seed: int,
+                        header: bool = True, version: str | None = None) -> int:
+    """Write `cases_per_year` synthetic rows per year to a CSV file with COPY … TO STDOUT; returns the rows written.
+
+    With a grouper `version` that has templates, cases come from them (they fit their declared group, with
+    birth weights); without, codes are drawn at random from the catalogue (a region on declared codes, DIP)."""
     rows = 0
     with path.open("wb") as fh:
-        if header:
-            fh.write((",".join(EXPORT_COLUMNS) + "\n").encode())
+        first = True
         for year in years:
-            params = _params(region, year, cases_per_year, seed + year)
+            params = _template_params(region, year, cases_per_year, seed + year, version) if version else None
+            sql = TEMPLATE_SQL if params else SYNTH_SQL
+            params = params or _params(region, year, cases_per_year, seed + year)
+            if header and first:
+                fh.write((",".join(NAMES[:25] if params.get("ts") else EXPORT_COLUMNS) + "\n").encode())
+                first = False
             with connection.cursor() as cur:
                 cur.execute("SELECT setseed(%s)", [((seed * 7919 + year) % 20000) / 10000.0 - 1])
             raw = connection.cursor().cursor
-            query = raw.mogrify(SYNTH_SQL, params)
+            query = raw.mogrify(sql, params)
             with raw.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
                 for chunk in copy:
                     fh.write(chunk)
@@ -154,11 +273,13 @@ def write_synthetic_csv(path: Path, region: Region, years: list[int], cases_per_
 
 def generate_cases(region: Region, years: list[int], cases_per_year: int, seed: int) -> int:
     """Demo hook: synthetic cases for the region's hospitals through the normal import (idempotent)."""
+    from apps.groups.grouper_demo import region_version
+
     from .services import case_import_run, case_import_start
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"demo-{region.code}.csv"
-        write_synthetic_csv(path, region, years, cases_per_year, seed)
+        write_synthetic_csv(path, region, years, cases_per_year, seed, version=region_version(region.code))
         with scope(region=[region.pk]), path.open("rb") as fh:
             job = case_import_start(actor=None, region=region, file=fh, filename=path.name, enqueue=False)
             job = case_import_run(job, group_sync=True)

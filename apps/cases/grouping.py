@@ -59,14 +59,17 @@ def version_names() -> list[str]:
 
 
 def default_version(region: Region | None, year: int | None = None) -> str | None:
-    """The rule set of the region's catalogue version when one is loaded, else the newest loaded one."""
+    """The version the region's policy pays on when loaded, else the one of its catalogue, else the newest."""
     versions = available_versions()
     names = [v["version"] for v in versions if v.get("version")]
     if not names:
         return None
     if region is not None:
-        from apps.groups.selectors import active_catalogue
+        from apps.groups.selectors import active_catalogue, payment_grouper_version
 
+        paid_on = payment_grouper_version(region, year)  # one version for grouping and payment
+        if paid_on in names:
+            return paid_on
         catalogue = active_catalogue(region, year)
         if catalogue is not None:
             for item in versions:
@@ -191,6 +194,23 @@ SELECT status, count(*), count(*) FILTER (WHERE mismatch), count(*) FILTER (WHER
 """
 
 
+def _codes_json(codes) -> str:
+    return '["' + '","'.join(codes) + '"]' if codes else "[]"
+
+
+def deferred_json(result, names: dict[str, str]) -> str:
+    """The stored answer of a clean, agreeing case without its trace (rebuilt on demand), formatted directly:
+    the same keys and values as `json.dumps(result_dict(result) | {"trace_deferred": True})` at a fraction of
+    the cost. Codes come from the rule tables (no characters to escape); the group name is escaped once."""
+    name = names.get(result.drg_code)
+    if name is None:
+        name = names[result.drg_code] = json.dumps(result.drg_name, ensure_ascii=False)
+    return (f'{{"status":"{result.status}","mdc":"{result.mdc}","adrg":"{result.adrg}",'
+            f'"drg_code":"{result.drg_code}","drg_name":{name},"mcc":{_codes_json(result.mcc)},'
+            f'"cc":{_codes_json(result.cc)},"trace":[],"ruleset_version":"{result.ruleset_version}",'
+            f'"trace_deferred":true}}')
+
+
 class _FillRule:
     """Whether (and with what) the grouper may fill `drg_code` for a discharge year: a cleared year is frozen
     (None = do not touch), else the code if it is a group of the catalogue in force for that year, else ''."""
@@ -221,6 +241,7 @@ def group_chunk(*, region: Region, version: str, lo: int, hi: int, scope: str = 
     where, params = _filter(scope, period, import_job_id)
     params.update(region=region.pk, lo=lo, hi=hi)
     counts = dict.fromkeys((*STATUSES, "cases", "mismatch", "filled"), 0)
+    names: dict[str, str] = {}
     with transaction.atomic():
         with connection.cursor() as cur:
             cur.execute(READ_SQL + where, params)
@@ -237,11 +258,13 @@ def group_chunk(*, region: Region, version: str, lo: int, hi: int, scope: str = 
             result = group_one(case_input, ruleset, trace=False)
             if result.status != FILL_STATUS or (declared and result.drg_code != declared):
                 result = group_one(case_input, ruleset)
-                stored = result_dict(result)
+                answer = json.dumps(result_dict(result), ensure_ascii=False, separators=(",", ":"))
+            elif result.trace:  # an engine that always traces: keep what it gave
+                answer = json.dumps({**result_dict(result), "trace_deferred": True}, ensure_ascii=False,
+                                    separators=(",", ":"))
             else:
-                stored = {**result_dict(result), "trace_deferred": True}
+                answer = deferred_json(result, names)
             status = result.status if result.status in STATUSES else "invalid"
-            answer = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
             out.append((case_id, status, result.drg_code[:10], result.mdc[:10], result.adrg[:10], version[:30],
                         answer, fill(year, status, result.drg_code)))
         with connection.cursor() as cur:
@@ -261,6 +284,50 @@ def group_chunk(*, region: Region, version: str, lo: int, hi: int, scope: str = 
                 counts["filled"] += filled
             cur.execute("DROP TABLE cg_results")
     return counts
+
+
+# ---------------------------------------------------------------- a whole run here, on every core (no worker needed)
+
+def local_workers(requested: int | None, chunks: int) -> int:
+    """How many processes a run without the queue uses: the cores (or `requested`), never more than its chunks,
+    and one inside a transaction (a forked process would not see uncommitted rows: tests, atomic callers) or
+    inside a daemonic process (a Celery prefork child may not fork)."""
+    import multiprocessing
+    import os
+
+    if connection.in_atomic_block or multiprocessing.current_process().daemon:
+        return 1
+    return max(1, min(requested or os.cpu_count() or 1, chunks))
+
+
+def _chunk_in_child(args: tuple[int, int, int]) -> dict:
+    from .services import grouping_chunk_run
+
+    job_id, lo, hi = args
+    return grouping_chunk_run(job_id=job_id, lo=lo, hi=hi)
+
+
+def run_chunks(job_id: int, chunks: list[tuple[int, int]], *, workers: int | None = None,
+               version: str = "", region_id: int | None = None) -> None:
+    """Run a planned run's chunks: in this process, or in `workers` forked processes over disjoint id ranges
+    (each its own database connection; the rule set is loaded once before the fork and shared copy-on-write)."""
+    from django.db import connections
+
+    from .services import grouping_chunk_run
+
+    n = local_workers(workers, len(chunks))
+    if n <= 1:
+        for lo, hi in chunks:
+            grouping_chunk_run(job_id=job_id, lo=lo, hi=hi)
+        return
+    import multiprocessing
+
+    if version:
+        get_ruleset(version, region_id)  # loaded once, inherited by the children
+    connections.close_all()  # children open their own connections; none shares the parent's socket
+    with multiprocessing.get_context("fork").Pool(n) as pool:
+        for _ in pool.imap_unordered(_chunk_in_child, [(job_id, lo, hi) for lo, hi in chunks]):
+            pass
 
 
 def stored_answer(case) -> dict:

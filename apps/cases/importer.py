@@ -40,6 +40,7 @@ COPY_CHUNK = 1 << 20
 PREVIEW_ERRORS = 50
 PREVIEW_ROWS = 10
 MONEY_FIELDS = ("total_cost", "drug_cost", "consumable_cost", "exam_cost", "self_pay", "fund_paid")
+SETTLEMENT_ID_RE = "^[[:alnum:]][[:alnum:]_./:-]*$"
 TEMP_TABLES = ("cs_stage", "cs_rows", "cs_errors", "cs_groups", "cs_dups", "cs_means", "cs_todo", "cs_dates", "cs_match", "cs_sums")
 
 
@@ -118,6 +119,7 @@ def _load_csv(path: Path) -> None:
     except UnicodeDecodeError as err:
         raise FileError(_("The file is not UTF-8 encoded text (save it as CSV UTF-8 or XLSX).")) from err
     header = next(csv.reader([header_line]), [])
+    _check_header_width(header)
     mapped, problems = map_header(header)
     if problems:
         raise FileError("; ".join(problems))
@@ -178,32 +180,47 @@ def _cell(value) -> str | None:
     return text if text.strip() else None
 
 
-def _load_xlsx(path: Path) -> None:
-    """The first sheet, read through tablib (django-import-export's data layer)."""
-    import tablib
-    from openpyxl import load_workbook
-    from tablib.formats._xlsx import XLSXFormat
+def max_rows() -> int:
+    """Rows per file (a region splits a year into several files; an XLSX holds 1,048,576 at most)."""
+    return int(getattr(settings, "CASE_IMPORT_MAX_ROWS", 500_000))
 
+
+def max_columns() -> int:
+    """The settlement-list columns of interfaces.md plus a margin for a few extra columns."""
+    return len(COLUMNS) + 20
+
+
+def _check_header_width(header: list) -> None:
+    if len(header) > max_columns():
+        raise FileError(_("The header has %(n)d columns; at most %(max)d are read (the columns of the settlement list "
+                          "plus a few extra).") % {"n": len(header), "max": max_columns()})
+
+
+def _load_xlsx(path: Path) -> None:
+    """The first sheet, read through the one safe reader (real cells only, bounded rows/columns/size)."""
+    from apps.core.spreadsheets import SpreadsheetError, iter_xlsx_rows
+
+    rows = iter_xlsx_rows(path, max_rows=max_rows(), max_columns=max_columns())
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise FileError(_("The XLSX file cannot be read.")) from err
-    dataset = tablib.Dataset()
-    XLSXFormat.import_sheet(dataset, book.worksheets[0], headers=True)
-    book.close()
-    mapped, problems = map_header([str(h or "") for h in dataset.headers or []])
-    if problems:
-        raise FileError("; ".join(problems))
-    columns = _copy_columns(mapped)
-    _create_stage(len(columns) - sum(1 for m in mapped if m))
-    with _raw_cursor().copy(f"COPY cs_stage (rownum, {', '.join(columns)}) FROM STDIN") as copy:
-        rownum = 0
-        for record in dataset:
-            cells = [_cell(v) for v in record]
-            if all(c is None for c in cells):
-                continue
-            rownum += 1
-            copy.write_row([rownum, *cells])
+        header = next((r for r in rows if r), None)
+        if header is None:
+            raise FileError(_("The file is empty."))
+        mapped, problems = map_header([str(h or "") for h in header])
+        if problems:
+            raise FileError("; ".join(problems))
+        columns = _copy_columns(mapped)
+        width = len(columns)
+        _create_stage(width - sum(1 for m in mapped if m))
+        with _raw_cursor().copy(f"COPY cs_stage (rownum, {', '.join(columns)}) FROM STDIN") as copy:
+            rownum = 0
+            for record in rows:
+                cells = [_cell(v) for v in record][:width]
+                if all(c is None for c in cells):
+                    continue
+                rownum += 1
+                copy.write_row([rownum, *cells, *([None] * (width - len(cells)))])
+    except SpreadsheetError as err:
+        raise FileError(str(err)) from err
 
 
 def load_file(path: Path) -> None:
@@ -213,6 +230,94 @@ def load_file(path: Path) -> None:
         _load_xlsx(path)
     else:
         _load_csv(path)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM cs_stage")
+        count = cur.fetchone()[0]
+    if count > max_rows():
+        raise FileError(_("The file has %(n)d rows, more than the %(max)d allowed per file; split it into several "
+                          "files.") % {"n": count, "max": max_rows()})
+
+
+# ---------------------------------------------------------------- the stored upload (patient ids at rest)
+
+HASH_PREFIX = "sha256:"
+
+
+def _hashed(value: str) -> str:
+    import hashlib
+
+    text = value.strip(" ")  # the same trim as the SQL's btrim
+    if not text or text.startswith(HASH_PREFIX):
+        return text
+    hashed = HASH_PREFIX + hashlib.sha256((settings.PATIENT_ID_SALT + text).encode()).hexdigest()
+    # a longer id keeps its length (padding) so the too_long check still names it — by length only
+    return hashed.ljust(len(text), "#")
+
+
+def protect_upload(path: Path) -> Path:
+    """Rewrite a stored upload as UTF-8 CSV whose 人员编号 column holds `sha256:<salted hash>`.
+
+    Why: docs/operations.md promises the patient id is kept only as a salted hash; the stored file is
+    what sits on disk for 90 days. An XLSX goes through the safe reader here, so a bomb is refused at
+    upload time. The importer recognises the prefix and does not hash twice. Returns the new path
+    (`.csv`); the original file is removed. Raises FileError for a file that cannot be read.
+    """
+    target = path.with_suffix(".protected.csv")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    try:
+        with target.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            if magic == b"PK\x03\x04":
+                from apps.core.spreadsheets import SpreadsheetError, iter_xlsx_rows
+
+                try:
+                    _protect_rows((["" if v is None else _cell(v) or "" for v in r]
+                                   for r in iter_xlsx_rows(path, max_rows=max_rows(), max_columns=max_columns())),
+                                  writer)
+                except SpreadsheetError as err:
+                    raise FileError(str(err)) from err
+            else:
+                try:
+                    with path.open(encoding="utf-8-sig", newline="") as fh:
+                        _protect_rows(csv.reader(fh), writer)
+                except UnicodeDecodeError as err:
+                    raise FileError(_("The file is not UTF-8 encoded text (save it as CSV UTF-8 or XLSX).")) from err
+                except csv.Error as err:
+                    raise FileError(_("The CSV file cannot be read: %(error)s") % {"error": err}) from err
+    except BaseException:
+        target.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        raise
+    final = path.with_suffix(".csv")
+    path.unlink(missing_ok=True)
+    target.replace(final)
+    return final
+
+
+def _protect_rows(rows, writer) -> None:
+    header: list[str] | None = None
+    column: int | None = None
+    for record in rows:
+        if header is None:
+            if not record or all(not str(v).strip() for v in record):
+                continue
+            header = record
+            _check_header_width(header)
+            mapped, _problems = map_header(header)
+            # without a 人员编号 column the import fails on the header (the job names the missing columns) and the
+            # stored file is deleted then; nothing to hash here
+            column = mapped.index("patient_id") if "patient_id" in mapped else None
+            writer.writerow(header)
+            continue
+        if not record or all(not str(v).strip() for v in record):
+            continue
+        if column is not None and len(record) > column and record[column]:
+            record = list(record)
+            record[column] = _hashed(record[column])
+        writer.writerow(record)
+    if header is None:
+        raise FileError(_("The file is empty."))
 
 
 # ---------------------------------------------------------------- typing and checks (SQL)
@@ -312,7 +417,8 @@ def _build_rows(region_id: int, hospital_ids: set[int] | None) -> None:
         f"CREATE TEMP TABLE cs_rows AS SELECT {kept}, {_content_hash_expr()} AS content_hash, "
         f"{_errors_expr()} AS errs FROM ("
         "SELECT s.*, h.id AS hospital_id, "
-        "encode(sha256(convert_to(%(salt)s || s.patient_id, 'UTF8')), 'hex') AS patient_hash, "
+        "CASE WHEN s.patient_id LIKE 'sha256:%%' THEN substr(s.patient_id, 8) "
+        "ELSE encode(sha256(convert_to(%(salt)s || s.patient_id, 'UTF8')), 'hex') END AS patient_hash, "
         "(dc.code IS NOT NULL) AS dx_known, (pc.code IS NOT NULL) AS proc_known, "
         "(g.code IS NOT NULL) AS group_known, "
         "extract(year FROM s.v_discharge_date)::int AS year "
@@ -345,7 +451,11 @@ def _error_rules() -> list[tuple[str, str, str, str]]:
         if col.kind in ("int", "money", "date"):
             v.append((f"{n} IS NOT NULL AND v_{n} IS NULL", n, "invalid_format", n))
         if col.max_length and n not in ("principal_dx", "principal_proc", "drg_code", "hospital_code"):
-            v.append((f"length({n}) > {col.max_length}", n, "too_long", f"left({n}, 60)"))
+            # never echo a patient id (not even a prefix): its length says enough
+            shown = f"length({n})::text" if n == "patient_id" else f"left({n}, 60)"
+            v.append((f"length({n}) > {col.max_length}", n, "too_long", shown))
+    # a settlement id is letters/digits with - _ . / : inside (never a leading = + - @: no formula reaches an export)
+    v.append((f"settlement_id !~ '{SETTLEMENT_ID_RE}'", "settlement_id", "invalid_format", "left(settlement_id, 60)"))
     choices = (("insurance_type", INSURANCE_TYPES), ("gender", GENDERS), ("discharge_method", DISCHARGE_METHODS))
     for n, allowed in choices:
         quoted = ", ".join(f"'{a}'" for a in allowed)
@@ -573,9 +683,10 @@ def _group_means(region: Region, years: list[int]) -> None:
 
 def _error_sql(limit: bool) -> str:
     return (
-        "SELECT e.rownum + 1 AS row, coalesce(e.settlement_id, '') AS settlement_id, e.field, e.code, "
-        "replace(replace(m.template, '{field}', e.field), '{value}', coalesce(e.value, '')) AS message "
-        "FROM cs_errors e JOIN cs_messages m ON m.code = e.code ORDER BY e.rownum, e.field, e.code"
+        "SELECT e.rownum + 1 AS row, coalesce(e.settlement_id, '') AS settlement_id, e.field, e.code, e.value, "
+        "replace(replace(m.template, '{field}', coalesce(f.label, e.field)), '{value}', coalesce(e.value, '')) AS message "
+        "FROM cs_errors e JOIN cs_messages m ON m.code = e.code LEFT JOIN cs_fields f ON f.name = e.field "
+        "ORDER BY e.rownum, e.field, e.code"
         + (f" LIMIT {PREVIEW_ERRORS}" if limit else "")
     )
 
@@ -585,6 +696,12 @@ def _write_messages() -> None:
         cur.execute("DROP TABLE IF EXISTS cs_messages")
         cur.execute("CREATE TEMP TABLE cs_messages (code text PRIMARY KEY, template text)")
         cur.executemany("INSERT INTO cs_messages VALUES (%s, %s)", list(error_messages().items()))
+        # field labels (性别, not gender) in the active language: a coder reads the names they know
+        from .labels import FIELD_LABELS
+
+        cur.execute("DROP TABLE IF EXISTS cs_fields")
+        cur.execute("CREATE TEMP TABLE cs_fields (name text PRIMARY KEY, label text)")
+        cur.executemany("INSERT INTO cs_fields VALUES (%s, %s)", [(k, str(v)) for k, v in FIELD_LABELS.items()])
 
 
 def write_error_file(path: Path) -> None:
@@ -592,7 +709,11 @@ def write_error_file(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf")  # so that Excel opens the Chinese messages as UTF-8
-        with _raw_cursor().copy(f"COPY ({_error_sql(limit=False)}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+        from apps.core.exports import sql_neutralise
+
+        safe = (f"SELECT row, {sql_neutralise('settlement_id')} AS settlement_id, field, code, "
+                f"{sql_neutralise('message')} AS message FROM ({_error_sql(limit=False)}) e")
+        with _raw_cursor().copy(f"COPY ({safe}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
             for chunk in copy:
                 fh.write(chunk)
 
@@ -626,7 +747,7 @@ def _set_temp_buffers() -> None:
 
 def _drop_temp_tables() -> None:
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES + ("cs_messages",)))
+        cur.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES + ("cs_messages", "cs_fields")))
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -722,4 +843,4 @@ def read_column_header(path: Path) -> list[str]:
     return [m or "" for m in mapped]
 
 
-__all__ = ["BY_NAME", "FileError", "ImportResult", "run_import", "write_error_file"]
+__all__ = ["BY_NAME", "FileError", "ImportResult", "protect_upload", "run_import", "write_error_file"]

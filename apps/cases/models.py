@@ -148,6 +148,11 @@ class Case(RegionScopedModel):
         return self.discharge_method == DischargeMethod.DEATH
 
     @property
+    def diagnoses(self) -> list[str]:
+        """Principal diagnosis first, then the secondary ones (for pages listing codes with names)."""
+        return [d for d in [self.principal_dx, *self.secondary_dx] if d]
+
+    @property
     def procedures(self) -> list[str]:
         """Main procedure first, then the others (the grouper's order)."""
         return [p for p in [self.principal_proc, *self.other_procs] if p]

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
@@ -95,7 +96,13 @@ def _store_upload(region: Region, data: bytes | None, file: BinaryIO | None, fil
     if problem:
         target.unlink(missing_ok=True)
         raise ValidationFailed(problem)
-    return relative
+    from .importer import protect_upload
+
+    try:  # the file on disk never holds a clear 人员编号 (docs/operations.md); XLSX is read safely here
+        stored = protect_upload(target)
+    except FileError as err:
+        raise ValidationFailed(str(err)) from err
+    return f"{Path(relative).parent}/{stored.name}"
 
 
 def case_import_start(
@@ -197,10 +204,14 @@ def case_import_run(job: ImportJob, *, group_sync: bool = False) -> ImportJob:
             )
     except FileError as err:
         _finish_failed(job, str(err))
+        if not ImportJob.objects.filter(stored_file=job.stored_file).exclude(pk=job.pk).exists():
+            private_path(job.stored_file).unlink(missing_ok=True)  # an unreadable file is not kept
         return job
-    except Exception as err:
+    except Exception:
         logger.exception("case import %s failed", job.pk)
-        _finish_failed(job, f"{type(err).__name__}: {err}"[:1000])
+        # the technical error goes to the log only; a database message never reaches the uploader
+        _finish_failed(job, _("The import stopped because of an internal error (import #%(id)s); nothing was "
+                              "written. The administrator can find the cause in the log.") % {"id": job.pk})
         raise
     job.status = ImportStatus.DONE
     job.progress = 100
@@ -214,7 +225,18 @@ def case_import_run(job: ImportJob, *, group_sync: bool = False) -> ImportJob:
     counts = {k: getattr(result, k) for k in ("total", "created", "updated", "unchanged", "rejected")}
     record_event(actor=job.uploaded_by, action="case_import.done", obj=job, new={**counts, "dry_run": job.dry_run})
     _group_imported_cases(job, sync=group_sync)
+    _screen_imported_cases(job)
     return job
+
+
+def _screen_imported_cases(job: ImportJob) -> None:
+    """Screening (domain §11) after every upload; apps.screening decides when (never fails the import)."""
+    from django.apps import apps
+
+    if apps.is_installed("apps.screening"):
+        from apps.screening.hooks import after_import
+
+        after_import(job)
 
 
 def _finish_failed(job: ImportJob, message: str) -> None:
@@ -239,6 +261,7 @@ def grouping_job_start(
     period: str | None = None,
     import_job: ImportJob | None = None,
     sync: bool = False,
+    workers: int | None = None,
 ) -> GroupingJob:
     """Plan a grouping run (id-range chunks in SQL) and run its chunks: in parallel Celery tasks, or here (`sync`).
 
@@ -275,9 +298,8 @@ def grouping_job_start(
         job.save()
         record_event(actor=actor, action="grouping.start", obj=job,
                      new={"version": version, "scope": scope, "period": period or "", "cases": total, "chunks": len(chunks)})
-    if sync:
-        for lo, hi in chunks:
-            grouping_chunk_run(job_id=job.pk, lo=lo, hi=hi)
+    if sync:  # here, on every core (`workers` processes over disjoint id ranges; one inside a transaction)
+        grouping.run_chunks(job.pk, chunks, workers=workers, version=version, region_id=region.pk)
         job.refresh_from_db()
         return job
     from .tasks import grouping_chunk_task
@@ -328,6 +350,12 @@ def grouping_chunk_run(*, job_id: int, lo: int, hi: int) -> dict:
     if finished:
         job.refresh_from_db()
         record_event(actor=job.created_by, action="grouping.done", obj=job, new=job.summary())
+        from django.apps import apps
+
+        if apps.is_installed("apps.screening"):  # screening (domain §11) once the grouper's answer is in place
+            from apps.screening.hooks import after_grouping
+
+            after_grouping(job)
     return counts
 
 
@@ -345,3 +373,47 @@ def _group_imported_cases(job: ImportJob, *, sync: bool = False) -> None:
         logger.warning("import %s: cases not grouped: %s", job.pk, err.message)
     except Exception:  # noqa: BLE001 - e.g. the queue is unreachable; the import itself is done
         logger.exception("import %s: grouping the imported cases failed", job.pk)
+
+
+# ---------------------------------------------------------------- retention (docs/operations.md §6)
+
+def purge_import_files(*, days: int | None = None, now=None) -> dict:
+    """Delete stored uploads and error reports of imports finished more than `days` ago (default 90), and any
+    stray file under case_imports/ older than that (a refused upload, a crashed run).
+
+    Why here: the stored file is the only copy of the hospital's upload; the jobs' counts, preview and audit
+    events stay, so the history remains readable. Set-based: one query picks the jobs, one UPDATE clears them.
+    """
+    from datetime import timedelta
+
+    from django_scopes import scopes_disabled
+
+    days = int(getattr(settings, "IMPORT_FILE_RETENTION_DAYS", 90) if days is None else days)
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    removed = 0
+    with scopes_disabled():
+        old = ImportJob.objects.filter(finished_at__lt=cutoff).exclude(stored_file="", error_file="")
+        rows = list(old.values_list("pk", "stored_file", "error_file"))
+        in_use = set(ImportJob.objects.filter(finished_at__isnull=True).values_list("stored_file", flat=True))
+        in_use |= set(ImportJob.objects.filter(finished_at__gte=cutoff).values_list("stored_file", flat=True))
+        for _pk, stored, errors in rows:
+            for relative in (stored, errors):
+                if relative and relative not in in_use:
+                    path = private_path(relative)
+                    if path.exists():
+                        path.unlink()
+                        removed += 1
+        ImportJob.objects.filter(pk__in=[r[0] for r in rows]).update(stored_file="", error_file="")
+    limit = cutoff.timestamp()
+    # stray case files (refused uploads, crashed runs) and abandoned hospital-import previews ("imports/")
+    for folder in (UPLOAD_DIR, "imports"):
+        root = private_path(folder)
+        if not root.exists():
+            continue
+        for path in root.rglob("*"):
+            if path.is_file() and path.stat().st_mtime < limit and str(path.relative_to(root.parent)) not in in_use:
+                path.unlink()
+                removed += 1
+    record_event(actor=None, action="case_import.purge", obj=None,
+                 new={"days": days, "jobs": len(rows), "files": removed})
+    return {"jobs": len(rows), "files": removed}

@@ -23,3 +23,11 @@ def grouping_chunk_task(self, *, region_id: int, job_id: int, lo: int, hi: int) 
     from .services import grouping_chunk_run
 
     return grouping_chunk_run(job_id=job_id, lo=lo, hi=hi)
+
+
+@shared_task(name="cases.purge_import_files")
+def purge_import_files_task(days: int | None = None) -> dict:
+    """Daily (beat): delete stored uploads and error reports past the retention period."""
+    from .services import purge_import_files
+
+    return purge_import_files(days=days)

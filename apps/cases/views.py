@@ -66,8 +66,27 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = case.import_job if case.import_job_id and visible_imports(request.access).filter(pk=case.import_job_id).exists() else None
     grouping = stored_answer(case)
     declared_mdc = selectors.declared_group_mdc(case) if case.declared_drg_code else ""
+    from apps.groups.selectors import payment_grouper_version
+
+    paid_on = payment_grouper_version(case.region, case.discharge_date.year)
     return render(request, "cases/detail.html", {"case": case, "warnings": explained, "job": job,
-                                                 "grouping": grouping, "declared_mdc": declared_mdc})
+                                                 "grouping": grouping, "declared_mdc": declared_mdc,
+                                                 "paid_on": paid_on,
+                                                 **_case_links(request, case)})
+
+
+def _case_links(request: HttpRequest, case) -> dict:
+    """Everything about the case one click away: its result in each published run (→ why this amount), its
+    applications and its disputes — each through the owning app's visibility rule."""
+    from apps.applications.selectors import visible_applications
+    from apps.disputes.selectors import visible_disputes
+    from apps.settlement.selectors import case_published_results
+
+    return {
+        "results": list(case_published_results(case, include_superseded=True)),
+        "case_applications": list(visible_applications(request.user).filter(case=case).order_by("-created_at")),
+        "case_disputes": list(visible_disputes(request.user).filter(case=case).order_by("-created_at")),
+    }
 
 
 @login_required
@@ -93,12 +112,65 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied(err.message) from err
         else:
             return redirect("cases:import_detail", pk=job.pk)
-    return render(request, "cases/import_upload.html", {"form": form, "messages_help": error_messages()})
+    from .labels import template_headers
+
+    field, value = _("(field)"), "…"
+    checks = [(code, text.replace("{field}", field).replace("{value}", value))
+              for code, text in error_messages().items()]
+    return render(request, "cases/import_upload.html", {"form": form, "messages_help": checks,
+                                                        "template_headers": template_headers()})
+
+
+@login_required
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The settlement-list template: Chinese headers (each accepted by the importer) and one example row."""
+    from .labels import EXAMPLE_ROW, template_headers
+
+    headers = template_headers()
+    row = [EXAMPLE_ROW[name] for name, _ in headers]
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow([label for _, label in headers])
+        writer.writerow(row)
+        response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        import io
+
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "结算清单"
+        sheet.append([label for _, label in headers])
+        sheet.append(row)
+        for cell in sheet[2]:
+            cell.number_format = "@"  # codes like 310 and dates stay text, exactly as typed
+        out = io.BytesIO()
+        book.save(out)
+        response = HttpResponse(out.getvalue(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''%E7%BB%93%E7%AE%97%E6%B8%85%E5%8D%95%E6%A8%A1%E6%9D%BF.{fmt}"
+    return response
 
 
 def _job_context(request, job) -> dict:
+    from apps.groups.selectors import payment_grouper_version
+
+    grouping = None
+    if job.status == ImportStatus.DONE and not job.dry_run:
+        from .models import GroupingJob
+
+        grouping = (GroupingJob.objects.with_scope(region=[job.region_id]).filter(region_id=job.region_id, import_job=job)
+                    .order_by("-id").first())
     return {"job": job, "can_confirm": job.dry_run and job.status == ImportStatus.DONE and job.total > job.rejected
-            and request.access.has_role(job.region_id, *UPLOAD_ROLES)}
+            and request.access.has_role(job.region_id, *UPLOAD_ROLES),
+            "paid_on": payment_grouper_version(job.region), "grouping_job": grouping}
 
 
 @login_required

@@ -29,9 +29,18 @@ def portal(request) -> dict:
     access = getattr(request, "access", None)
     context = {"PORTAL_NAME": settings.PORTAL_NAME, "portal_access": access}
     if access is None or not request.user.is_authenticated:
-        return context | {"nav_items": [], "user_role_labels": [], "user_regions": []}
+        from .vocabulary import vocabulary
+
+        return context | {"nav_items": [], "user_role_labels": [], "user_regions": [], "vocab": vocabulary()}
+    from .vocabulary import DIP, localize_terms, reader_method, vocabulary
+
+    method = reader_method(access)
+    nav = navigation_for(request)
+    if method == DIP:  # 分组方案 → 病种目录, 病组统计 → 病种统计 for a reader who works only in DIP regions
+        nav = [item | {"label": localize_terms(str(item["label"]), DIP)} for item in nav]
     return context | {
-        "nav_items": navigation_for(request),
+        "vocab": vocabulary(method),
+        "nav_items": nav,
         "user_role_labels": role_labels(access.all_roles()),
         "user_regions": user_regions(access),
     }

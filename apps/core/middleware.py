@@ -30,6 +30,30 @@ class PortalLocaleMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every authenticated answer and every download.
+
+    Why: pages and exports carry region data; a shared browser, proxy or the back button must not keep
+    them. Token-authenticated API calls count too (DRF sets request.user on the Django request).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        try:
+            user = getattr(request, "user", None)
+            authenticated = bool(user is not None and user.is_authenticated)
+        except Exception:  # noqa: BLE001 - the session store is down: treat as private
+            authenticated = True
+        download = "attachment" in response.get("Content-Disposition", "")
+        if authenticated or download or "HTTP_AUTHORIZATION" in request.META:
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response
+
+
 class RegionScopeMiddleware:
     """Open the django-scopes region scope from the user's memberships (empty for anonymous users)."""
 

@@ -48,5 +48,17 @@ def navigation_for(request) -> list[dict]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": item.label, "active": request.path.startswith(url) and url != "/"})
+        items.append({"url": url, "label": item.label, "active": False})
+    active = active_entry(request.path, [i["url"] for i in items])
+    for entry in items:
+        entry["active"] = entry["url"] == active
     return items
+
+
+def active_entry(path: str, urls: list[str]) -> str | None:
+    """The one menu URL to highlight: the longest entry that prefixes the path (so /groups/grouper/report/
+    lights 分组差异 only, not 分组方案 and 预分组 too); the dashboard only on "/" itself."""
+    if path == "/":
+        return "/" if "/" in urls else None
+    matches = [u for u in urls if u != "/" and path.startswith(u)]
+    return max(matches, key=len) if matches else None

@@ -172,6 +172,12 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
             VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED), run__published_at__isnull=False)
             .order_by("run__published_at").values_list("run__published_at", flat=True).first())
         published = _local(first)
+        if published is None:
+            # Never settled yet (e.g. a grouping the hospital contests before the month is run): the window
+            # runs from the day the case reached the portal, so a deadline always shows (decision 0032).
+            received = _local(case.created_at) or today
+            return Subject(subject_type, ref, case.discharge_date.year, None,
+                           _window(region, case.discharge_date.year, received), case=case)
         return Subject(subject_type, ref, case.discharge_date.year, published,
                        _window(region, case.discharge_date.year, published), case=case)
     if subject_type == SubjectType.SETTLEMENT:

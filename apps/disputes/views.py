@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.core.errors import DomainError, Forbidden, NotFound
 from apps.core.pdf import pdf_response, read_stored_pdf
+from apps.core.workflow import shows_expert_names
 from apps.hospitals.models import Hospital
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import User
@@ -64,15 +65,20 @@ def _regions(request, *roles) -> list[int]:
     return [r for r in request.access.region_ids if request.access.has_role(r, *roles)]
 
 
-def timeline_rows(dispute: Dispute) -> list[dict]:
+def timeline_rows(dispute: Dispute, viewer=None) -> list[dict]:
+    """The history in words; experts stay anonymous to anyone but the bureau (apps/core/workflow.py)."""
+    from apps.core.workflow import mask_expert_actors
+
     labels = dict(Status.choices)
     rows = []
-    for e in selectors.timeline(dispute):
+    events = list(selectors.timeline(dispute))
+    for e in events:
         old, new = (e.old or {}).get("status"), (e.new or {}).get("status")
         rows.append({"at": e.at, "actor": e.actor_name, "action": e.action, "label": ACTIONS.get(e.action, e.action),
                      "old": labels.get(old, old or ""), "new": labels.get(new, new or "") if new != old else "",
                      "reason": e.reason})
-    return rows
+    experts = set(dispute.assignments.values_list("expert_id", flat=True))
+    return mask_expert_actors(rows, events, viewer=viewer, region_id=dispute.region_id, expert_ids=experts)
 
 
 def subject_url(dispute: Dispute) -> str | None:
@@ -97,7 +103,8 @@ def dispute_list(request):
         if _regions(request, Role.EXPERT):
             return redirect("disputes:assignments")
         raise PermissionDenied
-    qs = selectors.visible_disputes(request.user)
+    # the queue: a hospital's draft is its own until submitted, so the bureau never sees it here
+    qs = selectors.visible_disputes(request.user).filter(request.access.drafts_hidden_q(Status.DRAFT))
     today = timezone.localdate()
     f = {k: request.GET.get(k, "") for k in ("status", "subject_type", "hospital", "due")}
     if f["status"] == "open":
@@ -165,7 +172,7 @@ def dispute_detail(request, pk: int):
     reviewing = dispute.status in (Status.UNDER_REVIEW, Status.APPEALED)
     context = {
         "d": dispute, "is_hospital": is_hospital, "is_head": is_head, "is_bureau": is_bureau, "is_admin": is_admin,
-        "subject_url": subject_url(dispute), "timeline": timeline_rows(dispute),
+        "subject_url": subject_url(dispute), "timeline": timeline_rows(dispute, request.user),
         "comments": dispute.comments.select_related("author"), "attachments": dispute.attachments.all(),
         "can_write": rules.can_write(user, dispute) and dispute.status != Status.WITHDRAWN,
         "comment_form": CommentForm(), "attachment_form": AttachmentForm(), "reason_form": ReasonForm(),
@@ -178,7 +185,7 @@ def dispute_detail(request, pk: int):
         else None,
         "today": timezone.localdate(),
     }
-    if access.reads_whole_region(region_id):
+    if access.reads_whole_region(region_id) and shows_expert_names(access, region_id):
         context["assignments"] = dispute.assignments.select_related("expert").order_by("assigned_at", "id")
         context["opinions"] = selectors.opinions(dispute)
     if is_bureau and dispute.status in DECIDING:

@@ -1,11 +1,15 @@
 """Grouper API (interfaces.md §3): `POST /grouper/{version}/group/` groups one case, `GET /grouper/versions/`.
 
+`{version}` may be `default`: the version the caller's region names for this year (PolicyYear.grouper_version).
+Codes the version does not know come back in `suggestions`, by name and with the version's codes under them.
+
 Any authenticated user may call it (HIS systems pre-group at discharge). The region's local subdivision rules
 apply when the caller belongs to exactly one region, or to the region named by `region` (in the body or the
 query string: a code in the caller's scope; anything else is 404, like every out-of-scope id).
 """
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -70,6 +74,23 @@ class GroupResultSerializer(serializers.Serializer):
     ruleset_version = serializers.CharField()
 
 
+class CandidateSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class SuggestionSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="principal_dx | procedures")
+    code = serializers.CharField(help_text="the code as entered")
+    table = serializers.CharField(help_text="principal_dx_table | dx_codes | pr_codes")
+    message = serializers.CharField(help_text="e.g. K35.800 不在 CHS-DRG 1.1 的主要诊断表中")
+    candidates = CandidateSerializer(many=True)
+
+
+class GroupAnswerSerializer(GroupResultSerializer):
+    suggestions = SuggestionSerializer(many=True, help_text="codes the version does not know, with its codes under them")
+
+
 class VersionSerializer(serializers.Serializer):
     version = serializers.CharField()
 
@@ -87,13 +108,58 @@ def grouper_region(request, code: str | None) -> Region | None:
     return None
 
 
+def version_label(version: str) -> str:
+    """How users name a version ("CHS-DRG 1.1", "盐城 2023"): the shipped label, else the code."""
+    from .grouper.files import SHIPPED
+
+    return SHIPPED.get(version, {}).get("label", version)
+
+
+def _message(item, label: str) -> str:
+    from .grouper.suggest import DX_CODES, PRINCIPAL_TABLE
+
+    values = {"code": item.code, "version": label}
+    if item.table == PRINCIPAL_TABLE:
+        return _("%(code)s is not in the principal-diagnosis table of %(version)s") % values
+    if item.table == DX_CODES:
+        return _("%(code)s is not a diagnosis code of %(version)s") % values
+    return _("%(code)s is not a procedure code of %(version)s") % values
+
+
+def suggestions(case_input, ruleset, version: str) -> list[dict]:
+    """The codes of the case that the version does not know, each with the version's codes under it."""
+    from .grouper.suggest import unknown_codes
+
+    label = version_label(version)
+    return [{"field": u.field, "code": u.code, "table": u.table, "message": _message(u, label),
+             "candidates": [{"code": c, "name": n} for c, n in u.candidates]}
+            for u in unknown_codes(case_input, ruleset)]
+
+
 def group_fields(version: str, region: Region | None, fields: dict) -> dict:
     """Group one case given as API fields; the answer of the API and of the grouping page."""
     ruleset = grouping.get_ruleset(version, region.pk if region else None)
     case_input = grouping.make_input(**{k: fields.get(k) for k in (
         "principal_dx", "secondary_dx", "procedures", "gender", "age", "age_days", "birth_weight_g", "los_days",
         "discharge_method", "ventilation_hours")})
-    return grouping.result_dict(grouping.group_one(case_input, ruleset))
+    answer = grouping.result_dict(grouping.group_one(case_input, ruleset))
+    try:
+        answer["suggestions"] = suggestions(case_input, ruleset, version)
+    except (AttributeError, TypeError):  # a stand-in rule set (tests) without code tables
+        answer["suggestions"] = []
+    return answer
+
+
+def region_version(region: Region | None) -> str | None:
+    """The version the region's policy year names when it is loaded, else the region's default."""
+    from .grouper.loader import policy_version
+
+    names = grouping.version_names()
+    if region is not None:
+        named = policy_version(region.pk)
+        if named and named in names:
+            return named
+    return grouping.default_version(region)
 
 
 class GrouperGroupView(ScopedAPIMixin, APIView):
@@ -101,11 +167,14 @@ class GrouperGroupView(ScopedAPIMixin, APIView):
 
     serializer_class = GroupInputSerializer
 
-    @extend_schema(request=GroupInputSerializer, responses=GroupResultSerializer,
-                   parameters=[OpenApiParameter("version", str, OpenApiParameter.PATH)])
+    @extend_schema(request=GroupInputSerializer, responses=GroupAnswerSerializer,
+                   parameters=[OpenApiParameter("version", str, OpenApiParameter.PATH,
+                                                description="a loaded version, or `default`: the region's")])
     def post(self, request, version: str):
         body_region = request.data.get("region") if hasattr(request.data, "get") else None
         region = grouper_region(request, request.query_params.get("region") or body_region)
+        if version == "default":
+            version = region_version(region) or ""
         if version not in grouping.version_names():
             raise NotFound(f"no grouper rule set {version}")
         form = GroupInputSerializer(data=request.data)

@@ -48,12 +48,26 @@ def load_dataset(data: bytes, filename: str) -> tablib.Dataset:
     if len(data) > MAX_BYTES:
         raise ValueError("the file is larger than 10 MB")
     if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return tablib.Dataset().load(data, format="xlsx")
+        return _xlsx_dataset(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError("the file is not UTF-8 CSV or XLSX")
     return tablib.Dataset().load(text, format="csv")
+
+
+def _xlsx_dataset(data: bytes) -> tablib.Dataset:
+    """The first sheet through the one safe reader (apps/core/spreadsheets.py: real cells, bounded size)."""
+    from apps.core.spreadsheets import read_xlsx
+
+    rows = [r for r in read_xlsx(data, max_rows=20_000, max_columns=30) if r]
+    if not rows:
+        return tablib.Dataset()
+    headers = ["" if h is None else str(h) for h in rows[0]]
+    dataset = tablib.Dataset(headers=headers)
+    for row in rows[1:]:
+        dataset.append((list(row) + [None] * len(headers))[: len(headers)])
+    return dataset
 
 
 def _columns(headers: list[str]) -> dict[str, int]:

@@ -9,7 +9,7 @@ from apps.tenants.services import policy_get_or_create, policy_set
 from .catalogue import SHIPPED_VERSION
 from .enums import StatsStatus
 from .selectors import published_stats
-from .services import catalogue_load_shipped, group_stats_compute, group_stats_publish
+from .services import catalogue_activate, catalogue_load_shipped, group_stats_compute, group_stats_publish
 
 
 def _payment_year() -> int:
@@ -19,14 +19,32 @@ def _payment_year() -> int:
 
 
 def seed_region(region: Region, year: int | None = None) -> dict:
-    """Load the shipped CHS-DRG 2.0 catalogue and name it in the payment year's policy. Idempotent."""
+    """The region's payment catalogue, named in every demo policy year with the grouper version. Idempotent.
+
+    A region paying on a portal grouper version gets that version's DRG list as its (active) catalogue and
+    `grouper_version` set; Liaoyuan (DIP, declared codes) keeps the shipped CHS-DRG 2.0 list and no version."""
+    from .grouper_demo import ensure_loaded, region_version, version_catalogue
+
     year = year or _payment_year()
-    summary = catalogue_load_shipped(actor=None, region=region)
+    version = region_version(region.code)
+    if version is None:
+        summary = catalogue_load_shipped(actor=None, region=region)
+        values = {"catalogue": SHIPPED_VERSION}
+    else:
+        ensure_loaded(version, region)
+        catalogue = version_catalogue(region, version)
+        if not catalogue.is_active:
+            catalogue_activate(actor=None, catalogue=catalogue)
+        summary = {"version": catalogue.version, "grouper_version": version}
+        values = {"catalogue": catalogue.version, "grouper_version": version}
     with scopes_disabled():
+        for policy in PolicyYear.objects.filter(region=region, year__lte=year):
+            if any(getattr(policy, k) != v for k, v in values.items()):
+                policy_set(actor=None, region=region, year=policy.year, values=values,
+                           reason="demo: the payment catalogue and its grouper version")
         policy = policy_get_or_create(region=region, year=year)
-        if not policy.catalogue:
-            policy_set(actor=None, region=region, year=year, values={"catalogue": SHIPPED_VERSION},
-                       reason="demo: CHS-DRG 2.0 catalogue")
+        if any(getattr(PolicyYear.objects.get(pk=policy.pk), k) != v for k, v in values.items()):
+            policy_set(actor=None, region=region, year=year, values=values, reason="demo: payment catalogue")
         summary["policy_catalogue"] = PolicyYear.objects.get(pk=policy.pk).catalogue
     return summary
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import InvalidTransition
-from apps.core.scoping import RegionScopedModel
+from apps.core.scoping import RegionManager, RegionScopedModel
 from apps.tenants.enums import PaymentMethod
 
 from .enums import Severity, StatsStatus
@@ -85,12 +85,24 @@ class Group(CatalogueItem):
 IMMUTABLE = (StatsStatus.PUBLISHED, StatsStatus.SUPERSEDED)
 
 
+class OfficialManager(models.Manager):
+    """What-if scenario rows (apps.scenarios) are never official: every list, statement, monitoring and
+    export reads through `objects`, which leaves them out; `scenario_objects` reads every row."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(scenario__isnull=True)
+
+
 class StatsVersion(RegionScopedModel):
     """One computation of the group statistics of a region and payment year, with its parameters.
 
     Numbered 1, 2, … per region and year. A published version never changes; publishing a later
-    one only moves it to `superseded`.
+    one only moves it to `superseded`. A version of a what-if scenario (`scenario` set) is numbered
+    within its scenario and never published.
     """
+
+    scenario = models.ForeignKey("scenarios.Scenario", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("what-if scenario"))
 
     year = models.PositiveSmallIntegerField(_("payment year"))
     catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="+", verbose_name=_("catalogue"))
@@ -114,10 +126,14 @@ class StatsVersion(RegionScopedModel):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RegionManager(OfficialManager)
+    scenario_objects = RegionManager()
+
     class Meta:
         ordering = ["region", "-year", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_statsversion_region_year_number"),
+            models.UniqueConstraint(fields=["region", "year", "number"], condition=models.Q(scenario__isnull=True),
+                                    name="uniq_statsversion_region_year_number"),
             models.UniqueConstraint(fields=["region", "year"], condition=models.Q(status="published"),
                                     name="uniq_statsversion_published"),
         ]

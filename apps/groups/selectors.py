@@ -17,16 +17,57 @@ def _scoped(model, region_id: int):
     return model.objects.with_scope(region=[region_id])
 
 
+def catalogue_version_of(grouper_version: str) -> str:
+    """The catalogue version a grouper version loads as (its DRG list), e.g. chs-drg-1.1 → chs-drg-1.1."""
+    try:
+        from .grouper.files import SHIPPED
+    except ImportError:
+        return grouper_version
+    return SHIPPED.get(grouper_version, {}).get("catalogue_version", grouper_version)
+
+
+def governing_policy(region: Region, year: int) -> PolicyYear | None:
+    """The policy year whose payment catalogue applies to cases discharged in `year`: the year's own policy when
+    it names a catalogue or grouper version, else the nearest later payment year whose base period covers `year`
+    (default base period: the three years before it), so base-period cases are checked against the catalogue
+    of the payment year that uses them."""
+    policies = list(_scoped(PolicyYear, region.pk).filter(region=region, year__gte=year).order_by("year"))
+    for policy in policies:
+        if not (policy.catalogue or policy.grouper_version):
+            continue
+        if policy.year == year:
+            return policy
+        start = policy.base_start if policy.base_start is not None else policy.year - 3
+        end = policy.base_end if policy.base_end is not None else policy.year - 1
+        if start <= year <= end:
+            return policy
+    return None
+
+
 def active_catalogue(region: Region, year: int | None = None) -> Catalogue | None:
-    """The catalogue named by the year's policy (`PolicyYear.catalogue`) if set, else the active one."""
+    """The payment catalogue for a discharge year: the governing policy's grouper version's DRG list (one version
+    for grouping and payment), else the catalogue it names (`PolicyYear.catalogue`), else the region's active one."""
     if year is not None:
-        version = (_scoped(PolicyYear, region.pk).filter(region=region, year=year)
-                   .values_list("catalogue", flat=True).first())
-        if version:
-            found = _scoped(Catalogue, region.pk).filter(region=region, version=version).first()
-            if found is not None:
-                return found
+        policy = governing_policy(region, year)
+        if policy is not None:
+            catalogues = _scoped(Catalogue, region.pk).filter(region=region)
+            for version in (catalogue_version_of(policy.grouper_version) if policy.grouper_version else "",
+                            policy.catalogue):
+                found = catalogues.filter(version=version).first() if version else None
+                if found is not None:
+                    return found
     return _scoped(Catalogue, region.pk).filter(region=region, is_active=True).first()
+
+
+def payment_grouper_version(region: Region, year: int | None = None) -> str:
+    """The grouper version the region pays on for a discharge year ('' = no portal grouper: the declared codes
+    are used as they are)."""
+    if year is None:
+        policy = (_scoped(PolicyYear, region.pk).filter(region=region).exclude(grouper_version="")
+                  .order_by("-year").first())
+        return policy.grouper_version if policy else ""
+    policy = governing_policy(region, year)
+    return policy.grouper_version if policy is not None else ""
 
 
 def group_codes(catalogue: Catalogue) -> set[str]:

@@ -2,8 +2,6 @@
 bureau's local subdivision rules. Thin: reads through selectors, writes through services."""
 from __future__ import annotations
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +16,12 @@ from django.views.decorators.http import require_POST
 from apps.cases import grouping
 from apps.cases.enums import DischargeMethod
 from apps.cases.selectors import grouping_report
+from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import Region
 
-from .api_grouper import group_fields
+from .api_grouper import group_fields, region_version, version_label
 
 LOCAL_RULE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
 
@@ -65,7 +64,8 @@ class GrouperForm(forms.Form):
 
     def __init__(self, *args, versions: list[str], regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].choices = [(v, v) for v in versions]
+        self.fields["version"].choices = [(v, v if version_label(v) == v else f"{version_label(v)} ({v})")
+                                          for v in versions]
         self.fields["region"].choices = [("", _("national rules only")), *[(r.code, r.name) for r in regions]]
 
 
@@ -76,10 +76,25 @@ class PasteForm(forms.Form):
 
 
 def _initial(request, versions: list[str]) -> dict:
+    """The caller's region and the version its policy year names (PolicyYear.grouper_version)."""
     regions = list(_regions(request))
     region = regions[0] if len(regions) == 1 else None
-    default = grouping.default_version(region) or (versions[-1] if versions else "")
+    default = region_version(region) or (versions[-1] if versions else "")
     return {"version": default, "region": region.code if region else ""}
+
+
+def _version_note(request) -> str:
+    """Say so when the caller's region keeps no portal grouper (its declared codes are used as they are)."""
+    from .grouper.loader import policy_version
+
+    regions = list(_regions(request))
+    if len(regions) != 1:
+        return ""
+    named = policy_version(regions[0].pk)
+    if named == "":
+        return _("%(region)s groups with an outside grouper: its declared DRG codes are used as they are. "
+                 "You can still pre-group here with a portal version.") % {"region": regions[0].name}
+    return ""
 
 
 @login_required
@@ -90,7 +105,8 @@ def grouper_page(request):
     if request.method != "POST":
         form = GrouperForm(initial=_initial(request, versions), versions=versions, regions=regions)
         return render(request, "groups/grouper/page.html", {
-            "form": form, "paste": PasteForm(), "versions": versions, "result": None})
+            "form": form, "paste": PasteForm(), "versions": versions, "result": None,
+            "version_note": _version_note(request)})
     data = request.POST.copy()
     pasted = None
     if data.get("row", "").strip():
@@ -115,14 +131,22 @@ def grouper_page(request):
         region = regions[0]
     fields["secondary_dx"] = grouping.split_codes(fields["secondary_dx"])
     fields["procedures"] = grouping.split_codes(fields["procedures"])
-    result = group_fields(fields.pop("version"), region, fields)
+    version = fields.pop("version")
+    result = group_fields(version, region, fields)
     declared = (pasted or {}).get("drg_code", "")
-    return _result(request, result, fields=fields, region=region, declared=declared)
+    return _result(request, result, fields=fields, region=region, declared=declared, version=version)
 
 
-def _result(request, result, *, error: str = "", form=None, fields=None, region=None, declared: str = ""):
+STATUS_LABELS = {"ok": _lazy("grouped"), "ambiguous": _lazy("ambiguous (QY)"),
+                 "ungroupable": _lazy("ungroupable (0000)"), "invalid": _lazy("invalid input")}
+
+
+def _result(request, result, *, error: str = "", form=None, fields=None, region=None, declared: str = "",
+            version: str = ""):
     context = {"result": result, "error": error, "form_errors": form.errors if form is not None else None,
-               "fields": fields, "region": region, "declared": declared}
+               "fields": fields, "region": region, "declared": declared,
+               "status_label": STATUS_LABELS.get((result or {}).get("status", ""), ""),
+               "version_label": version_label(version) if version else ""}
     if request.headers.get("HX-Request"):
         return render(request, "groups/grouper/_result.html", context)
     versions = sorted(grouping.version_names())
@@ -167,8 +191,12 @@ def grouper_report(request):
     whole = request.access.has_role(region.pk, *REGION_WIDE_READ_ROLES)
     can_run = request.access.has_role(region.pk, *BUREAU_ROLES, Role.PLATFORM_ADMIN)
     jobs = _recent_jobs(region) if can_run else []
+    from .selectors import payment_grouper_version
+
+    paid_on = payment_grouper_version(region, int(period[:4]) if period else None)
     return render(request, "groups/grouper/report.html", {
         "report": report, "regions": regions, "region": region, "period": period, "version": version or "",
+        "paid_on": paid_on,
         "versions": sorted(grouping.version_names()), "whole_region": whole, "can_run": can_run,
         "jobs": jobs, "running": any(not j.finished for j in jobs),
     })
@@ -192,7 +220,7 @@ def _report_csv(report: dict, by: str, region: Region, period: str) -> HttpRespo
     name = f"grouper-disagreement-{region.code}-{period or 'all'}-{by}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = safe_csv.writer(response)
     if by == "hospital":
         writer.writerow(["hospital_code", "hospital_name", *REPORT_COLUMNS])
         for row in report["by_hospital"]:

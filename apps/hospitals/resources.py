@@ -17,6 +17,8 @@ import tablib
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from apps.core import exports as safe_csv
+
 from .enums import Grade, HospitalType, Level
 from .models import Hospital
 
@@ -231,8 +233,8 @@ class HospitalResource(resources.ModelResource):
         """The list as a download: (content, content type). CSV carries a BOM so Excel reads the Chinese."""
         dataset = self.export(queryset=queryset)
         if file_format == "xlsx":
-            return dataset.export("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return ("\ufeff" + dataset.export("csv")).encode("utf-8"), "text/csv; charset=utf-8"
+            return safe_csv.dataset_xlsx(dataset), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return safe_csv.dataset_csv(dataset).encode("utf-8"), "text/csv; charset=utf-8"
 
 
 def _read_csv(data: bytes) -> list[list[str]]:
@@ -246,21 +248,31 @@ def _read_csv(data: bytes) -> list[list[str]]:
             raise FileFormatError(_("The file is neither an XLSX workbook nor a UTF-8 CSV file."))
     if "\x00" in text:
         raise FileFormatError(_("The file is neither an XLSX workbook nor a UTF-8 CSV file."))
+    if text.count("\n") > MAX_ROWS + 100:
+        raise FileFormatError(_("The file has more than %(max)d rows.") % {"max": MAX_ROWS})
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        rows = []
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+            while row and not row[-1].strip():
+                row.pop()
+            if len(row) > MAX_COLUMNS:
+                raise FileFormatError(_("Row %(row)d has %(n)d columns; at most %(max)d are read.")
+                                      % {"row": number, "n": len(row), "max": MAX_COLUMNS})
+            rows.append(row)
+        return rows
     except csv.Error as err:
         raise FileFormatError(_("The CSV file cannot be read: %(error)s") % {"error": err})
 
 
+MAX_ROWS = 5000  # a region has a few hundred designated hospitals
+MAX_COLUMNS = len(COLUMNS) + 10
+
+
 def _read_xlsx(data: bytes) -> list[list[Any]]:
-    from openpyxl import load_workbook
+    """Through the one safe reader (apps/core/spreadsheets.py): real cells only, bounded rows/columns/size."""
+    from apps.core.spreadsheets import SpreadsheetError, read_xlsx
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any broken zip/xml is the same answer for the user
-        raise FileFormatError(_("The XLSX workbook cannot be read."))
-    try:
-        sheet = workbook.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        return read_xlsx(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
+    except SpreadsheetError as err:
+        raise FileFormatError(str(err))

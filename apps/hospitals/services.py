@@ -1,7 +1,6 @@
 """State changes for hospitals: create, update (bureau administrators), each audited."""
 from __future__ import annotations
 
-import csv
 import io
 import os
 from collections import defaultdict
@@ -12,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from apps.core import exports as safe_csv
 from apps.core.audit import diff, model_snapshot, record_event
 from apps.core.errors import Forbidden, ValidationFailed
 from apps.tenants.access import get_access
@@ -118,7 +118,7 @@ class ImportReport:
     def errors_csv(self) -> bytes:
         """The error report `row,code,field,error_code,message` (UTF-8 with BOM for Excel)."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = safe_csv.writer(out, lineterminator="\n")  # uploaded values never come back as formulas
         writer.writerow(ERROR_COLUMNS)
         for err in self.errors:
             writer.writerow([err.row, _cell(err.code), err.field, err.error_code, _cell(err.message)])

@@ -276,9 +276,247 @@ class RankingViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return Response(ranking_json(ranking, None))
 
 
+# --- issue 20: the hospital's view and the data-quality scorecard -------------------------------------------------
+
+
+def _jsonable(value):
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _subject(request, region) -> tuple[Hospital, bool]:
+    """The hospital of `?hospital=` (any of the region for region-wide readers, own ones for hospital users; 404
+    otherwise) and whether the caller sees other hospitals' names."""
+    access = request.access
+    code = request.query_params.get("hospital")
+    qs = Hospital.objects.filter(region=region).order_by("code")
+    if selectors.reads_all(access, region.pk):
+        found = qs.filter(code=code).first() if code else qs.first()
+        names = True
+    else:
+        qs = qs.filter(pk__in=selectors.own_hospitals(access, region.pk))
+        found = qs.filter(code=code).first() if code else qs.first()
+        names = False
+    if found is None:
+        raise NotFound()
+    return found, names
+
+
+def _int_param(request, name: str, default: int | None, lo: int, hi: int) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name}: a whole number") from None
+    if not lo <= value <= hi:
+        raise ValidationFailed(f"{name}: between {lo} and {hi}")
+    return value
+
+
+PNL_ROW = inline_serializer("PnlRow", {
+    "group": serializers.CharField(required=False), "group_name": serializers.CharField(required=False),
+    "department": serializers.CharField(required=False), "month": serializers.IntegerField(required=False),
+    "cases": serializers.IntegerField(), "adjusted_points": serializers.DecimalField(max_digits=24, decimal_places=4),
+    "fund_part": serializers.DecimalField(max_digits=18, decimal_places=2),
+    "self_pay": serializers.DecimalField(max_digits=18, decimal_places=2),
+    "payment": serializers.DecimalField(max_digits=18, decimal_places=2),
+    "cost": serializers.DecimalField(max_digits=18, decimal_places=2),
+    "profit": serializers.DecimalField(max_digits=18, decimal_places=2),
+    "profit_per_case": serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True),
+    "payment_ratio": serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True),
+    "alos": serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)})
+PNL_OUT = inline_serializer("PnlOut", {
+    "hospital": serializers.CharField(), "year": serializers.IntegerField(),
+    "month": serializers.IntegerField(allow_null=True), "by": serializers.CharField(),
+    "runs": serializers.ListField(child=serializers.DictField()), "rows": PNL_ROW.__class__(many=True),
+    "total": PNL_ROW.__class__(allow_null=True)})
+
+
+class PnlViewSet(ScopedAPIMixin, viewsets.ViewSet):
+    """病组盈亏 of one hospital: `GET /analysis/pnl/?region=&hospital=&year=&month=&by=group|department|month`.
+
+    Payment = Σ adjusted points × the published monthly run's point value (fund part + self pay); profit = payment
+    − Σ total cost; worst loss first; `total` over all rows. Hospital users: own hospital only (else 404)."""
+
+    @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("hospital", str),
+                               OpenApiParameter("year", int), OpenApiParameter("month", int),
+                               OpenApiParameter("by", str, enum=["group", "department", "month"]),
+                               OpenApiParameter("losses", bool, description="only loss-making rows")],
+                   responses={200: PNL_OUT, **ERRORS})
+    def list(self, request):
+        import datetime as dt
+
+        from .analysis import DIMENSIONS, pnl
+
+        region = selectors.region_for(request.access, request.query_params.get("region"))
+        hospital, _names = _subject(request, region)
+        year = _int_param(request, "year", dt.date.today().year, 2000, 2100)
+        month = _int_param(request, "month", None, 1, 12)
+        by = request.query_params.get("by") or "group"
+        if by not in DIMENSIONS:
+            raise ValidationFailed("by: group, department or month")
+        data = pnl(region, hospital, year, (by,), month)
+        rows = data["rows"]
+        if request.query_params.get("losses") in ("1", "true", "yes"):
+            rows = [r for r in rows if r["profit"] < 0]
+        return Response(_jsonable({
+            "hospital": hospital.code, "year": year, "month": month, "by": by,
+            "runs": [{"id": r.pk, "period": r.period, "version": r.version, "point_value": r.point_value}
+                     for r in data["runs"]],
+            "rows": rows, "total": data["total"]}))
+
+
+class PeersViewSet(ScopedAPIMixin, viewsets.ViewSet):
+    """The same group across the region's hospitals of the hospital's level: `GET /analysis/peers/?region=
+    &hospital=&group=&period=YYYY|YYYY-MM`. Hospital users see the others as 机构A, B … and nothing about them
+    when fewer than three others treated the group (`suppressed`); region-wide readers see names."""
+
+    @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("hospital", str),
+                               OpenApiParameter("group", str, required=True), OpenApiParameter("period", str)],
+                   responses={200: inline_serializer("PeersOut", {
+                       "group": serializers.CharField(), "period": serializers.CharField(),
+                       "level": serializers.IntegerField(), "peers": serializers.IntegerField(),
+                       "suppressed": serializers.BooleanField(), "rows": serializers.ListField(
+                           child=serializers.DictField()), "level_total": serializers.DictField(allow_null=True)}),
+                       **ERRORS})
+    def list(self, request):
+        import datetime as dt
+
+        from .analysis import peer_comparison
+        from .formulas import parse_period
+
+        region = selectors.region_for(request.access, request.query_params.get("region"))
+        hospital, names = _subject(request, region)
+        group = (request.query_params.get("group") or "").strip().upper()
+        if not group:
+            raise ValidationFailed("group: required")
+        period = parse_period(request.query_params.get("period") or str(dt.date.today().year))
+        if period.kind == "quarter":
+            raise ValidationFailed("period: YYYY or YYYY-MM")
+        return Response(_jsonable(peer_comparison(region, hospital, group, period, names)))
+
+
+class ScorecardViewSet(ScopedAPIMixin, viewsets.ViewSet):
+    """Data-quality scorecards per hospital and month: `GET /quality/scorecards/?region=&year=&month=&hospital=`.
+    Region-wide readers: every hospital; hospital users: their own. Each row has its counts, rates and score."""
+
+    @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("year", int),
+                               OpenApiParameter("month", int), OpenApiParameter("hospital", str)],
+                   responses={200: inline_serializer("ScorecardOut", {
+                       "weights": serializers.DictField(), "results": serializers.ListField(
+                           child=serializers.DictField())}), **ERRORS})
+    def list(self, request):
+        import datetime as dt
+
+        from .quality import WEIGHTS, scorecards
+
+        access = request.access
+        region = selectors.region_for(access, request.query_params.get("region"))
+        year = _int_param(request, "year", dt.date.today().year, 2000, 2100)
+        month = _int_param(request, "month", None, 1, 12)
+        ids = None
+        if request.query_params.get("hospital") or not selectors.reads_all(access, region.pk):
+            ids = {_subject(request, region)[0].pk}
+        cards = scorecards(region, year, [month] if month else None, ids)
+        codes = dict(Hospital.objects.filter(pk__in={c["hospital_id"] for c in cards}).values_list("pk", "code"))
+        for c in cards:
+            c["hospital"] = codes[c.pop("hospital_id")]
+            c["period"] = f"{year}-{c['month']:02d}"
+        return Response(_jsonable({"weights": WEIGHTS, "results": cards}))
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    region = serializers.CharField(source="region.code", read_only=True)
+    hospital = serializers.CharField(source="hospital.code", read_only=True)
+
+    class Meta:
+        from .models import Rectification
+
+        model = Rectification
+        fields = ["id", "region", "hospital", "month", "notice_id", "request_text", "scorecard", "status", "sent_at",
+                  "acknowledged_at", "reply", "replied_at"]
+        read_only_fields = fields
+
+
+class RectificationIn(serializers.Serializer):
+    region = serializers.CharField()
+    hospital = serializers.CharField()
+    month = serializers.CharField(help_text="YYYY-MM")
+    text = serializers.CharField(max_length=4000)
+
+
+class ReplyIn(serializers.Serializer):
+    reply = serializers.CharField(max_length=4000)
+
+
+@extend_schema(responses={**ERRORS})
+class RectificationViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """整改通知: `POST {region, hospital, month, text}` (bureau administrator) sends one by a notice addressed to that
+    hospital; the hospital `POST …/{id}/acknowledge/` and `POST …/{id}/reply/ {reply}`. Hospital users see their
+    own hospital's requests; another hospital's id is 404."""
+
+    serializer_class = RectificationSerializer
+    pagination_class = Pages
+    filterset_class = None
+
+    def get_queryset(self):
+        from django.db.models import Q
+
+        from .models import Rectification
+
+        access = self.request.access
+        q = Q(pk__in=[])
+        for r in access.region_ids:
+            if selectors.reads_all(access, r):
+                q |= Q(region_id=r)
+            elif own := selectors.own_hospitals(access, r):
+                q |= Q(region_id=r, hospital_id__in=own)
+        return Rectification.objects.filter(q).select_related("region", "hospital").order_by("-sent_at")
+
+    @extend_schema(request=RectificationIn, responses={201: RectificationSerializer, **ERRORS})
+    def create(self, request, *args, **kwargs):
+        form = RectificationIn(data=request.data)
+        form.is_valid(raise_exception=True)
+        region = selectors.region_for(request.access, form.validated_data["region"])
+        hospital = Hospital.objects.filter(region=region, code=form.validated_data["hospital"]).first()
+        if hospital is None:
+            raise NotFound()
+        rect = services().rectification_send(actor=request.user, region=region, hospital=hospital,
+                                             month=form.validated_data["month"], text=form.validated_data["text"])
+        return Response(RectificationSerializer(rect).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: RectificationSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        rect = services().rectification_acknowledge(actor=request.user, rect=self.get_object())
+        return Response(RectificationSerializer(rect).data)
+
+    @extend_schema(request=ReplyIn, responses={200: RectificationSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def reply(self, request, pk=None):
+        rect = self.get_object()  # scope first: another hospital's id is 404 whatever the body
+        form = ReplyIn(data=request.data)
+        form.is_valid(raise_exception=True)
+        rect = services().rectification_reply(actor=request.user, rect=rect, text=form.validated_data["reply"])
+        return Response(RectificationSerializer(rect).data)
+
+
 ROUTES = [
     ("indicators", IndicatorViewSet, "indicator"),
     ("indicator-periods", IndicatorPeriodViewSet, "indicator-period"),
     ("rankings", RankingViewSet, "ranking"),
+    ("analysis/pnl", PnlViewSet, "analysis-pnl"),
+    ("analysis/peers", PeersViewSet, "analysis-peers"),
+    ("quality/scorecards", ScorecardViewSet, "quality-scorecard"),
+    ("rectifications", RectificationViewSet, "rectification"),
 ]
 URLPATTERNS: list = []

@@ -18,6 +18,8 @@ class MonitoringConfig(AppConfig):
 
         register(NavItem("monitoring:dashboard", _("Monitoring"), READERS | HOSPITAL, 70))
         register(NavItem("monitoring:rankings", _("Rankings (赛马)"), READERS | HOSPITAL, 71))
+        register(NavItem("monitoring:pnl", _("Group profit and loss"), READERS | HOSPITAL, 73))
+        register(NavItem("monitoring:quality", _("Data quality"), READERS | HOSPITAL, 74))
         register(NavItem("monitoring:compare", _("Province comparison"),
                          frozenset({Role.PROVINCE_SUPERVISOR, Role.PLATFORM_ADMIN}), 72))
         register_widget("monitoring_overview", {Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR},

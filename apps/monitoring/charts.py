@@ -40,9 +40,11 @@ def scatter(points: list[tuple[str, Decimal | None, Decimal | None]], x_name: st
             for label, x, y in points if x is not None and y is not None]
     return {
         "tooltip": {"trigger": "item"},
-        "grid": {"left": 60, "right": 30, "top": 20, "bottom": 50},
+        # containLabel + the y name along the axis: a long Chinese axis name is never clipped at the edge
+        "grid": {"left": 36, "right": 40, "top": 20, "bottom": 50, "containLabel": True},
         "xAxis": {"type": "value", "name": x_name, "nameLocation": "middle", "nameGap": 28, "scale": True},
-        "yAxis": {"type": "value", "name": y_name, "scale": True},
+        "yAxis": {"type": "value", "name": y_name, "nameLocation": "middle", "nameRotate": 90, "nameGap": 40,
+                  "scale": True},
         "series": [{"type": "scatter", "symbolSize": 12, "data": data,
                     "label": {"show": True, "formatter": "{b}", "position": "right", "fontSize": 10}},
                    {"type": "line", "markLine": {"silent": True, "symbol": "none", "lineStyle": {"color": GREY},

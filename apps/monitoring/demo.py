@@ -52,4 +52,27 @@ def seed_region(region: Region, year: int | None = None) -> dict:
                 summary["ranking"] = {"quarter": quarter, "status": ranking.status, "notice": ranking.notice_id}
             except (DomainError, ImportError) as err:
                 summary["errors"].append(f"ranking {quarter}: {getattr(err, 'message', err)}")
+        _seed_rectification(region, year, span["last"].month, summary)
     return summary
+
+
+def _seed_rectification(region: Region, year: int, month: int, summary: dict) -> None:
+    """One 整改通知 to the demo hospital user's hospital about its latest month, left open for it to answer."""
+    from apps.tenants.enums import Role
+    from apps.tenants.models import Membership
+
+    from .models import Rectification
+    from .services import rectification_send
+
+    member = (Membership.objects.filter(region=region, role=Role.HOSPITAL_STAFF, hospital__isnull=False)
+              .select_related("hospital").order_by("pk").first())
+    if member is None or Rectification.objects.filter(region=region).exists():
+        return
+    try:
+        rect = rectification_send(
+            actor=None, region=region, hospital=member.hospital, month=f"{year}-{month:02d}",
+            text="请核对出院后逾期上传的结算清单及与门户分组结果不一致的病例，补正后重新上传，并在本页答复整改情况。")
+        summary["rectification"] = {"hospital": member.hospital.code, "month": rect.month,
+                                    "score": rect.scorecard.get("score")}
+    except (DomainError, ImportError) as err:
+        summary["errors"].append(f"rectification: {getattr(err, 'message', err)}")

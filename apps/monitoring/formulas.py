@@ -103,9 +103,10 @@ RANKED = {
     "time_index": ("rank_w_time_index", False),
     "group_count": ("rank_w_group_count", True),
     "lowrisk_mortality": ("rank_w_lowrisk_mortality", False),
+    "quality": ("rank_w_quality", True),  # the quarter's data-quality scorecard (issue 20); weight 0 by default
 }
 SCORE_FIELDS = {"cmi": "score_cmi", "cost_index": "score_cost", "time_index": "score_time",
-                "group_count": "score_groups", "lowrisk_mortality": "score_mortality"}
+                "group_count": "score_groups", "lowrisk_mortality": "score_mortality", "quality": "score_quality"}
 
 
 def min_max_scores(values: Sequence[Decimal | None], higher_is_better: bool) -> list[Decimal]:

@@ -218,6 +218,9 @@ class RankingRow(RegionScopedModel):
     score_time = models.DecimalField(_("score: time index"), max_digits=8, decimal_places=4)
     score_groups = models.DecimalField(_("score: groups"), max_digits=8, decimal_places=4)
     score_mortality = models.DecimalField(_("score: mortality"), max_digits=8, decimal_places=4)
+    # data quality (issue 20): the quarter's scorecard score (0–100) and its min–max score; weight rank_w_quality
+    quality = models.DecimalField(_("data-quality score"), max_digits=8, decimal_places=4, null=True, blank=True)
+    score_quality = models.DecimalField(_("score: data quality"), max_digits=8, decimal_places=4, default=0)
     composite = models.DecimalField(_("composite score"), max_digits=8, decimal_places=4)
     rank = models.PositiveIntegerField(_("rank"))
 
@@ -226,3 +229,59 @@ class RankingRow(RegionScopedModel):
         constraints = [models.UniqueConstraint(fields=["ranking", "hospital"], name="uniq_rankingrow_hospital")]
         verbose_name = _("ranking row")
         verbose_name_plural = _("ranking rows")
+
+
+class UploadRejection(RegionScopedModel):
+    """Rejected rows of one hospital upload per rule (domain §9), read once from the import's error file.
+
+    The importer stores rejected rows only in the job's error CSV (row, settlement_id, field, code, message); the
+    scorecard needs them per rule, so each finished job of a hospital is summarised here (rows = distinct rows
+    with that rule; a row failing two rules counts under both)."""
+
+    job = models.ForeignKey("cases.ImportJob", on_delete=models.CASCADE, related_name="+", verbose_name=_("import"))
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.CASCADE, related_name="+",
+                                 verbose_name=_("hospital"))
+    month = models.CharField(_("upload month"), max_length=7)
+    code = models.CharField(_("rule"), max_length=40)
+    rows = models.PositiveIntegerField(_("rejected rows"))
+
+    class Meta:
+        ordering = ["region", "month", "hospital", "code"]
+        constraints = [models.UniqueConstraint(fields=["job", "code"], name="uniq_uploadrejection_job_code")]
+        indexes = [models.Index(fields=["region", "month"], name="uploadrejection_month")]
+        verbose_name = _("rejected upload rows")
+        verbose_name_plural = _("rejected upload rows")
+
+
+class Rectification(RegionScopedModel):
+    """整改通知: the bureau asks a hospital to correct its data of a month, by a notice addressed to that
+    hospital; the hospital acknowledges the notice and answers here. Stores the scorecard it was based on."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        ANSWERED = "answered", _("Answered")
+
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("hospital"))
+    month = models.CharField(_("month"), max_length=7)
+    notice_id = models.PositiveBigIntegerField(_("notice"), null=True, blank=True)
+    request_text = models.TextField(_("what to correct"))
+    scorecard = models.JSONField(_("scorecard at sending"), default=dict)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SENT)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+", verbose_name=_("sent by"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("replied by"))
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["region", "-sent_at"]
+        verbose_name = _("rectification request")
+        verbose_name_plural = _("rectification requests")
+
+    def __str__(self) -> str:
+        return f"{self.hospital_id} {self.month}: {self.status}"

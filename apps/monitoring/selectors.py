@@ -147,13 +147,25 @@ def anonymised_ranking_rows(ranking: Ranking, own: set[int]) -> list[dict]:
     return out
 
 
+MIN_PEERS = 3  # fewer other hospitals in the tier: no anonymised comparison (机构A would be obviously the other one)
+
+
 def tier_position(period: IndicatorPeriod, hospital: Hospital) -> dict:
     """A hospital against the other hospitals of its tier (level × type) in a period: its value, the tier's
-    minimum, median and maximum and its place per indicator; the others only anonymised (机构A, 机构B …)."""
+    minimum, median and maximum and its place per indicator; the others only anonymised (机构A, 机构B …).
+
+    With fewer than MIN_PEERS other hospitals in the tier nothing about them is shown (`suppressed`): only the
+    hospital's own figures (issue 18: in a tier of two, 机构A is obviously the other one)."""
     rows = list(_scoped(Indicator, period.region_id).filter(
         period=period, scope=Scope.HOSPITAL, hospital__level=hospital.level, hospital__type=hospital.type)
         .select_related("hospital").order_by("-cmi", "hospital__code"))
     own = next((r for r in rows if r.hospital_id == hospital.pk), None)
+    if len([r for r in rows if r.hospital_id != hospital.pk]) < MIN_PEERS:
+        stats = [{"name": name, "own": getattr(own, name) if own is not None else None, "min": None,
+                  "median": None, "max": None, "place": None, "of": None, "higher_is_better": higher}
+                 for name, higher in TIER_FIELDS]
+        return {"own": own, "stats": stats, "rows": [{"label": hospital.name, "own": True, "row": own}] if own else [],
+                "size": len(rows), "suppressed": True, "min_peers": MIN_PEERS}
     stats = []
     for name, higher in TIER_FIELDS:
         values = [getattr(r, name) for r in rows if getattr(r, name) is not None]
@@ -172,4 +184,4 @@ def tier_position(period: IndicatorPeriod, hospital: Hospital) -> dict:
         else:
             others.append({"label": anonymous_label(n), "own": False, "row": r})
             n += 1
-    return {"own": own, "stats": stats, "rows": others, "size": len(rows)}
+    return {"own": own, "stats": stats, "rows": others, "size": len(rows), "suppressed": False, "min_peers": MIN_PEERS}

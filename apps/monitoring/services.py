@@ -24,7 +24,8 @@ from .enums import ComputeStatus, RankingStatus, Scope
 from .formulas import RANKED, SCORE_FIELDS, parse_period, rank_tier
 from .models import Indicator, IndicatorPeriod, Ranking, RankingRow
 
-__all__ = ["indicators_compute", "indicator_period_run", "ranking_compute", "ranking_publish"]
+__all__ = ["indicators_compute", "indicator_period_run", "ranking_compute", "ranking_publish", "rectification_send",
+           "rectification_acknowledge", "rectification_reply"]
 
 COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
 PUBLISH_ROLES = (Role.BUREAU_ADMIN,)
@@ -135,11 +136,13 @@ def ranking_compute(*, actor: User | None, region: Region, quarter: str) -> Rank
         raise InvalidTransition(f"The ranking of {p.text} is published and can no longer change.")
     rows = list(_scoped(Indicator, region.pk).filter(period=period, scope=Scope.HOSPITAL)
                 .select_related("hospital").order_by("hospital__code"))
+    quality = quarter_quality(region, p.year, p.quarter)
     tiers: dict[tuple[int, str], list[dict]] = {}
     for row in rows:
         tiers.setdefault((row.hospital.level, row.hospital.type), []).append({
             "hospital_id": row.hospital_id, "level": row.hospital.level, "type": row.hospital.type,
-            "cases": row.cases, **{name: getattr(row, name) for name in RANKED}})
+            "cases": row.cases, **{name: getattr(row, name) for name in RANKED if name != "quality"},
+            "quality": quality.get(row.hospital_id)})
     _scoped(RankingRow, region.pk).filter(ranking=ranking).delete()
     new_rows = []
     for tier in tiers.values():
@@ -158,6 +161,14 @@ def ranking_compute(*, actor: User | None, region: Region, quarter: str) -> Rank
     return ranking
 
 
+def quarter_quality(region: Region, year: int, quarter: int) -> dict[int, Decimal | None]:
+    """Each hospital's data-quality score over the quarter's three months (the scorecard's counts added)."""
+    from .quality import combine, scorecards
+
+    months = [3 * quarter - 2, 3 * quarter - 1, 3 * quarter]
+    return {h: c["score"] for h, c in combine(scorecards(region, year, months)).items()}
+
+
 def _notice_blocks(ranking: Ranking) -> list[dict]:
     """The 赛马通报 body: per tier, rank, hospital and composite (the public part of the ranking)."""
     from apps.hospitals.enums import HospitalType, Level
@@ -172,7 +183,9 @@ def _notice_blocks(ranking: Ranking) -> list[dict]:
         f"根据DRG付费运行重点指标，现将{ranking.quarter.replace('-Q', '年第')}季度同级别同类型定点医疗机构“赛马”排名通报如下。"
         f"综合得分按组内最优者100分、最差者0分折算各指标得分后加权计算，权重：CMI {w.get('cmi')}、费用消耗指数 "
         f"{w.get('cost_index')}、时间消耗指数 {w.get('time_index')}、DRG组数 {w.get('group_count')}、"
-        f"中低风险组死亡率 {w.get('lowrisk_mortality')}；综合得分相同者并列名次。")}]
+        f"中低风险组死亡率 {w.get('lowrisk_mortality')}"
+        + (f"、数据质量 {w['quality']}" if w.get("quality") not in (None, "0") else "")
+        + "；综合得分相同者并列名次。")}]
     rows = list(_scoped(RankingRow, ranking.region_id).filter(ranking=ranking).select_related("hospital")
                 .order_by("level", "type", "rank", "hospital__code"))
     tiers: dict[tuple[int, str], list[RankingRow]] = {}
@@ -212,4 +225,144 @@ def ranking_publish(*, actor: User | None, ranking: Ranking, title: str = "", do
     locked.save(update_fields=["status", "notice_id", "published_by", "published_at"])
     record_event(actor=actor, action="monitoring.ranking_publish", obj=locked, old={"status": RankingStatus.DRAFT},
                  new={"status": RankingStatus.PUBLISHED, "notice": notice.pk, "quarter": locked.quarter})
+    return locked
+
+
+# --- data quality: rectification requests (整改通知) ------------------------------------------------------------
+
+RECTIFY_ROLES = (Role.BUREAU_ADMIN,)
+
+
+def _scorecard_snapshot(card: dict) -> dict:
+    """The scorecard as stored on the request (JSON: decimals as text)."""
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in card.items()}
+
+
+@transaction.atomic
+def rectification_send(*, actor: User | None, region: Region, hospital, month: str, text: str):
+    """The bureau asks a hospital to correct its data of a month: a notice addressed to that hospital only
+    (published at once, the hospital is notified) and a request that records the scorecard it was based on."""
+    from apps.notices import services as notices
+
+    from .models import Rectification
+    from .quality import scorecards
+
+    _require(actor, region.pk, RECTIFY_ROLES, "Only the bureau administrator can send rectification requests.")
+    if hospital.region_id != region.pk:
+        raise NotFound()
+    p = parse_period(month)
+    if p.kind != "month":
+        raise ValidationFailed("month: a rectification request is about one month (YYYY-MM)")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("text: say what the hospital must correct")
+    if len(text) > 4000:
+        raise ValidationFailed("text: at most 4000 characters")
+    card = next(iter(scorecards(region, p.year, [p.month], {hospital.pk})), None)
+    rect = _scoped(Rectification, region.pk).create(
+        region=region, hospital=hospital, month=p.text, request_text=text, sent_by=actor,
+        scorecard=_scorecard_snapshot(card) if card else {})
+    label = f"{p.year}年{p.month}月"
+    rows = []
+    if card:
+        def pct(v):
+            return "—" if v is None else f"{Decimal(v) * 100:.2f}%"
+
+        rows = [["上传行数 / 被拒行数", f"{card['rows']} / {card['rejected']}", pct(card["rejection_rate"])],
+                ["出院病例 / 有预警", f"{card['cases']} / {card['warned']}", pct(card["warning_rate"])],
+                ["分组器复核 / 与申报不一致", f"{card['grouped']} / {card['mismatch']}", pct(card["mismatch_rate"])],
+                ["逾期上传病例", str(card["late"]), pct(card["late_rate"])],
+                ["监管疑点", str(card["hits"]), pct(card["hit_rate"])],
+                ["质量得分", "", str(card["score"] if card["score"] is not None else "—")]]
+    blocks = [{"kind": "paragraph", "text": f"{hospital.name}：经对你院{label}医保结算清单数据质量评估，现将问题通知如下，"
+                                            "请按要求整改，并在门户“数据质量”页面签收、答复整改情况。"},
+              {"kind": "paragraph", "text": text}]
+    if rows:
+        blocks.append({"kind": "table", "headers": ["项目", "数量", "比率"], "rows": rows, "numeric_columns": [1, 2]})
+    notice = notices.notice_create(
+        actor=actor, region=region, type="general", title=f"关于{hospital.name}{label}结算清单数据质量的整改通知",
+        body="", blocks=blocks, addressees={"hospitals": [hospital.code]}, source_kind="rectification",
+        source_id=rect.pk, year=p.year)
+    notice = notices.notice_publish(actor=actor, notice=notice)
+    rect.notice_id = notice.pk
+    rect.save(update_fields=["notice_id"])
+    record_event(actor=actor, action="monitoring.rectification_send", obj=rect,
+                 new={"hospital": hospital.code, "month": p.text, "notice": notice.pk, "score": rect.scorecard.get("score")})
+    return rect
+
+
+def _hospital_actor(actor: User | None, rect) -> None:
+    if actor is None:
+        return
+    access = get_access(actor)
+    if rect.region_id not in access.region_ids:
+        raise NotFound()
+    from apps.tenants.enums import HOSPITAL_ROLES
+
+    if not access.has_role(rect.region_id, *HOSPITAL_ROLES) or rect.hospital_id not in access.hospital_ids(rect.region_id):
+        if access.has_role(rect.region_id, *HOSPITAL_ROLES):
+            raise NotFound()
+        raise Forbidden("Only the addressed hospital can acknowledge and answer a rectification request.")
+
+
+def _lock_rect(rect):
+    from .models import Rectification
+
+    return _scoped(Rectification, rect.region_id).select_for_update().get(pk=rect.pk)
+
+
+@transaction.atomic
+def rectification_acknowledge(*, actor: User | None, rect):
+    """签收: the hospital acknowledges the notice (recorded on the notice too)."""
+    from apps.notices import services as notices
+    from apps.notices.models import Notice
+
+    from .models import Rectification
+
+    _hospital_actor(actor, rect)
+    locked = _lock_rect(rect)
+    if locked.status != Rectification.Status.SENT:
+        return locked
+    if locked.notice_id and actor is not None:
+        notice = Notice.objects.with_scope(region=[locked.region_id]).get(pk=locked.notice_id)
+        notices.notice_acknowledge(actor=actor, notice=notice)
+    locked.status = Rectification.Status.ACKNOWLEDGED
+    locked.acknowledged_at = timezone.now()
+    locked.save(update_fields=["status", "acknowledged_at"])
+    record_event(actor=actor, action="monitoring.rectification_acknowledge", obj=locked,
+                 old={"status": Rectification.Status.SENT}, new={"status": locked.status})
+    return locked
+
+
+@transaction.atomic
+def rectification_reply(*, actor: User | None, rect, text: str):
+    """The hospital's answer (what it corrected); acknowledges first if it had not. Notifies the sender."""
+    from apps.notifications.services import notify
+
+    from .models import Rectification
+
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("reply: write what was corrected")
+    if len(text) > 4000:
+        raise ValidationFailed("reply: at most 4000 characters")
+    _hospital_actor(actor, rect)
+    if _lock_rect(rect).status == Rectification.Status.SENT:
+        rectification_acknowledge(actor=actor, rect=rect)
+    locked = _lock_rect(rect)
+    if locked.status == Rectification.Status.ANSWERED:
+        raise InvalidTransition("This rectification request is answered already.")
+    old = locked.status
+    locked.status = Rectification.Status.ANSWERED
+    locked.reply = text
+    locked.replied_by = actor
+    locked.replied_at = timezone.now()
+    locked.save(update_fields=["status", "reply", "replied_by", "replied_at"])
+    record_event(actor=actor, action="monitoring.rectification_reply", obj=locked, old={"status": old},
+                 new={"status": locked.status, "reply": text[:200]})
+    if locked.sent_by_id:
+        from django.urls import reverse
+
+        notify(users=[locked.sent_by], region=locked.region, title=f"整改答复：{locked.hospital.name} {locked.month}",
+               body=text[:200], url=reverse("monitoring:rectification", args=[locked.pk]), kind="rectification")
     return locked

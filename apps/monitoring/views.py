@@ -5,7 +5,6 @@ reads is 404; experts have no business here (403). Every chart has a table view 
 """
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from apps.hospitals.enums import HospitalType, Level
 from apps.hospitals.models import Hospital
@@ -65,7 +65,7 @@ def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # Excel opens UTF-8 with a BOM
-    writer = csv.writer(response)
+    writer = safe_csv.writer(response)  # names typed by hospitals never run as formulas
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else (format(v, "f") if isinstance(v, Decimal) else v) for v in row])

@@ -13,8 +13,13 @@ class NoticesConfig(AppConfig):
         from apps.core import navigation
         from apps.core.dashboard import register_widget
         from apps.core.navigation import BUREAU, HOSPITAL, READERS, NavItem
+        from apps.settlement.services import RUN_SUPERSEDED_HOOKS
 
         from . import views
+        from .generate import withdraw_superseded_statements
+
+        if withdraw_superseded_statements not in RUN_SUPERSEDED_HOOKS:
+            RUN_SUPERSEDED_HOOKS.append(withdraw_superseded_statements)
 
         navigation.register(NavItem("notices:list", _("Notices"), READERS, 70))
         navigation.register(NavItem("notices:inbox", _("Notice inbox"), HOSPITAL, 70))

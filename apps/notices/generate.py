@@ -13,11 +13,12 @@ from django.db.models import Sum
 
 from apps.core.errors import NotFound, ValidationFailed
 from apps.core.pdf import Table, format_cell
+from apps.core.vocabulary import localize_terms
 
 from . import rules
-from .enums import NoticeStatus, NoticeType
+from .enums import LIVE, NoticeStatus, NoticeType
 from .models import Notice
-from .services import notice_create
+from .services import notice_create, notice_delete_draft, notice_publish, notice_withdraw
 
 LEVEL_CN = {1: "一级", 2: "二级", 3: "三级"}
 CASE_TYPE_CN = {"incentive": "激励病例", "special": "特病单议", "ungrouped": "未入组", "unstable": "不稳定组",
@@ -27,6 +28,39 @@ RUN_KIND_CN = {"monthly": "月度预结算", "annual": "年度清算", "simulati
 
 def _s(value) -> str:
     return format_cell(value)
+
+
+def _localized_blocks(blocks, region) -> list:
+    out = []
+    for block in blocks or []:
+        block = dict(block)
+        for key in ("caption", "text"):
+            if isinstance(block.get(key), str):
+                block[key] = localize_terms(block[key], region)
+        if isinstance(block.get("headers"), list):
+            block["headers"] = [localize_terms(h, region) if isinstance(h, str) else h for h in block["headers"]]
+        out.append(block)
+    return out
+
+
+def _create(*, region, title: str, body: str = "", blocks=None, **kwargs) -> Notice:
+    """`notice_create` with the texts in the region's vocabulary: a DIP region's notices speak of 病种, 分值
+    and 分值单价 (domain §7) — the generated Chinese is written once, with DRG words, and translated here."""
+    return notice_create(region=region, title=localize_terms(title, region), body=localize_terms(body, region),
+                         blocks=_localized_blocks(blocks, region), **kwargs)
+
+
+def period_cn(period: str) -> str:
+    """2026-11 → 2026年11月; 2026 → 2026年度 (how a written notice names a settlement period)."""
+    year, _, month = (period or "").partition("-")
+    if month.isdigit():
+        return f"{year}年{int(month)}月"
+    return f"{year}年度" if year else ""
+
+
+def statement_title(hospital_name: str, run) -> str:
+    """宣城市人民医院2026年11月DRG付费月度预结算通知单 — one 结算 (月度预结算/年度清算 + 通知单)."""
+    return f"{hospital_name}{period_cn(run.period)}DRG付费{RUN_KIND_CN.get(run.kind, run.kind)}通知单"
 
 
 def _q4(value) -> str:
@@ -84,7 +118,7 @@ def prepare_coefficient_notice(*, actor, version_id: int, region_ids=None) -> No
         return found
     body = (f"根据DRG付费管理有关规定，我局测算了{version.year}年度各定点医疗机构的医院系数"
             f"（级别系数权重{_s(version.w_level)}、成本系数权重{_s(version.w_cost)}），现予以公示。")
-    return notice_create(actor=actor, region=region, type=NoticeType.COEFFICIENT,
+    return _create(actor=actor, region=region, type=NoticeType.COEFFICIENT,
                          title=f"关于{version.year}年度DRG付费定点医疗机构系数的公示", body=body,
                          blocks=[coefficient_table(version)], addressees={"all": True},
                          source_kind="coefficient_version", source_id=version.pk, year=version.year)
@@ -110,7 +144,27 @@ def latest_published_run(region_id: int, year: int):
             .order_by("-published_at", "-id").first())
 
 
+FUND_CN = {"310": "职工医保", "390": "居民医保"}
+
+
+def _fund_results(run):
+    """The run's per-fund rows when it pays two funds separately (domain §10), else []."""
+    from apps.settlement.models import FundResult
+
+    if not getattr(run, "point_values", None):
+        return []
+    return list(FundResult.objects.with_scope(region=[run.region_id]).filter(run=run).order_by("insurance_type"))
+
+
 def point_value_block(run) -> dict:
+    funds = _fund_results(run)
+    if funds:  # two funds: one point value per fund, each with its own budget (annual budget of the fund)
+        return {"kind": "table", "caption": f"{run.period}{RUN_KIND_CN.get(run.kind, run.kind)}分险种点值",
+                "headers": ["结算期", "险种", "病例数", "总点数", "年度基金预算（元）", "点值（元/点）"],
+                "numeric_columns": [2, 3, 4, 5],
+                "rows": [[run.period, f"{f.insurance_type} {FUND_CN.get(f.insurance_type, '')}", f.cases,
+                          _s(f.adjusted_points), _s(f.fund_budget), _s(f.point_value) if f.point_value is not None
+                          else "—"] for f in funds]}
     return {"kind": "table", "caption": f"{run.period}{RUN_KIND_CN.get(run.kind, run.kind)}点值",
             "headers": ["结算期", "病例数", "总点数", "基金预算（元）", "点值（元/点）"], "numeric_columns": [1, 2, 3, 4],
             "rows": [[run.period, run.cases, _s(run.total_adjusted_points), _s(run.fund_budget), _s(run.point_value)]]}
@@ -130,7 +184,7 @@ def prepare_points_notice(*, actor, stats_id: int, region_ids=None) -> Notice:
     if run is not None:
         blocks.append(point_value_block(run))
     blocks.append(group_points_table(stats))
-    return notice_create(actor=actor, region=region, type=NoticeType.POINTS,
+    return _create(actor=actor, region=region, type=NoticeType.POINTS,
                          title=f"关于公布{stats.year}年度DRG病组基准点数及点值的通知",
                          body=f"现将{stats.year}年度DRG付费病组基准点数及点值予以公布，请各定点医疗机构遵照执行。",
                          blocks=blocks, addressees={"all": True}, source_kind="stats_version", source_id=stats.pk,
@@ -149,7 +203,7 @@ def prepare_point_value_notice(*, actor, run_id: int, region_ids=None) -> Notice
     if stats is not None:
         return prepare_points_notice(actor=actor, stats_id=stats.pk, region_ids=[run.region_id])
     region = _region_of(actor, run)
-    return notice_create(actor=actor, region=region, type=NoticeType.POINTS,
+    return _create(actor=actor, region=region, type=NoticeType.POINTS,
                          title=f"关于公布{run.period}DRG付费点值的通知", blocks=[point_value_block(run)],
                          body=f"现将{run.period}DRG付费点值予以公布。", addressees={"all": True},
                          source_kind="settlement_run_points", source_id=run.pk, year=run.year)
@@ -159,10 +213,37 @@ def prepare_point_value_notice(*, actor, run_id: int, region_ids=None) -> Notice
 
 
 def settlement_summary_block(run, result) -> dict:
+    rows = [[run.period, result.cases, _s(result.points), _s(result.adjusted_points), _s(result.point_value),
+             _s(result.due), _s(result.advance), _s(result.balance)]]
+    if getattr(run, "point_values", None):  # two funds: a line per fund, then the hospital's total
+        from apps.settlement.models import HospitalFundResult
+
+        funds = HospitalFundResult.objects.with_scope(region=[run.region_id]).filter(
+            run=run, hospital_id=result.hospital_id).order_by("insurance_type")
+        rows = [[f"{run.period} {f.insurance_type}{FUND_CN.get(f.insurance_type, '')}", f.cases, _s(f.points),
+                 _s(f.adjusted_points), _s(f.point_value) if f.point_value is not None else "—", _s(f.due),
+                 _s(f.advance), _s(f.balance)] for f in funds]
+        rows.append(["合计", result.cases, _s(result.points), _s(result.adjusted_points), "—", _s(result.due),
+                     _s(result.advance), _s(result.balance)])
     return {"kind": "table", "caption": "结算汇总", "numeric_columns": [1, 2, 3, 4, 5, 6, 7],
             "headers": ["结算期", "病例数", "总点数", "调整后点数", "点值（元/点）", "应拨付（元）", "已预付（元）", "清算差额（元）"],
-            "rows": [[run.period, result.cases, _s(result.points), _s(result.adjusted_points), _s(result.point_value),
-                      _s(result.due), _s(result.advance), _s(result.balance)]]}
+            "rows": rows}
+
+
+def settlement_lines_paragraphs(result) -> list[dict]:
+    """Suspended advance (upload deadline) and surplus retention / overspend sharing lines (domain §10)."""
+    out = []
+    if getattr(result, "suspended", False):
+        out.append({"kind": "paragraph", "text": f"暂停预付：{result.suspension_reason}"})
+    if getattr(result, "retained", None) is not None:
+        out.append({"kind": "paragraph", "text": f"结余留用：应拨付{_s(result.due_before)}元高于按项目付费统筹基金"
+                                                 f"{_s(result.fund_paid)}元，留用{_s(result.retained)}元，"
+                                                 f"清算应拨付{_s(result.due)}元。"})
+    if getattr(result, "shared", None) is not None:
+        out.append({"kind": "paragraph", "text": f"超支分担：应拨付{_s(result.due_before)}元低于按项目付费统筹基金"
+                                                 f"{_s(result.fund_paid)}元，基金分担{_s(result.shared)}元，"
+                                                 f"清算应拨付{_s(result.due)}元。"})
+    return out
 
 
 def settlement_case_table(region_id: int, run_id: int, hospital_id: int) -> Table:
@@ -172,20 +253,46 @@ def settlement_case_table(region_id: int, run_id: int, hospital_id: int) -> Tabl
     qs = (CaseResult.objects.with_scope(region=[region_id])
           .filter(run_id=run_id, hospital_id=hospital_id).order_by("settlement_id")
           .values_list("settlement_id", "drg_code", "case_type", "total_cost", "base_points", "coefficient",
-                       "adjusted_points"))
-    rows = [[sid, drg or "—", CASE_TYPE_CN.get(kind, kind), _s(cost), _s(base), _s(coef), _s(points)]
-            for sid, drg, kind, cost, base, coef, points in qs.iterator(chunk_size=5000)]
+                       "adjusted_points", "insurance_type"))
+    from apps.settlement.models import SettlementRun
+
+    two_funds = bool(SettlementRun.objects.with_scope(region=[region_id]).filter(pk=run_id)
+                     .values_list("point_values", flat=True).first())
+    # with two funds (domain §10) the fund of each case follows its settlement id
+    rows = [[sid, *([f"{fund}{FUND_CN.get(fund, '')}"] if two_funds else []), drg or "—", CASE_TYPE_CN.get(kind, kind),
+             _s(cost), _s(base), _s(coef), _s(points)]
+            for sid, drg, kind, cost, base, coef, points, fund in qs.iterator(chunk_size=5000)]
     totals = CaseResult.objects.with_scope(region=[region_id]).filter(run_id=run_id, hospital_id=hospital_id).aggregate(
         cost=Sum("total_cost"), points=Sum("adjusted_points"))
-    return Table(caption="附件：病例结算明细", headers=["结算ID", "DRG组", "病例类型", "总费用（元）", "基准点数", "系数", "点数"],
-                 rows=rows, numeric_columns=(3, 4, 5, 6),
-                 total_row=["合计", f"{len(rows)}例", "", _s(totals["cost"] or Decimal(0)), "", "",
-                            _s(totals["points"] or Decimal(0))])
+    headers = [localize_terms(h, region_id) for h in ["结算ID", "DRG组", "病例类型", "总费用（元）", "基准点数", "系数", "点数"]]
+    total_row = ["合计", f"{len(rows)}例", "", _s(totals["cost"] or Decimal(0)), "", "", _s(totals["points"] or Decimal(0))]
+    if two_funds:
+        headers.insert(1, "险种")
+        total_row.insert(1, "")
+        return Table(caption="附件：病例结算明细", headers=headers, rows=rows, numeric_columns=(4, 5, 6, 7),
+                     total_row=total_row)
+    return Table(caption="附件：病例结算明细", headers=headers,
+                 rows=rows, numeric_columns=(3, 4, 5, 6), total_row=total_row)
+
+
+def _period_statements(region_id: int, run, hospital_code: str | None = None):
+    """Statements of every run of the same (region, kind, period) — all versions — for one hospital or all."""
+    from apps.settlement.models import SettlementRun
+
+    run_ids = SettlementRun.objects.with_scope(region=[region_id]).filter(
+        region_id=region_id, kind=run.kind, period=run.period).values("pk")
+    qs = Notice.objects.with_scope(region=[region_id]).filter(region_id=region_id, source_kind="settlement_run",
+                                                              source_id__in=run_ids)
+    if hospital_code is not None:
+        qs = qs.filter(addressees__hospitals=[hospital_code])
+    return qs
 
 
 @transaction.atomic
 def prepare_settlement_notices(*, actor, run_id: int, region_ids=None, with_cases: bool = True) -> list[Notice]:
-    """One 结算通知单 per hospital of a published run (existing drafts are kept)."""
+    """One 结算通知单 per hospital of a published run. Pressing the button again gives the same drafts; a draft
+    left from an earlier version of the period is deleted and replaced (never two drafts for one hospital);
+    a statement that an earlier version withdrew is named in the new one."""
     from apps.settlement.models import HospitalResult, SettlementRun
 
     run = _published(SettlementRun, region_ids or _actor_regions(actor), run_id)
@@ -195,22 +302,57 @@ def prepare_settlement_notices(*, actor, run_id: int, region_ids=None, with_case
     for result in (HospitalResult.objects.with_scope(region=[region.pk]).filter(run=run)
                    .select_related("hospital").order_by("hospital__code")):
         hospital = result.hospital
-        found = _existing(region.pk, "settlement_run", run.pk, hospital.code)
+        found = _existing(region.pk, "settlement_run", run.pk, hospital.code) or _period_statements(
+            region.pk, run, hospital.code).filter(source_id=run.pk, status__in=LIVE).order_by("-id").first()
         if found:
             out.append(found)
             continue
-        blocks = [settlement_summary_block(run, result)]
+        earlier = _period_statements(region.pk, run, hospital.code).exclude(source_id=run.pk)
+        stale = list(earlier.filter(status=NoticeStatus.DRAFT))
+        for draft in stale:
+            notice_delete_draft(actor=None, notice=draft)
+        replaced = earlier.exclude(status=NoticeStatus.DRAFT).exclude(doc_number="").order_by("-published_at").first()
+        blocks = [settlement_summary_block(run, result), *settlement_lines_paragraphs(result)]
         if with_cases:
             blocks.append({"kind": "settlement_cases", "run": run.pk, "hospital": hospital.pk})
-        body = (f"根据{run.period}{kind}结果，你单位本期DRG付费结算情况如下。如对结算结果有异议，"
-                "请在规定期限内通过平台提出争议申请。")
-        out.append(notice_create(actor=actor, region=region, type=NoticeType.SETTLEMENT,
-                                 title=f"{hospital.name}{run.period}DRG付费{kind}结算通知单", body=body, blocks=blocks,
-                                 addressees={"hospitals": [hospital.code]}, source_kind="settlement_run",
-                                 source_id=run.pk, year=run.year))
+        body = (f"根据{period_cn(run.period)}{kind}结果（第{run.version}版），你单位本期DRG付费结算情况如下。"
+                "如对结算结果有异议，请在规定期限内通过平台提出争议申请。")
+        if replaced is not None:
+            body += f"本通知单替代{replaced.doc_number}号结算通知单（已撤回）。"
+        out.append(_create(actor=actor, region=region, type=NoticeType.SETTLEMENT,
+                           title=statement_title(hospital.name, run), body=body, blocks=blocks,
+                           addressees={"hospitals": [hospital.code]}, source_kind="settlement_run",
+                           source_id=run.pk, year=run.year))
     if not out:
         raise ValidationFailed("The run has no hospital results.", code="validation_error")
     return out
+
+
+@transaction.atomic
+def publish_settlement_notices(*, actor, run_id: int, region_ids=None) -> list[Notice]:
+    """Prepare (if needed) and publish every statement of a run in one action: one per hospital, one document
+    number each, each hospital notified once."""
+    drafts = [n for n in prepare_settlement_notices(actor=actor, run_id=run_id, region_ids=region_ids)
+              if n.status == NoticeStatus.DRAFT]
+    return [notice_publish(actor=actor, notice=n) for n in drafts]
+
+
+def withdraw_superseded_statements(actor, previous, replacement) -> int:
+    """Settlement hook: when `replacement` supersedes the published run `previous`, that run's live statements
+    are withdrawn with a reason naming the version that replaces them, and its drafts are deleted (a draft of
+    superseded figures must never be published)."""
+    qs = Notice.objects.with_scope(region=[previous.region_id]).filter(
+        region_id=previous.region_id, source_kind="settlement_run", source_id=previous.pk)
+    for draft in qs.filter(status=NoticeStatus.DRAFT):
+        notice_delete_draft(actor=None, notice=draft)
+    reason = (f"{period_cn(previous.period)}{RUN_KIND_CN.get(previous.kind, previous.kind)}已重新计算并发布"
+              f"（第{replacement.version}版替代第{previous.version}版），本通知单作废，以第{replacement.version}版"
+              "结算通知单为准。")
+    n = 0
+    for notice in qs.filter(status__in=LIVE).order_by("id"):
+        notice_withdraw(actor=None, notice=notice, reason=reason)
+        n += 1
+    return n
 
 
 # --- application results ---------------------------------------------------------------------------
@@ -243,7 +385,7 @@ def prepare_review_result_notice(*, actor, region, year: int) -> Notice:
     table, codes = application_results_table(region.pk, year)
     if not table["rows"]:
         raise ValidationFailed("No approved applications in that year.", code="validation_error")
-    return notice_create(actor=actor, region=region, type=NoticeType.REVIEW_RESULT,
+    return _create(actor=actor, region=region, type=NoticeType.REVIEW_RESULT,
                          title=f"关于{year}年度DRG付费特例单议及激励病例评审结果的通报",
                          body=f"经专家评审和我局审定，现将{year}年度病例申请评审结果通报如下。",
                          blocks=[table], addressees={"all": True},

@@ -9,10 +9,12 @@ from __future__ import annotations
 from apps.tenants.access import get_access
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 
-# Drafting (create, edit, prepare from published data): the bureau.
-DRAFT_ROLES = (*BUREAU_ROLES, Role.PROVINCE_SUPERVISOR, Role.PLATFORM_ADMIN)
-# Publishing, withdrawing, superseding: the bureau administrator (and the province for province notices).
-PUBLISH_ROLES = (Role.BUREAU_ADMIN, Role.PROVINCE_SUPERVISOR, Role.PLATFORM_ADMIN)
+# Drafting (create, edit, prepare from published data): the bureau. Every notice is a city bureau's document
+# under its red head; the province supervisor reads them but never drafts, edits, publishes or withdraws one
+# (there are no province notices; decision 0023).
+DRAFT_ROLES = (*BUREAU_ROLES, Role.PLATFORM_ADMIN)
+# Publishing, withdrawing, superseding: the bureau administrator.
+PUBLISH_ROLES = (Role.BUREAU_ADMIN, Role.PLATFORM_ADMIN)
 # Acknowledging receipt (签收): hospital users of an addressed hospital.
 ACK_ROLES = tuple(HOSPITAL_ROLES)
 

@@ -159,6 +159,11 @@ def prepare(request, kind: str, source_id: int):
             messages.success(request, _("%(n)d settlement statements prepared as drafts, one per hospital.")
                              % {"n": len(notices)})
             return redirect(f"{reverse('notices:list')}?status=draft&type=settlement")
+        elif kind == "run-publish":
+            notices = generate.publish_settlement_notices(actor=user, run_id=source_id)
+            messages.success(request, _("%(n)d settlement statements published, one per hospital.")
+                             % {"n": len(notices)})
+            return redirect(f"{reverse('notices:list')}?status=published&type=settlement")
         elif kind == "applications":
             regions = _draft_regions(request)
             region = next((r for r in regions if r.code == request.POST.get("region")), regions[0] if regions else None)

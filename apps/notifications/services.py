@@ -66,3 +66,15 @@ def mark_read(*, user, notification_id: int) -> Notification:
 
 def mark_all_read(*, user) -> int:
     return Notification._base_manager.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def users_with_roles(region_id: int, roles, hospital_id: int | None = None) -> list:
+    """Active users holding one of `roles` in the region (and, if given, at the hospital): whom to notify."""
+    from apps.tenants.models import Membership, User
+
+    qs = Membership.objects.with_scope(region=[region_id]).filter(
+        region_id=region_id, role__in=list(roles), user__is_active=True)
+    if hospital_id is not None:
+        qs = qs.filter(hospital_id=hospital_id)
+    ids = set(qs.values_list("user_id", flat=True))
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))

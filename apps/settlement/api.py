@@ -30,6 +30,8 @@ from .serializers import (
     CoefficientVersionSerializer,
     HospitalCoefficientSerializer,
     HospitalResultSerializer,
+    MonthHospitalSerializer,
+    MonthSubmitSerializer,
     RunCreatedSerializer,
     RunStartSerializer,
     SettlementRunSerializer,
@@ -183,7 +185,7 @@ class SettlementRunViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
         if own is not None:
             rows = rows.filter(hospital_id__in=own)
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(HospitalResultSerializer(page, many=True).data)
+        return self.get_paginated_response(HospitalResultSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(parameters=[OpenApiParameter("hospital", str), OpenApiParameter("case_type", str),
                                OpenApiParameter("drg", str), OpenApiParameter("settlement_id", str)],
@@ -203,9 +205,53 @@ class SettlementRunViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
         return self.get_paginated_response(CaseResultSerializer(page, many=True).data)
 
 
+# --- upload deadlines (domain §10) -------------------------------------------------------------------
+
+
+class MonthStatusView(ScopedAPIMixin, APIView):
+    """`GET /regions/{code}/months/{YYYY-MM}/`: per hospital {hospital, submitted_at, overdue, suspended}.
+
+    Hospital users see their own hospitals; bureau and other region-wide readers every DRG hospital.
+    """
+
+    serializer_class = MonthHospitalSerializer
+
+    @extend_schema(responses={200: MonthHospitalSerializer(many=True), **ERRORS})
+    def get(self, request, code: str, period: str):
+        region = scoped_region(request, code)
+        rows = services().month_status(request.access, region, period)
+        return Response(MonthHospitalSerializer(rows, many=True).data)
+
+
+class MonthSubmitView(ScopedAPIMixin, APIView):
+    """`POST /regions/{code}/months/{YYYY-MM}/submit/`: the caller's hospital declares the month's lists
+    complete (提交). Another hospital is 404."""
+
+    serializer_class = MonthSubmitSerializer
+
+    @extend_schema(request=MonthSubmitSerializer, responses={201: MonthHospitalSerializer, **ERRORS})
+    def post(self, request, code: str, period: str):
+        from apps.hospitals.models import Hospital
+
+        region = scoped_region(request, code)
+        form = MonthSubmitSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        hospital = None
+        if form.validated_data.get("hospital"):
+            hospital = Hospital.objects.filter(region=region, code=form.validated_data["hospital"]).first()
+            if hospital is None:
+                raise NotFound()
+        row = services().month_submit(actor=request.user, region=region, period=period, hospital=hospital)
+        status = next(r for r in services().month_status(request.access, region, period)
+                      if r["hospital_id"] == row.hospital_id)
+        return Response(MonthHospitalSerializer(status).data, status=201)
+
+
 ROUTES = [("settlement-runs", SettlementRunViewSet, "settlement-run")]
 URLPATTERNS = [
     path("regions/<str:code>/years/<int:year>/coefficients/", CoefficientsView.as_view(), name="api-coefficients"),
     path("regions/<str:code>/years/<int:year>/coefficients/publish/", CoefficientsPublishView.as_view(),
          name="api-coefficients-publish"),
+    path("regions/<str:code>/months/<str:period>/", MonthStatusView.as_view(), name="api-month-status"),
+    path("regions/<str:code>/months/<str:period>/submit/", MonthSubmitView.as_view(), name="api-month-submit"),
 ]

@@ -18,6 +18,8 @@ from .selectors import published_coefficients, published_run, run_versions
 from .services import coefficients_compute, coefficients_publish, settlement_run_publish, settlement_run_start
 
 BUDGET_GROWTH = Decimal("1.02")
+# Yunnan simulates 职工 (310) and 居民 (390) separately (domain §10): the demo's Kunming pays two funds.
+TWO_FUND_REGIONS = {"530100"}
 
 
 def _payment_year() -> int:
@@ -51,6 +53,62 @@ def _budget(region: Region, year: int) -> Decimal | None:
     return budget
 
 
+def _two_funds(region: Region, year: int) -> dict | None:
+    """Kunming: split the budget into the two funds, 1.02 × each fund's DRG fund paid of the previous year."""
+    policy = policy_get_or_create(region=region, year=year)
+    if region.code not in TWO_FUND_REGIONS:
+        return None
+    if policy.split_funds:
+        return {"310": str(policy.fund_budget_310), "390": str(policy.fund_budget_390)}
+    budgets = {}
+    for fund in ("310", "390"):
+        paid = (_drg_cases(region, year - 1).filter(insurance_type=fund).aggregate(s=Sum("fund_paid"))["s"]
+                or _drg_cases(region, year).filter(insurance_type=fund).aggregate(s=Sum("fund_paid"))["s"]
+                or Decimal(0))
+        budgets[fund] = (paid * BUDGET_GROWTH).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    if not any(budgets.values()):
+        return None
+    with scopes_disabled():
+        policy_set(actor=None, region=region, year=year,
+                   values={"fund_budget_310": budgets["310"], "fund_budget_390": budgets["390"]},
+                   reason="demo: two funds (职工/居民), 1.02 × each fund's DRG fund paid of the year before")
+    return {k: str(v) for k, v in budgets.items()}
+
+
+def _deadlines(region: Region, year: int, months: list[int]) -> dict | None:
+    """Every DRG hospital declared its months complete, except the demo hospital user's hospital, which missed
+    the latest month past its deadline: flagged 逾期 (notified, audited), so that month's run suspends its advance."""
+    from django.utils import timezone
+
+    from apps.tenants.enums import Role
+    from apps.tenants.models import Membership
+
+    from .deadlines import deadline_of, drg_hospitals
+    from .models import MonthSubmission
+    from .services import months_flag_overdue
+
+    today = timezone.localdate()
+    due = [f"{year}-{m:02d}" for m in months if deadline_of(region, f"{year}-{m:02d}") < today]
+    if not due:
+        return None
+    late_period = due[-1]
+    staff = (Membership.objects.with_scope(region=[region.pk])
+             .filter(region=region, role=Role.HOSPITAL_STAFF, hospital__isnull=False).order_by("pk").first())
+    late_hospital = staff.hospital_id if staff else None
+    now = timezone.now()
+    rows = []
+    for period in due:
+        deadline = deadline_of(region, period)
+        for hospital in drg_hospitals(region, period):
+            if period == late_period and hospital.pk == late_hospital:
+                continue
+            rows.append(MonthSubmission(region=region, hospital=hospital, period=period, deadline=deadline,
+                                        submitted_at=now))
+    MonthSubmission.objects.with_scope(region=[region.pk]).bulk_create(rows, ignore_conflicts=True)
+    flagged = months_flag_overdue(region=region, period=late_period, today=today)
+    return {"period": late_period, "submitted": len(rows), "flagged": [r.hospital.code for r in flagged]}
+
+
 def _coefficients(region: Region, year: int) -> dict:
     version = published_coefficients(region, year)
     if version is None:
@@ -80,6 +138,12 @@ def seed_region(region: Region, year: int | None = None) -> dict:
     if budget is None or summary["coefficients"].get("status") != VersionStatus.PUBLISHED:
         return summary
     months = sorted({d.month for d in _drg_cases(region, year).dates("discharge_date", "month")})
+    try:
+        summary["two_funds"] = _two_funds(region, year)
+        if region.code in TWO_FUND_REGIONS:  # one demo hospital with a suspended month, in the same region
+            summary["deadlines"] = _deadlines(region, year, months)
+    except DomainError as err:
+        summary["errors"].append(err.message)
     for month in months:
         period = f"{year}-{month:02d}"
         if published_run(region, RunKind.MONTHLY, period) is not None:

@@ -51,12 +51,31 @@ def approved_adjustments_sql() -> str:
     return approved()
 
 
+EMPTY_DEDUCTIONS_SQL = "SELECT NULL::bigint AS case_id, NULL::bigint AS item_id, NULL::text AS rule WHERE FALSE"
+
+
+def confirmed_deductions_sql() -> str:
+    """Confirmed screening items (domain §11) as a SELECT `case_id bigint, item_id bigint, rule text`, one row per
+    case: the `ded` CTE of CASES_SQL, whose cases get points 0 (and `screening_item_id` for the explanation).
+    The screening app provides it; without that app nothing is deducted: the empty set."""
+    from django.apps import apps
+
+    if not apps.is_installed("apps.screening"):
+        return EMPTY_DEDUCTIONS_SQL
+    from apps.screening.selectors import confirmed_deductions_sql as confirmed
+
+    return confirmed()
+
+
 # The application join is kept apart in `adj_raw`/`adj` (one review and one surgery application per case
 # at most; the latest wins). `lvlfb` is the new-hospital rule for a hospital that has no row in the
 # coefficient version (e.g. DRG-enabled after the coefficients were computed).
 CASES_SQL = """
 WITH adj_raw AS (
     {adjustments}
+),
+ded AS (
+    {deductions}
 ),
 adj AS (
     SELECT a.case_id,
@@ -82,7 +101,7 @@ lvlfb AS (
       FROM (VALUES (1, %(li1)s::numeric), (2, %(li2)s::numeric), (3, %(li3)s::numeric)) AS l(level, li)
 ),
 base AS (
-    SELECT c.id AS case_id, c.hospital_id, c.settlement_id, c.drg_code, h.level,
+    SELECT c.id AS case_id, c.hospital_id, c.settlement_id, c.insurance_type, c.drg_code, h.level,
            c.total_cost, c.self_pay, c.fund_paid,
            g.id IS NOT NULL AS grouped, s.mean_cost, s.base_points, s.stable,
            CASE h.level WHEN 1 THEN %(low1)s::numeric WHEN 2 THEN %(low2)s::numeric ELSE %(low3)s::numeric END AS low_ratio,
@@ -132,16 +151,18 @@ p AS (
       FROM t
 )
 INSERT INTO settlement_caseresult
-       (region_id, run_id, case_id, hospital_id, settlement_id, drg_code, level, case_type, total_cost, self_pay,
-        fund_paid, group_mean, base_points, ratio, low_ratio, high_ratio, effective_base, coefficient,
-        unreasonable_cost, application_id, points, adjusted_points)
-SELECT %(region)s, %(run)s, p.case_id, p.hospital_id, p.settlement_id, p.drg_code, p.level, p.case_type,
+       (region_id, run_id, case_id, hospital_id, settlement_id, insurance_type, drg_code, level, case_type, total_cost,
+        self_pay, fund_paid, group_mean, base_points, ratio, low_ratio, high_ratio, effective_base, coefficient,
+        unreasonable_cost, application_id, screening_item_id, points, adjusted_points)
+SELECT %(region)s, %(run)s, p.case_id, p.hospital_id, p.settlement_id, p.insurance_type, p.drg_code, p.level, p.case_type,
        p.total_cost, p.self_pay, p.fund_paid, p.mean_cost, p.base_points, p.ratio, p.low_ratio, p.high_ratio,
        p.eb, p.coefficient,
        CASE WHEN p.case_type IN ('incentive', 'special') THEN COALESCE(p.unreasonable, 0) END,
-       p.application_id, p.points,
-       CASE WHEN p.case_type IN ('normal', 'high') THEN ROUND(p.points * p.coefficient, 4) ELSE p.points END
+       p.application_id, ded.item_id, CASE WHEN ded.item_id IS NOT NULL THEN 0 ELSE p.points END,
+       CASE WHEN ded.item_id IS NOT NULL THEN 0
+            WHEN p.case_type IN ('normal', 'high') THEN ROUND(p.points * p.coefficient, 4) ELSE p.points END
   FROM p
+  LEFT JOIN ded ON ded.case_id = p.case_id
 """
 
 # Point value: monthly formula (budget + 12 × Σ self_pay) / (12 × Σ adjusted) (= (budget/12 + Σsp)/Σadj
@@ -193,16 +214,161 @@ SELECT %(region)s, %(run)s, j.hospital_id, COALESCE(j.level, h.level),
        CASE WHEN %(kind)s = 'monthly' THEN ROUND(j.due * %(prepay)s, 2)
             WHEN %(kind)s = 'annual' THEN j.advances END,
        CASE WHEN %(kind)s = 'annual' THEN j.due - j.advances END,
-       CASE WHEN %(kind)s = 'simulation' THEN j.fund_paid END,
+       CASE WHEN %(kind)s = 'simulation' OR %(lines)s THEN j.fund_paid END,
        CASE WHEN %(kind)s = 'simulation' THEN j.due - j.fund_paid END
   FROM j
   JOIN hospitals_hospital h ON h.id = j.hospital_id
 """
 
+# --- two funds (domain §10): the same formulas per fund f over the cases with insurance_type f ---------
+
+# One row per fund with its budget and sums; the point value from them (NULL for a fund without cases in
+# the period: its budget share is simply not spent).
+FUNDS_SQL = """
+WITH b(insurance_type, budget) AS (VALUES ('310', %(budget310)s::numeric), ('390', %(budget390)s::numeric)),
+s AS (
+    SELECT cr.insurance_type, COUNT(*) AS cases, SUM(cr.points) AS points, SUM(cr.adjusted_points) AS adjusted,
+           SUM(cr.self_pay) AS self_pay
+      FROM settlement_caseresult cr
+     WHERE cr.run_id = %(run)s
+     GROUP BY cr.insurance_type
+)
+INSERT INTO settlement_fundresult
+       (region_id, run_id, insurance_type, fund_budget, cases, points, adjusted_points, self_pay, point_value, due)
+SELECT %(region)s, %(run)s, b.insurance_type, b.budget, COALESCE(s.cases, 0), COALESCE(s.points, 0),
+       COALESCE(s.adjusted, 0), COALESCE(s.self_pay, 0),
+       CASE WHEN s.adjusted > 0 THEN
+            CASE WHEN %(monthly)s THEN ROUND((b.budget + 12 * s.self_pay) / (12 * s.adjusted), 4)
+                 ELSE ROUND((b.budget + s.self_pay) / s.adjusted, 4) END END,
+       0
+  FROM b LEFT JOIN s ON s.insurance_type = b.insurance_type
+"""
+
+# Per hospital and fund: due from the fund's point value; advances of an annual run are the fund's
+# published monthly advances of the year (a hospital with advances but no case in a fund keeps its row).
+HOSPITAL_FUNDS_SQL = """
+WITH hs AS (
+    SELECT cr.hospital_id, cr.insurance_type, COUNT(*) AS cases, SUM(cr.points) AS points,
+           SUM(cr.adjusted_points) AS adjusted, SUM(cr.self_pay) AS self_pay, SUM(cr.fund_paid) AS fund_paid
+      FROM settlement_caseresult cr
+     WHERE cr.run_id = %(run)s
+     GROUP BY cr.hospital_id, cr.insurance_type
+),
+f AS (SELECT fr.insurance_type, fr.point_value FROM settlement_fundresult fr WHERE fr.run_id = %(run)s),
+adv AS (
+    SELECT hf.hospital_id, hf.insurance_type, SUM(hf.advance) AS advances
+      FROM settlement_hospitalfundresult hf
+      JOIN settlement_settlementrun sr ON sr.id = hf.run_id
+     WHERE %(annual)s AND sr.region_id = %(region)s AND sr.kind = 'monthly' AND sr.year = %(year)s
+       AND sr.status = 'published'
+     GROUP BY hf.hospital_id, hf.insurance_type
+),
+d AS (
+    SELECT hs.*, f.point_value AS pv, ROUND(hs.adjusted * COALESCE(f.point_value, 0) - hs.self_pay, 2) AS due
+      FROM hs JOIN f ON f.insurance_type = hs.insurance_type
+),
+j AS (
+    SELECT COALESCE(d.hospital_id, adv.hospital_id) AS hospital_id,
+           COALESCE(d.insurance_type, adv.insurance_type) AS insurance_type,
+           COALESCE(d.cases, 0) AS cases, COALESCE(d.points, 0) AS points, COALESCE(d.adjusted, 0) AS adjusted,
+           COALESCE(d.self_pay, 0) AS self_pay, COALESCE(d.fund_paid, 0) AS fund_paid, d.pv,
+           COALESCE(d.due, 0) AS due, COALESCE(adv.advances, 0) AS advances
+      FROM d FULL JOIN adv ON adv.hospital_id = d.hospital_id AND adv.insurance_type = d.insurance_type
+)
+INSERT INTO settlement_hospitalfundresult
+       (region_id, run_id, hospital_id, insurance_type, cases, points, adjusted_points, self_pay, fund_paid,
+        point_value, due, advance, balance)
+SELECT %(region)s, %(run)s, j.hospital_id, j.insurance_type, j.cases, j.points, j.adjusted, j.self_pay, j.fund_paid,
+       COALESCE(j.pv, (SELECT f.point_value FROM f WHERE f.insurance_type = j.insurance_type)), j.due,
+       CASE WHEN %(kind)s = 'monthly' THEN ROUND(j.due * %(prepay)s, 2)
+            WHEN %(kind)s = 'annual' THEN j.advances END,
+       CASE WHEN %(kind)s = 'annual' THEN j.due - j.advances END
+  FROM j
+"""
+
+# The hospital's totals are the sums over its funds; its own point_value stays empty (one per fund).
+HOSPITALS_FROM_FUNDS_SQL = """
+WITH x AS (
+    SELECT hf.hospital_id, SUM(hf.cases) AS cases, SUM(hf.points) AS points, SUM(hf.adjusted_points) AS adjusted,
+           SUM(hf.self_pay) AS self_pay, SUM(hf.fund_paid) AS fund_paid, SUM(hf.due) AS due,
+           SUM(hf.advance) AS advance, SUM(hf.balance) AS balance
+      FROM settlement_hospitalfundresult hf
+     WHERE hf.run_id = %(run)s
+     GROUP BY hf.hospital_id
+),
+m AS (
+    SELECT cr.hospital_id, MAX(cr.level) AS level, MAX(cr.coefficient) AS coefficient
+      FROM settlement_caseresult cr
+     WHERE cr.run_id = %(run)s
+     GROUP BY cr.hospital_id
+)
+INSERT INTO settlement_hospitalresult
+       (region_id, run_id, hospital_id, level, coefficient, cases, points, adjusted_points, self_pay, point_value,
+        due, advance, balance, fund_paid, ffs_difference)
+SELECT %(region)s, %(run)s, x.hospital_id, COALESCE(m.level, h.level),
+       COALESCE(m.coefficient, (SELECT COALESCE(c.override, c.computed) FROM settlement_hospitalcoefficient c
+                                 WHERE c.version_id = %(coef_version)s AND c.hospital_id = x.hospital_id), 0),
+       x.cases, x.points, x.adjusted, x.self_pay, NULL, x.due, x.advance, x.balance,
+       CASE WHEN %(kind)s = 'simulation' OR %(lines)s THEN x.fund_paid END,
+       CASE WHEN %(kind)s = 'simulation' THEN x.due - x.fund_paid END
+  FROM x
+  JOIN hospitals_hospital h ON h.id = x.hospital_id
+  LEFT JOIN m ON m.hospital_id = x.hospital_id
+"""
+
+FUND_TOTALS_SQL = """
+UPDATE settlement_fundresult fr
+   SET due = x.due, advance = x.advance, balance = x.balance
+  FROM (SELECT hf.insurance_type, COALESCE(SUM(hf.due), 0) AS due, SUM(hf.advance) AS advance,
+               SUM(hf.balance) AS balance
+          FROM settlement_hospitalfundresult hf WHERE hf.run_id = %(run)s GROUP BY hf.insurance_type) x
+ WHERE fr.run_id = %(run)s AND fr.insurance_type = x.insurance_type
+"""
+
+# --- upload deadline (domain §10): a hospital flagged 逾期 for the month gets no advance in its run -------
+
+SUSPEND_FUNDS_SQL = """
+UPDATE settlement_hospitalfundresult SET advance = 0
+ WHERE run_id = %(run)s AND hospital_id = ANY(%(suspended)s::bigint[])
+"""
+
+SUSPEND_SQL = """
+UPDATE settlement_hospitalresult SET advance = 0, suspended = TRUE, suspension_reason = %(suspension_reason)s
+ WHERE run_id = %(run)s AND hospital_id = ANY(%(suspended)s::bigint[])
+"""
+
+# --- surplus retention / overspend sharing of the annual clearing (domain §10), on the hospital's totals --
+# ffs = Σ fund_paid (stored in fund_paid); due > ffs: retained = round((due − ffs) × keep, 2), due = ffs +
+# retained; ffs × floor ≤ due < ffs: shared = round((ffs − due) × share, 2), due = due + shared; then
+# balance = due − Σ advances. The points due stays in due_before.
+LINES_SQL = """
+WITH l AS (
+    SELECT hr.id, hr.due AS due_before,
+           CASE WHEN hr.due > hr.fund_paid THEN ROUND((hr.due - hr.fund_paid) * %(keep)s, 2) END AS retained,
+           CASE WHEN hr.due < hr.fund_paid AND hr.due >= hr.fund_paid * %(floor)s
+                THEN ROUND((hr.fund_paid - hr.due) * %(share)s, 2) END AS shared
+      FROM settlement_hospitalresult hr
+     WHERE hr.run_id = %(run)s
+),
+n AS (
+    SELECT l.*, CASE WHEN l.retained IS NOT NULL THEN hr.fund_paid + l.retained
+                     WHEN l.shared IS NOT NULL THEN l.due_before + l.shared
+                     ELSE l.due_before END AS due_after
+      FROM l JOIN settlement_hospitalresult hr ON hr.id = l.id
+)
+UPDATE settlement_hospitalresult hr
+   SET due_before = n.due_before, retained = n.retained, shared = n.shared, due = n.due_after,
+       balance = n.due_after - COALESCE(hr.advance, 0)
+  FROM n
+ WHERE hr.id = n.id
+"""
+
 TOTALS_SQL = """
 UPDATE settlement_settlementrun r
    SET cases = x.cases, total_points = x.points, total_adjusted_points = x.adjusted, total_self_pay = x.self_pay,
-       point_value = x.pv, total_due = x.due, total_advance = x.advance, total_balance = x.balance
+       point_value = x.pv, total_due = x.due, total_advance = x.advance, total_balance = x.balance,
+       point_values = COALESCE((SELECT jsonb_object_agg(fr.insurance_type, fr.point_value::text)
+                                  FROM settlement_fundresult fr WHERE fr.run_id = %(run)s), '{}'::jsonb)
   FROM (SELECT COALESCE(SUM(cases), 0) AS cases, SUM(points) AS points, SUM(adjusted_points) AS adjusted,
                SUM(self_pay) AS self_pay, MAX(point_value) AS pv, SUM(due) AS due, SUM(advance) AS advance,
                SUM(balance) AS balance
@@ -248,7 +414,38 @@ def run_params(run: SettlementRun) -> dict:
         "bilateral": Decimal(p["bilateral_factor"]), "share": Decimal(p["multi_site_share"]),
         "prepay": Decimal(p["prepay_ratio"]), "budget": annual_budget,
         "monthly": run.month is not None, "annual": run.kind == RunKind.ANNUAL,
+        **fund_params(run),
     }
+
+
+def fund_params(run: SettlementRun) -> dict:
+    """Two funds, suspended advances and retention lines (domain §10), from the run's recorded parameters.
+
+    A run recorded before these parameters existed computes as before: one fund, nobody suspended, no lines.
+    """
+    p = run.parameters
+    split = bool(p.get("fund_budget_310")) and bool(p.get("fund_budget_390"))
+    keep = Decimal(p.get("surplus_keep_share") or "1")
+    share = Decimal(p.get("overspend_share") or "0")
+    return {
+        "split": split,
+        "budget310": Decimal(p["fund_budget_310"]) if split else None,
+        "budget390": Decimal(p["fund_budget_390"]) if split else None,
+        "suspended": [int(h) for h in p.get("suspended_hospitals", [])] if run.kind == RunKind.MONTHLY else [],
+        "suspension_reason": p.get("suspension_reason", ""),
+        "keep": keep, "share": share, "floor": Decimal(p.get("overspend_floor") or "0.9"),
+        # §10 lines apply in the annual clearing when the region departs from the defaults (which change nothing)
+        "lines": run.kind == RunKind.ANNUAL and (keep != 1 or share != 0),
+    }
+
+
+def _check_funds(cursor, run: SettlementRun) -> None:
+    """With two funds every case must belong to one of them, or its money would go missing."""
+    cursor.execute("SELECT settlement_id, insurance_type FROM settlement_caseresult WHERE run_id = %s "
+                   "AND insurance_type NOT IN ('310', '390') LIMIT 1", [run.pk])
+    row = cursor.fetchone()
+    if row:
+        raise ValidationFailed(f"insurance_type: case {row[0]} has {row[1]!r}, not 310 or 390 (two funds)")
 
 
 def _set(run_id: int, **fields) -> None:
@@ -270,8 +467,11 @@ def compute_run_sql(run: SettlementRun) -> SettlementRun:
         # rescan the small lookup tables per case (30 s instead of 6 s for 250k cases): hash joins only.
         cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute("DELETE FROM settlement_hospitalresult WHERE run_id = %s", [run.pk])
+        cursor.execute("DELETE FROM settlement_hospitalfundresult WHERE run_id = %s", [run.pk])
+        cursor.execute("DELETE FROM settlement_fundresult WHERE run_id = %s", [run.pk])
         cursor.execute("DELETE FROM settlement_caseresult WHERE run_id = %s", [run.pk])
-        cursor.execute(CASES_SQL.format(adjustments=approved_adjustments_sql()), params)
+        cursor.execute(CASES_SQL.format(adjustments=approved_adjustments_sql(),
+                                        deductions=confirmed_deductions_sql()), params)
         cursor.execute("SELECT COUNT(*), COALESCE(SUM(adjusted_points), 0) FROM settlement_caseresult "
                        "WHERE run_id = %s", [run.pk])
         n_cases, adjusted = cursor.fetchone()
@@ -279,7 +479,20 @@ def compute_run_sql(run: SettlementRun) -> SettlementRun:
             raise ValidationFailed(f"period {run.period}: no case of a DRG-paid hospital to settle")
         # 50/90 land with the commit (same connection); 10 above is what a poller sees while it runs.
         _set(run.pk, progress=50)
-        cursor.execute(HOSPITALS_SQL, params)
+        if params["split"]:
+            _check_funds(cursor, run)
+            cursor.execute(FUNDS_SQL, params)
+            cursor.execute(HOSPITAL_FUNDS_SQL, params)
+            if params["suspended"]:
+                cursor.execute(SUSPEND_FUNDS_SQL, params)
+            cursor.execute(HOSPITALS_FROM_FUNDS_SQL, params)
+            cursor.execute(FUND_TOTALS_SQL, params)
+        else:
+            cursor.execute(HOSPITALS_SQL, params)
+        if params["suspended"]:
+            cursor.execute(SUSPEND_SQL, params)
+        if params["lines"]:
+            cursor.execute(LINES_SQL, params)
         _set(run.pk, progress=90)
         cursor.execute(TOTALS_SQL, params)
         cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")  # when called inside a caller's transaction

@@ -5,7 +5,6 @@ case results streams in constant memory, both to a file (commands) and to an HTT
 """
 from __future__ import annotations
 
-import csv
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -13,7 +12,16 @@ from typing import Any, TextIO
 
 from django.db.models import QuerySet
 
-from .models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
+from apps.core import exports as safe_csv
+
+from .models import (
+    CaseResult,
+    CoefficientVersion,
+    HospitalCoefficient,
+    HospitalFundResult,
+    HospitalResult,
+    SettlementRun,
+)
 
 COEFFICIENT_COLUMNS = ("hospital_code", "level", "cost_index", "level_index", "coefficient", "is_new")
 CASE_COLUMNS = ("settlement_id", "hospital_code", "drg_code", "case_type", "group_mean", "base_points", "ratio",
@@ -24,6 +32,13 @@ CASE_FIELDS = ("settlement_id", "hospital__code", "drg_code", "case_type", "grou
                "effective_base", "coefficient", "points", "adjusted_points")
 HOSPITAL_FIELDS = ("hospital__code", "cases", "points", "adjusted_points", "self_pay", "point_value", "due",
                    "advance", "balance")
+# two funds (domain §10): one row per hospital and fund
+FUND_COLUMNS = ("hospital_code", "insurance_type", "cases", "points", "adjusted_points", "self_pay", "point_value",
+                "due", "advance", "balance")
+FUND_FIELDS = ("hospital__code", "insurance_type", "cases", "points", "adjusted_points", "self_pay", "point_value",
+               "due", "advance", "balance")
+# surplus retention / overspend sharing lines of an annual clearing where §10 applies
+LINE_COLUMNS = ("retained", "shared")
 CHUNK = 2000
 XLSX_MAX_ROWS = 1_048_575  # an XLSX sheet holds 1,048,576 rows, the header included
 
@@ -66,11 +81,31 @@ def case_rows(run: SettlementRun, hospital_ids: Iterable[int] | None = None) -> 
     return qs.values_list(*CASE_FIELDS).iterator(chunk_size=CHUNK)
 
 
+def has_lines(run: SettlementRun) -> bool:
+    """An annual clearing of a region that departs from §10's defaults: its files carry retained, shared."""
+    from .engine import fund_params
+
+    return fund_params(run)["lines"]
+
+
+def hospital_columns(run: SettlementRun) -> tuple[str, ...]:
+    return HOSPITAL_COLUMNS + LINE_COLUMNS if has_lines(run) else HOSPITAL_COLUMNS
+
+
 def hospital_rows(run: SettlementRun, hospital_ids: Iterable[int] | None = None) -> Iterator[tuple]:
     qs = HospitalResult.objects.filter(run=run)
     if hospital_ids is not None:
         qs = qs.filter(hospital_id__in=list(hospital_ids))
-    return qs.order_by("hospital__code").values_list(*HOSPITAL_FIELDS).iterator(chunk_size=CHUNK)
+    fields = HOSPITAL_FIELDS + LINE_COLUMNS if has_lines(run) else HOSPITAL_FIELDS
+    return qs.order_by("hospital__code").values_list(*fields).iterator(chunk_size=CHUNK)
+
+
+def fund_rows(run: SettlementRun, hospital_ids: Iterable[int] | None = None) -> Iterator[tuple]:
+    """Per hospital and fund (empty for a one-fund run)."""
+    qs = HospitalFundResult.objects.filter(run=run)
+    if hospital_ids is not None:
+        qs = qs.filter(hospital_id__in=list(hospital_ids))
+    return qs.order_by("hospital__code", "insurance_type").values_list(*FUND_FIELDS).iterator(chunk_size=CHUNK)
 
 
 # --- writers ---------------------------------------------------------------------------------------
@@ -78,7 +113,7 @@ def hospital_rows(run: SettlementRun, hospital_ids: Iterable[int] | None = None)
 
 def write_csv(handle: TextIO, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
     """Header plus rows; returns the number of data rows."""
-    writer = csv.writer(handle, lineterminator="\n")
+    writer = safe_csv.writer(handle, lineterminator="\n")  # formulas neutralised (apps/core/exports.py)
     writer.writerow(columns)
     count = 0
     for row in rows:
@@ -96,7 +131,7 @@ class _Echo:
 
 def stream_csv(columns: tuple[str, ...], rows: Iterable[tuple]) -> Iterator[str]:
     """Lines of a CSV for StreamingHttpResponse, in batches (the columns are codes and numbers: no BOM needed)."""
-    writer = csv.writer(_Echo(), lineterminator="\n")
+    writer = safe_csv.writer(_Echo(), lineterminator="\n")
     yield writer.writerow(columns)
     batch: list[str] = []
     for row in rows:
@@ -114,9 +149,9 @@ def xlsx_file(columns: tuple[str, ...], rows: Iterable[tuple], title: str = "She
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append(["" if v is None else (1 if v is True else 0 if v is False else v) for v in row])
+    safe_csv.append(sheet, list(columns))
+    for row in rows:  # strings as text cells, never formulas
+        safe_csv.append(sheet, ["" if v is None else (1 if v is True else 0 if v is False else v) for v in row])
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(handle)
     handle.seek(0)

@@ -11,7 +11,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import InvalidTransition
-from apps.core.scoping import RegionScopedModel
+from apps.core.scoping import RegionManager, RegionScopedModel
+from apps.groups.models import OfficialManager
 
 from .enums import CaseType, RunKind, VersionStatus
 
@@ -80,7 +81,12 @@ def points_field(verbose: str, **kw) -> models.DecimalField:
 
 
 class CoefficientVersion(PublishedGuard, RegionScopedModel):
-    """One computation of the hospital coefficients for a payment year; published versions never change."""
+    """One computation of the hospital coefficients for a payment year; published versions never change.
+
+    A version of a what-if scenario (`scenario` set) is left out of `objects` and never published."""
+
+    scenario = models.ForeignKey("scenarios.Scenario", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("what-if scenario"))
 
     year = models.PositiveSmallIntegerField(_("payment year"))
     number = models.PositiveIntegerField(_("version"))
@@ -101,10 +107,14 @@ class CoefficientVersion(PublishedGuard, RegionScopedModel):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RegionManager(OfficialManager)
+    scenario_objects = RegionManager()
+
     class Meta:
         ordering = ["region", "-year", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "year", "number"], name="uniq_coef_version"),
+            models.UniqueConstraint(fields=["region", "year", "number"], condition=models.Q(scenario__isnull=True),
+                                    name="uniq_coef_version"),
             models.UniqueConstraint(fields=["region", "year"], condition=models.Q(status="published"),
                                     name="uniq_coef_version_published"),
         ]
@@ -150,7 +160,12 @@ class HospitalCoefficient(ChildOfPublishedGuard, RegionScopedModel):
 
 
 class SettlementRun(PublishedGuard, RegionScopedModel):
-    """A monthly, annual or simulation run for a period; versioned per (region, kind, period)."""
+    """A monthly, annual or simulation run for a period; versioned per (region, kind, period).
+
+    A run of a what-if scenario (`scenario` set) is left out of `objects` and never published."""
+
+    scenario = models.ForeignKey("scenarios.Scenario", null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("what-if scenario"))
 
     kind = models.CharField(_("kind"), max_length=10, choices=RunKind.choices)
     period = models.CharField(_("period"), max_length=7, help_text="YYYY-MM or YYYY")
@@ -170,6 +185,8 @@ class SettlementRun(PublishedGuard, RegionScopedModel):
     total_adjusted_points = points_field(_("adjusted points"), null=True, blank=True)
     total_self_pay = money(_("self pay"), null=True, blank=True)
     point_value = models.DecimalField(_("point value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    # two funds (domain §10): {"310": "1.2345", "390": …} as stored on the run's FundResult rows; {} = one fund
+    point_values = models.JSONField(_("point value per fund"), default=dict, db_default={}, blank=True)
     total_due = money(_("fund due"), null=True, blank=True)
     total_advance = money(_("advance"), null=True, blank=True)
     total_balance = money(_("balance"), null=True, blank=True)
@@ -180,10 +197,14 @@ class SettlementRun(PublishedGuard, RegionScopedModel):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RegionManager(OfficialManager)
+    scenario_objects = RegionManager()
+
     class Meta:
         ordering = ["region", "-year", "-period", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["region", "kind", "period", "version"], name="uniq_run_version"),
+            models.UniqueConstraint(fields=["region", "kind", "period", "version"],
+                                    condition=models.Q(scenario__isnull=True), name="uniq_run_version"),
             models.UniqueConstraint(fields=["region", "kind", "period"], condition=models.Q(status="published"),
                                     name="uniq_run_published"),
         ]
@@ -207,6 +228,7 @@ class CaseResult(ChildOfPublishedGuard, RegionScopedModel):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     settlement_id = models.CharField(max_length=50)
+    insurance_type = models.CharField(_("fund"), max_length=3, blank=True, default="", db_default="")
     drg_code = models.CharField(max_length=10, blank=True)
     level = models.PositiveSmallIntegerField()
     case_type = models.CharField(max_length=10, choices=CaseType.choices)
@@ -222,6 +244,8 @@ class CaseResult(ChildOfPublishedGuard, RegionScopedModel):
     coefficient = models.DecimalField(max_digits=8, decimal_places=4)
     unreasonable_cost = money(_("unreasonable cost"), null=True, blank=True)
     application_id = models.BigIntegerField(null=True, blank=True)
+    # screening (domain §11): the confirmed suspect item that set this case's points to 0 (apps.screening)
+    screening_item_id = models.BigIntegerField(null=True, blank=True)
     points = points_field(_("points"))
     adjusted_points = points_field(_("adjusted points"))
 
@@ -245,12 +269,21 @@ class HospitalResult(ChildOfPublishedGuard, RegionScopedModel):
     points = points_field(_("points"))
     adjusted_points = points_field(_("adjusted points"))
     self_pay = money(_("self pay"))
-    point_value = models.DecimalField(max_digits=14, decimal_places=4)
+    # empty when the run pays two funds: each fund has its own (HospitalFundResult)
+    point_value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     due = money(_("fund due"))
     advance = money(_("advance"), null=True, blank=True)
     balance = money(_("balance"), null=True, blank=True)
     fund_paid = money(_("fund paid (fee for service)"), null=True, blank=True)
     ffs_difference = money(_("difference to fee for service"), null=True, blank=True)
+    # upload deadline (domain §10): the month's advance is 0 while the month's lists are not declared
+    suspended = models.BooleanField(_("advance suspended"), default=False, db_default=False)
+    suspension_reason = models.TextField(_("suspension reason"), blank=True, default="", db_default="")
+    # surplus retention / overspend sharing of the annual clearing (domain §10): `due_before` is the points due,
+    # `due` the amount after these lines; null where §10 does not apply (default parameters)
+    due_before = money(_("due before retention/sharing"), null=True, blank=True)
+    retained = money(_("surplus retained"), null=True, blank=True)
+    shared = money(_("overspend shared by the fund"), null=True, blank=True)
 
     class Meta:
         ordering = ["run", "hospital__code"]
@@ -258,3 +291,79 @@ class HospitalResult(ChildOfPublishedGuard, RegionScopedModel):
 
     def __str__(self) -> str:
         return f"{self.hospital_id}: {self.due}"
+
+
+class FundResult(ChildOfPublishedGuard, RegionScopedModel):
+    """One fund (310 employees / 390 residents) of a two-fund run: the point value with its inputs (domain §10)."""
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="fund_results")
+    parent_field = "run"
+    insurance_type = models.CharField(_("fund"), max_length=3)
+    fund_budget = money(_("annual fund budget"))
+    cases = models.PositiveIntegerField(_("cases"), default=0)
+    points = points_field(_("points"), default=0)
+    adjusted_points = points_field(_("adjusted points"), default=0)
+    self_pay = money(_("self pay"), default=0)
+    point_value = models.DecimalField(_("point value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    due = money(_("fund due"), default=0)
+    advance = money(_("advance"), null=True, blank=True)
+    balance = money(_("balance"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "insurance_type"]
+        constraints = [models.UniqueConstraint(fields=["run", "insurance_type"], name="uniq_fund_result")]
+
+    def __str__(self) -> str:
+        return f"{self.insurance_type}: {self.point_value}"
+
+
+class HospitalFundResult(ChildOfPublishedGuard, RegionScopedModel):
+    """A hospital's figures in one fund of a two-fund run; the hospital's HospitalResult holds their sums."""
+
+    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="hospital_fund_results")
+    parent_field = "run"
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
+    insurance_type = models.CharField(_("fund"), max_length=3)
+    cases = models.PositiveIntegerField(_("cases"))
+    points = points_field(_("points"))
+    adjusted_points = points_field(_("adjusted points"))
+    self_pay = money(_("self pay"))
+    fund_paid = money(_("fund paid (fee for service)"))
+    point_value = models.DecimalField(_("point value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    due = money(_("fund due"))
+    advance = money(_("advance"), null=True, blank=True)
+    balance = money(_("balance"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "hospital__code", "insurance_type"]
+        constraints = [models.UniqueConstraint(fields=["run", "hospital", "insurance_type"],
+                                               name="uniq_hospital_fund_result")]
+
+    def __str__(self) -> str:
+        return f"{self.hospital_id} {self.insurance_type}: {self.due}"
+
+
+class MonthSubmission(RegionScopedModel):
+    """A hospital's declaration that month M's settlement lists are complete (提交), or its 逾期 flag (domain §10).
+
+    `overdue_at` is set when the deadline (day `upload_deadline_day` of M+1) passed without a declaration;
+    a flagged hospital's advance in the monthly run of M is suspended until it declares and M is re-run.
+    """
+
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(_("month"), max_length=7, help_text="YYYY-MM")
+    deadline = models.DateField(_("deadline"))
+    submitted_at = models.DateTimeField(_("declared complete at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    overdue_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["region", "-period", "hospital__code"]
+        constraints = [models.UniqueConstraint(fields=["hospital", "period"], name="uniq_month_submission")]
+        indexes = [models.Index(fields=["region", "period"])]
+        verbose_name = _("month declaration")
+        verbose_name_plural = _("month declarations")
+
+    def __str__(self) -> str:
+        return f"{self.hospital_id} {self.period}"

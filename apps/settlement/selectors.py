@@ -120,3 +120,13 @@ def coefficient_version_get(access, version_id: int) -> CoefficientVersion:
     if version is None:
         raise NotFound()
     return version
+
+
+def case_published_results(case, include_superseded: bool = False) -> QuerySet[CaseResult]:
+    """A case's figures in the runs in force (published monthly/annual runs, newest first) — what a hospital
+    may be told; simulations and unpublished drafts never. With `include_superseded`, also the runs that a
+    re-run replaced, so the case page can show the history."""
+    statuses = [VersionStatus.PUBLISHED] + ([VersionStatus.SUPERSEDED] if include_superseded else [])
+    return (_scoped(CaseResult, case.region_id).filter(case=case, run__status__in=statuses)
+            .exclude(run__kind=RunKind.SIMULATION).select_related("run")
+            .order_by("-run__year", "-run__period", "-run__published_at", "-run_id"))

@@ -5,7 +5,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .enums import RunKind
-from .models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
+from .models import (
+    CaseResult,
+    CoefficientVersion,
+    FundResult,
+    HospitalCoefficient,
+    HospitalFundResult,
+    HospitalResult,
+    SettlementRun,
+)
 
 
 class CoefficientVersionSerializer(serializers.ModelSerializer):
@@ -46,17 +54,40 @@ class TotalsSerializer(serializers.Serializer):
     balance = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
 
 
+class FundResultSerializer(serializers.ModelSerializer):
+    """One fund of a two-fund run (domain §10) with the inputs of its point value."""
+
+    class Meta:
+        model = FundResult
+        fields = ["insurance_type", "fund_budget", "cases", "points", "adjusted_points", "self_pay", "point_value",
+                  "due", "advance", "balance"]
+
+
+class HospitalFundResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HospitalFundResult
+        fields = ["insurance_type", "cases", "points", "adjusted_points", "self_pay", "fund_paid", "point_value",
+                  "due", "advance", "balance"]
+
+
 class SettlementRunSerializer(serializers.ModelSerializer):
     region = serializers.CharField(source="region.code", read_only=True)
     totals = serializers.SerializerMethodField()
+    point_values = serializers.SerializerMethodField(
+        help_text='two funds (domain §10): {"310": "…", "390": "…"}; empty with one fund')
+    funds = FundResultSerializer(source="fund_results", many=True, read_only=True)
     coefficient_version = serializers.PrimaryKeyRelatedField(read_only=True)
     stats_version = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = SettlementRun
         fields = ["id", "region", "kind", "period", "year", "month", "version", "status", "progress", "error",
-                  "point_value", "totals", "stats_version", "coefficient_version", "started_at", "finished_at",
+                  "point_value", "point_values", "funds", "totals", "stats_version", "coefficient_version", "started_at", "finished_at",
                   "published_at"]
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField(allow_null=True)))
+    def get_point_values(self, run: SettlementRun) -> dict:
+        return dict(run.point_values or {})
 
     @extend_schema_field(TotalsSerializer)
     def get_totals(self, run: SettlementRun) -> dict:
@@ -81,11 +112,19 @@ class RunCreatedSerializer(serializers.Serializer):
 class HospitalResultSerializer(serializers.ModelSerializer):
     hospital = serializers.CharField(source="hospital.code", read_only=True)
     hospital_name = serializers.CharField(source="hospital.name", read_only=True)
+    funds = serializers.SerializerMethodField()
 
     class Meta:
         model = HospitalResult
         fields = ["id", "hospital", "hospital_name", "level", "coefficient", "cases", "points", "adjusted_points",
-                  "self_pay", "point_value", "due", "advance", "balance", "fund_paid", "ffs_difference"]
+                  "self_pay", "point_value", "due", "advance", "balance", "fund_paid", "ffs_difference",
+                  "suspended", "suspension_reason", "due_before", "retained", "shared", "funds"]
+
+    @extend_schema_field(HospitalFundResultSerializer(many=True))
+    def get_funds(self, row: HospitalResult) -> list:
+        rows = HospitalFundResult.objects.filter(run_id=row.run_id, hospital_id=row.hospital_id) \
+            .order_by("insurance_type")
+        return HospitalFundResultSerializer(rows, many=True).data
 
 
 class CaseResultSerializer(serializers.ModelSerializer):
@@ -93,6 +132,23 @@ class CaseResultSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseResult
-        fields = ["id", "settlement_id", "hospital", "drg_code", "level", "case_type", "total_cost", "self_pay",
+        fields = ["id", "settlement_id", "hospital", "insurance_type", "drg_code", "level", "case_type", "total_cost", "self_pay",
                   "fund_paid", "group_mean", "base_points", "ratio", "low_ratio", "high_ratio", "effective_base",
                   "coefficient", "unreasonable_cost", "application_id", "points", "adjusted_points"]
+
+
+class MonthHospitalSerializer(serializers.Serializer):
+    """One hospital's declaration of a month (domain §10)."""
+
+    hospital = serializers.CharField()
+    hospital_name = serializers.CharField()
+    deadline = serializers.DateField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    suspended = serializers.BooleanField()
+    run_id = serializers.IntegerField(allow_null=True)
+    run_version = serializers.IntegerField(allow_null=True)
+
+
+class MonthSubmitSerializer(serializers.Serializer):
+    hospital = serializers.CharField(required=False, help_text="hospital code (only for a user of several hospitals)")

@@ -39,6 +39,8 @@ STALE_AFTER = dt.timedelta(minutes=30)
 RUN_PARAMETERS = ("fund_budget", "prepay_ratio", "low_ratio_1", "low_ratio_2", "low_ratio_3", "high_ratio_1",
                   "high_ratio_2", "high_ratio_3", "bilateral_factor", "multi_site_share")
 MAX_COEFFICIENT = Decimal("9999.9999")
+# domain §10 parameters a run records besides the fund budgets
+SECTION10_PARAMETERS = ("upload_deadline_day", "surplus_keep_share", "overspend_share", "overspend_floor")
 
 
 def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message: str) -> None:
@@ -241,6 +243,52 @@ def _has_cases(region: Region, period: str) -> bool:
     ).exists()
 
 
+def _check_budget(policy: PolicyYear, year: int) -> None:
+    """One fund needs `fund_budget`; two funds (domain §10) need both fund budgets, together above 0."""
+    if policy.split_funds:
+        if policy.fund_budget_310 < 0 or policy.fund_budget_390 < 0 or \
+                policy.fund_budget_310 + policy.fund_budget_390 <= 0:
+            raise ValidationFailed(f"fund_budget_310: set the {year} budgets of both funds first")
+        return
+    if not policy.fund_budget or policy.fund_budget <= 0:
+        raise ValidationFailed(f"fund_budget: set the {year} fund budget first")
+
+
+def _annual_budget(policy: PolicyYear) -> Decimal:
+    """The year's budget of the run: the sum over both funds when they are separate."""
+    if policy.split_funds:
+        return policy.fund_budget_310 + policy.fund_budget_390
+    return policy.fund_budget
+
+
+def _section10_parameters(region: Region, policy: PolicyYear, kind: str, period: str) -> dict:
+    """Two funds, retention/sharing and (monthly) the hospitals whose advance is suspended, as recorded inputs."""
+    out = {name: str(getattr(policy, name)) for name in SECTION10_PARAMETERS}
+    out["fund_budget_310"] = str(policy.fund_budget_310) if policy.split_funds else None
+    out["fund_budget_390"] = str(policy.fund_budget_390) if policy.split_funds else None
+    if kind == RunKind.MONTHLY:
+        from .deadlines import suspended_hospitals, suspension_reason
+
+        suspended = _with_cases(region, period, suspended_hospitals(region, period))
+        out["suspended_hospitals"] = suspended
+        out["suspension_reason"] = suspension_reason(region, period) if suspended else ""
+    return out
+
+
+def _with_cases(region: Region, period: str, hospital_ids: list[int]) -> list[int]:
+    """The hospitals among `hospital_ids` that have a case in the period (the others have no advance to stop)."""
+    from apps.cases.models import Case
+
+    from .engine import period_bounds
+
+    if not hospital_ids:
+        return []
+    _, _, start, end = period_bounds(period)
+    return sorted(set(_scoped(Case, region.pk).filter(
+        region=region, hospital_id__in=hospital_ids, discharge_date__gte=start, discharge_date__lt=end)
+        .values_list("hospital_id", flat=True).distinct()))
+
+
 def settlement_run_start(*, actor: User | None, region: Region, kind: str, period: str,
                          sync: bool = False) -> SettlementRun:
     """Create the next version of a run for (region, kind, period) and compute it in a Celery task.
@@ -264,15 +312,16 @@ def settlement_run_start(*, actor: User | None, region: Region, kind: str, perio
         coefficients = published_coefficients(region, year)
         if coefficients is None:
             raise ValidationFailed(f"coefficients: {year} has no published hospital coefficients; publish them first")
-        if not policy.fund_budget or policy.fund_budget <= 0:
-            raise ValidationFailed(f"fund_budget: set the {year} fund budget first")
+        _check_budget(policy, year)
         if not _has_cases(region, period):
             raise ValidationFailed(f"period {period}: no case of a DRG-paid hospital to settle")
         runs = _scoped(SettlementRun, region.pk).filter(region=region, kind=kind, period=period)
         _retire_stale(runs, timezone.now(), "period")
         parameters = {name: str(getattr(policy, name)) for name in RUN_PARAMETERS}
         parameters["payment_method"] = region.payment_method
-        budget = policy.fund_budget if month is None else q2(div(policy.fund_budget, Decimal(12)))
+        parameters.update(_section10_parameters(region, policy, kind, period))
+        annual = _annual_budget(policy)
+        budget = annual if month is None else q2(div(annual, Decimal(12)))
         run = SettlementRun.objects.create(
             region=region, kind=kind, period=period, year=year, month=month,
             version=(runs.aggregate(m=Max("version"))["m"] or 0) + 1, stats_version=stats,
@@ -282,6 +331,10 @@ def settlement_run_start(*, actor: User | None, region: Region, kind: str, perio
         record_event(actor=actor, action="settlement.run_start", obj=run,
                      new={"kind": kind, "period": period, "version": run.version, "stats_version": stats.number,
                           "coefficient_version": coefficients.number, **parameters})
+        if kind == RunKind.MONTHLY:
+            from .deadlines import record_suspensions
+
+            record_suspensions(actor=actor, run=run, suspended=parameters.get("suspended_hospitals", []))
     _dispatch(run, run_settlement_task, "run_id", sync, settlement_run_compute)
     run.refresh_from_db()
     return run
@@ -302,6 +355,11 @@ def settlement_run_compute(run_id: int) -> SettlementRun:
         if not isinstance(err, ValidationFailed | InvalidTransition):
             raise
         return run
+
+
+# Called with (actor, previous_run, new_run) when publishing supersedes a run, inside the same transaction: the
+# notices app withdraws the old run's statements, saying which version replaces them.
+RUN_SUPERSEDED_HOOKS: list = []
 
 
 @transaction.atomic
@@ -327,6 +385,9 @@ def settlement_run_publish(*, actor: User | None, run: SettlementRun) -> Settlem
                            locked.version,
                            {"version": locked.version, "point_value": locked.point_value, "total_due": locked.total_due,
                             "superseded": previous.version if previous else None})
+    if previous is not None:
+        for hook in RUN_SUPERSEDED_HOOKS:
+            hook(actor, previous, locked)
     return locked
 
 
@@ -372,3 +433,10 @@ def coefficient_revise(*, actor: User | None, region: Region, year: int, hospita
     row = _scoped(HospitalCoefficient, region.pk).get(version=copy, hospital=hospital)
     coefficient_override(actor=actor, row=row, value=value, reason=reason)
     return coefficients_publish(actor=actor, version=copy)
+
+
+# --- upload deadlines (domain §10): implemented in deadlines.py, exported here with the other services ----
+
+from .deadlines import month_status, month_submit, months_flag_overdue  # noqa: E402
+
+__all__ += ["month_submit", "months_flag_overdue", "month_status"]

@@ -20,3 +20,23 @@ def run_settlement_task(*, region_id: int, run_id: int) -> dict:
 
     run = settlement_run_compute(run_id)
     return {"id": run.pk, "status": run.status, "point_value": str(run.point_value), "error": run.error}
+
+
+@shared_task(name="settlement.flag_overdue_uploads")
+def flag_overdue_uploads() -> dict:
+    """Daily (beat): flag 逾期 the hospitals of every region that have not declared the latest month past its
+    upload deadline (domain §10); idempotent, so a repeated or late beat changes nothing."""
+    from apps.core.scoping import region_scope, scopes_disabled
+    from apps.tenants.models import Region
+
+    from .deadlines import months_flag_overdue
+
+    with scopes_disabled():
+        regions = list(Region.objects.order_by("code"))
+    flagged = {}
+    for region in regions:
+        with region_scope(region.pk):
+            rows = months_flag_overdue(region=region)
+        if rows:
+            flagged[region.code] = [r.hospital_id for r in rows]
+    return flagged

@@ -20,4 +20,7 @@ urlpatterns = [
     path("runs/<int:pk>/statement/", views.statement, name="statement"),
     path("runs/<int:pk>/export/<slug:table>.<slug:fmt>", views.run_export, name="run_export"),
     path("results/<int:pk>/", views.case_result, name="case_result"),
+    path("months/", views.month_status, name="month_status"),
+    path("months/submit/", views.month_submit, name="month_submit"),
+    path("months/flag/", views.month_flag, name="month_flag"),
 ]

@@ -29,7 +29,15 @@ from . import exports
 from .enums import COST_BASED_TYPES, CaseType, RunKind, VersionStatus
 from .filters import CaseResultFilter, RunFilter
 from .forms import CoefficientComputeForm, OverrideForm, RunStartForm
-from .models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
+from .models import (
+    CaseResult,
+    CoefficientVersion,
+    FundResult,
+    HospitalCoefficient,
+    HospitalFundResult,
+    HospitalResult,
+    SettlementRun,
+)
 
 PUBLIC = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)  # what hospital users may see
 BUSY = (VersionStatus.QUEUED, VersionStatus.RUNNING)
@@ -125,6 +133,48 @@ def point_value_formula(run: SettlementRun) -> str | None:
                              "pv": run.point_value}
 
 
+def fund_label(code: str) -> str:
+    """'310 Employee (职工)' for a fund code; '' for a one-fund run."""
+    from apps.cases.enums import InsuranceType
+
+    if not code:
+        return ""
+    try:
+        return f"{code} {InsuranceType(code).label}"
+    except ValueError:
+        return code
+
+
+def fund_point_value_formulas(run: SettlementRun) -> list[dict]:
+    """Per fund of a two-fund run: PV_f = (budget_f [/ 12] + Σ self_pay_f) / Σ adjusted_f, with its numbers."""
+    out = []
+    for f in FundResult.objects.filter(run=run).order_by("insurance_type"):
+        budget = f"{f.fund_budget} / 12" if run.month is not None else f"{f.fund_budget}"
+        if f.point_value is None:
+            text = _("no case of this fund in the period: no point value (its budget share is not spent)")
+        else:
+            text = _("point value = (fund budget + self pay) / adjusted points = (%(b)s + %(s)s) / %(a)s = %(pv)s") % {
+                "b": budget, "s": f.self_pay, "a": f.adjusted_points, "pv": f.point_value}
+        out.append({"fund": f, "label": fund_label(f.insurance_type), "text": text})
+    return out
+
+
+def section10_lines(row: HospitalResult) -> list[dict]:
+    """The retention/sharing lines of an annual statement (domain §10), each with its numbers."""
+    lines = []
+    if row.retained is not None:
+        lines.append({"key": "retained", "label": _("Surplus retained (结余留用)"), "amount": row.retained,
+                      "text": _("due %(d)s > fee-for-service %(f)s: retained = round((%(d)s − %(f)s) × share, 2) = %(r)s; "
+                                "due = %(f)s + %(r)s = %(n)s") % {
+                          "d": row.due_before, "f": row.fund_paid, "r": row.retained, "n": row.due}})
+    if row.shared is not None:
+        lines.append({"key": "shared", "label": _("Overspend shared by the fund (超支分担)"), "amount": row.shared,
+                      "text": _("fee-for-service %(f)s × floor ≤ due %(d)s < %(f)s: shared = round((%(f)s − %(d)s) × "
+                                "share, 2) = %(s)s; due = %(d)s + %(s)s = %(n)s") % {
+                          "d": row.due_before, "f": row.fund_paid, "s": row.shared, "n": row.due}})
+    return lines
+
+
 def _type_reason(r: CaseResult, numbers: dict) -> str:
     reasons = {
         CaseType.INCENTIVE: _("an incentive application (no. %(app)s) was approved: the case is paid by its own cost"),
@@ -136,6 +186,17 @@ def _type_reason(r: CaseResult, numbers: dict) -> str:
         CaseType.NORMAL: _("low ratio %(low)s ≤ ratio %(ratio)s ≤ high ratio %(high)s"),
     }
     return reasons.get(r.case_type, "") % numbers
+
+
+def screening_deduction_steps(r: CaseResult, steps: list[dict]) -> list[dict]:
+    """A confirmed screening item (domain §11) sets points and adjusted points to 0: say so, with the item."""
+    from apps.screening.selectors import deduction_line
+
+    line = deduction_line(r.region_id, r.screening_item_id)
+    kept = [s for s in steps if s["key"] not in ("points", "adjusted")]
+    return [*kept, {"key": "deduction", "label": _("Deduction"), "text": line},
+            {"key": "points", "label": _("Points"), "text": _("points = adjusted points = 0 (%(line)s)") % {
+                "line": line}}]
 
 
 def case_steps(r: CaseResult, run: SettlementRun) -> list[dict]:
@@ -178,11 +239,20 @@ def case_steps(r: CaseResult, run: SettlementRun) -> list[dict]:
     else:
         text = _("adjusted points = points × hospital coefficient = %(points)s × %(coef)s = %(adj)s") % n
     steps.append({"key": "adjusted", "label": _("Adjusted points"), "text": text})
-    if run.point_value is not None:
-        value = (r.adjusted_points * run.point_value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if getattr(r, "screening_item_id", None):
+        steps = screening_deduction_steps(r, steps)
+    pv = run.point_value
+    if pv is None and run.point_values and r.insurance_type:
+        raw = run.point_values.get(r.insurance_type)
+        pv = Decimal(raw) if raw is not None else None
+        steps.append({"key": "fund", "label": _("Fund"), "text": _(
+            "the case belongs to fund %(fund)s, whose point value is %(pv)s (the two funds are settled apart)") % {
+            "fund": fund_label(r.insurance_type), "pv": pv if pv is not None else "—"}})
+    if pv is not None:
+        value = (r.adjusted_points * pv).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         steps.append({"key": "value", "label": _("Amount in yuan"), "text": _(
             "value = adjusted points × point value = %(adj)s × %(pv)s = %(value)s yuan") % {
-            **n, "pv": run.point_value, "value": value}})
+            **n, "pv": pv, "value": value}})
     return steps
 
 
@@ -404,7 +474,7 @@ def run_detail(request, pk: int):
         "run": run, "hospitals": hospitals, "types": types, "charts": charts,
         "progress_url": reverse("settlement:run_progress", args=[run.pk]),
         "busy": run.status in BUSY, "simulation": run.kind == RunKind.SIMULATION,
-        "pv_formula": point_value_formula(run),
+        "pv_formula": point_value_formula(run), "fund_formulas": fund_point_value_formulas(run),
         "can_publish": run.status == VersionStatus.READY and request.access.has_role(region_id, Role.BUREAU_ADMIN),
         "versions": SettlementRun.objects.filter(region_id=region_id, kind=run.kind, period=run.period)
         .order_by("-version"),
@@ -472,12 +542,18 @@ def statement(request, pk: int):
     params = request.GET.copy()
     params.pop("hospital", None)  # here `hospital` picks the statement, it is not a case filter
     filterset = CaseResultFilter(params, queryset=qs.order_by("id"))
+    funds = list(HospitalFundResult.objects.filter(run=run, hospital_id=row.hospital_id).order_by("insurance_type"))
     return render(request, "settlement/statement.html", {
         "run": run, "row": row, "types": _type_distribution(run, {row.hospital_id}),
+        "funds": [{"row": f, "label": fund_label(f.insurance_type),
+                   "formula": f"{f.adjusted_points} × {f.point_value if f.point_value is not None else '—'} − "
+                              f"{f.self_pay} = {f.due}"} for f in funds],
+        "lines": section10_lines(row),
         "filter": filterset, "page_obj": pages(request, filterset.qs), "case_types": CaseType.choices,
         "hospital_view": own is not None, "simulation": run.kind == RunKind.SIMULATION,
         "others": rows if own is None else [],
-        "due_formula": f"{row.adjusted_points} × {row.point_value} − {row.self_pay} = {row.due}",
+        "due_formula": (f"{row.adjusted_points} × {row.point_value} − {row.self_pay} = "
+                        f"{row.due_before if row.due_before is not None else row.due}"),
     })
 
 
@@ -488,7 +564,9 @@ def run_export(request, pk: int, table: str, fmt: str):
     if table == "cases":
         columns, rows = exports.CASE_COLUMNS, exports.case_rows(run, own)
     elif table == "hospitals":
-        columns, rows = exports.HOSPITAL_COLUMNS, exports.hospital_rows(run, own)
+        columns, rows = exports.hospital_columns(run), exports.hospital_rows(run, own)
+    elif table == "funds" and run.point_values:
+        columns, rows = exports.FUND_COLUMNS, exports.fund_rows(run, own)
     else:
         raise Http404
     name = f"settlement_{run.region.code}_{run.kind}_{run.period}_v{run.version}_{table}"
@@ -516,6 +594,8 @@ def case_result(request, pk: int):
     run = result.run
     return render(request, "settlement/case_result.html", {
         "result": result, "run": run, "case": result.case, "steps": case_steps(result, run),
+        "fund": fund_label(result.insurance_type or getattr(result.case, "insurance_type", "")) or "—",
+        "fund_pv": (run.point_values or {}).get(result.insurance_type) or run.point_value,
         "cost_based": result.case_type in COST_BASED_TYPES, "hospital_view": own is not None,
     })
 
@@ -540,3 +620,121 @@ def latest_run_widget(request) -> dict | None:
         if len(items) >= 6:
             break
     return {"runs": items} if items else None
+
+
+# --- upload deadlines (domain §10) ----------------------------------------------------------------
+
+
+def _month_regions(request) -> list[Region]:
+    ids = [r for r in request.access.region_ids if reads_all(request, r) or own_hospitals(request, r)]
+    return list(Region.objects.filter(pk__in=ids).order_by("code"))
+
+
+def _last_month() -> str:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    y, m = (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+    return f"{y}-{m:02d}"
+
+
+@login_required
+def month_status(request):
+    """A month's declarations (提交) per hospital: deadline, declared at, 逾期, advance suspended.
+
+    Hospital users declare their own month here; bureau staff flag the overdue ones after the deadline.
+    """
+    from .deadlines import deadline_of
+    from .deadlines import month_status as rows_of
+
+    code = request.GET.get("region", "")
+    if code and not Region.objects.filter(code=code, pk__in=request.access.region_ids).exists():
+        raise Http404  # another region's month: not even its existence
+    regions = _month_regions(request)
+    if not regions:
+        raise PermissionDenied
+    region = next((r for r in regions if r.code == (code or regions[0].code)), None)
+    if region is None:
+        raise PermissionDenied
+    period = (request.GET.get("period") or _last_month()).strip()
+    try:
+        rows = rows_of(request.access, region, period)
+        deadline = deadline_of(region, period)
+    except DomainError as err:
+        fail(request, err)
+        period = _last_month()
+        rows, deadline = rows_of(request.access, region, period), deadline_of(region, period)
+    return render(request, "settlement/month_status.html", {
+        "regions": regions, "region": region, "period": period, "rows": rows, "deadline": deadline,
+        "hospital_view": not reads_all(request, region.pk),
+        "can_flag": request.access.has_role(region.pk, Role.BUREAU_ADMIN, Role.BUREAU_STAFF),
+        "back": reverse("settlement:month_status") + f"?region={region.code}&period={period}",
+    })
+
+
+@login_required
+@require_POST
+def month_submit(request):
+    """The hospital user's 提交 button: declare the month's lists complete (own hospital only, else 404)."""
+    region = get_object_or_404(Region, code=request.POST.get("region", ""), pk__in=request.access.region_ids)
+    period = request.POST.get("period", "")
+    hospital = request.POST.get("hospital", "")
+    try:
+        services().month_submit(actor=request.user, region=region, period=period,
+                                hospital=int(hospital) if hospital.isdigit() else None)
+        messages.success(request, _("%(period)s declared complete.") % {"period": period})
+    except DomainError as err:
+        if err.status == 404:
+            raise Http404
+        fail(request, err)
+    return redirect(reverse("settlement:month_status") + f"?region={region.code}&period={period}")
+
+
+@login_required
+@require_POST
+def month_flag(request):
+    """Bureau staff: flag 逾期 now (what the daily task does) the hospitals that missed the month's deadline."""
+    region = get_object_or_404(Region, code=request.POST.get("region", ""), pk__in=request.access.region_ids)
+    period = request.POST.get("period", "")
+    if not reads_all(request, region.pk):
+        raise Http404 if own_hospitals(request, region.pk) else PermissionDenied
+    try:
+        rows = services().months_flag_overdue(actor=request.user, region=region, period=period)
+        messages.success(request, _("%(n)s hospitals flagged overdue.") % {"n": len(rows)})
+    except DomainError as err:
+        fail(request, err)
+    return redirect(reverse("settlement:month_status") + f"?region={region.code}&period={period}")
+
+
+def deadlines_widget(request) -> dict | None:
+    """Bureau dashboard: per region the latest month past its deadline — declared, overdue, suspended — and the
+    latest suspension / declaration / release events."""
+    from apps.core.models import AuditEvent
+
+    from .deadlines import latest_due_period
+    from .deadlines import month_status as rows_of
+
+    items = []
+    for region in _month_regions(request):
+        if not reads_all(request, region.pk):
+            continue
+        period = latest_due_period(region)
+        if period is None:
+            continue
+        rows = rows_of(request.access, region, period)
+        items.append({"region": region, "period": period, "total": len(rows),
+                      "submitted": sum(1 for r in rows if r["submitted_at"]),
+                      "overdue": [r for r in rows if r["overdue"]],
+                      "suspended": sum(1 for r in rows if r["suspended"])})
+    if not items:
+        return None
+    events = (AuditEvent.objects.filter(region_id__in=[i["region"].pk for i in items], action__in=[
+        "settlement.advance_suspend", "settlement.advance_release", "settlement.month_submit",
+        "settlement.month_overdue"]).order_by("-pk")[:8])
+    events = list(events)
+    ids = {(e.new or {}).get("hospital") for e in events}
+    names = dict(Hospital.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", "name"))
+    for e in events:
+        e.hospital_name = names.get((e.new or {}).get("hospital"), "")
+        e.period = (e.new or {}).get("period", "")
+    return {"regions": items, "events": events}

@@ -74,6 +74,13 @@ class Access:
             q |= Q(region_id__in=expert_regions, assignments__expert_id=self.user_id)
         return q
 
+    def drafts_hidden_q(self, draft: str = "draft") -> Q:
+        """Workflow items minus other people's drafts: a draft belongs to its hospital until submitted, so the
+        bureau's queues (and experts) never see it; the hospital's own users do."""
+        own = self.hospital_ids()
+        q = ~Q(status=draft)
+        return q | Q(hospital_id__in=own) if own else q
+
     def filter(self, qs: QuerySet, hospital_field: str | None = "hospital", include_experts: bool = False) -> QuerySet:
         return qs.filter(self.visible_q(hospital_field, include_experts))
 

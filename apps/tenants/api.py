@@ -7,8 +7,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -30,9 +29,14 @@ from .serializers import (
     UserSerializer,
     resolve_membership,
 )
+from .tokens import issue_token, token_revoke
 
 # Keys of a policy's GET answer that a client may send back unchanged on PUT; they are not parameters.
 POLICY_READ_ONLY_KEYS = {"id", "region", "year", "updated_at"}
+
+
+class TokenRevokeSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField(help_text="1 if a token was deleted, 0 if the user had none")
 
 
 class TokenView(ScopedAPIMixin, APIView):
@@ -64,7 +68,7 @@ class TokenView(ScopedAPIMixin, APIView):
                             status=status.HTTP_400_BAD_REQUEST)
         # A token is a sign-in: the signal resets the axes failure count and updates last_login.
         user_logged_in.send(sender=user.__class__, request=django_request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
+        token = issue_token(user)  # a new key after a password change, deactivation, revocation or expiry
         return Response({"token": token.key})
 
 
@@ -144,7 +148,8 @@ class UserViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
 
     def check_permissions(self, request):
         super().check_permissions(request)
-        if self.action != "retrieve" and not can_manage_users(self.access):
+        # retrieve and revoke-token decide in get_object: 403 in scope, 404 outside (ids never confirmed)
+        if self.action not in ("retrieve", "revoke_token") and not can_manage_users(self.access):
             raise Forbidden("Your role does not allow managing users.")
 
     def get_object(self):
@@ -172,6 +177,22 @@ class UserViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         user = self.get_queryset().get(pk=user.pk)
         return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=TokenRevokeSerializer)
+    @action(detail=True, methods=["post"], url_path="revoke-token", filterset_class=None)
+    def revoke_token(self, request, pk=None):
+        """Revoke the user's API token (bureau administrator for their region's users); audited."""
+        user = self.get_object()
+        revoked = token_revoke(actor=request.user, user=user)
+        return Response({"revoked": revoked})
+
+
+class TokenRevokeView(ScopedAPIMixin, APIView):
+    """`POST /auth/token/revoke/` ends the caller's own token (the next `POST /auth/token/` issues a new key)."""
+
+    @extend_schema(request=None, responses=TokenRevokeSerializer)
+    def post(self, request):
+        return Response({"revoked": token_revoke(actor=request.user, user=request.user)})
+
 
 ROUTES = [
     ("regions", RegionViewSet, "region"),
@@ -179,4 +200,5 @@ ROUTES = [
 ]
 URLPATTERNS = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", TokenRevokeView.as_view(), name="api-token-revoke"),
 ]

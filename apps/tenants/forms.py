@@ -63,6 +63,8 @@ PARAMETER_GROUPS: list[tuple[Any, list[tuple[str, Any]]]] = [
         ("rank_w_time_index", _("Weight of the time efficiency index (lower ranks better).")),
         ("rank_w_group_count", _("Weight of the number of DRG groups treated (more ranks better).")),
         ("rank_w_lowrisk_mortality", _("Weight of the low-risk group mortality (lower ranks better).")),
+        ("rank_w_quality", _("Weight of the data-quality score (settlement-list scorecard, higher ranks better); "
+                             "0 leaves it out.")),
         ("cover_hospitals_target", _("Target share of hospitals paid by DRG/DIP this year (0–1).")),
         ("cover_cases_target", _("Target share of inpatient cases paid by DRG/DIP this year (0–1).")),
         ("cover_fund_target", _("Target share of the inpatient fund paid by DRG/DIP this year (0–1).")),

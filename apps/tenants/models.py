@@ -112,6 +112,7 @@ class PolicyYear(RegionScopedModel):
     rank_w_time_index = _dec(5, 4, default=D("0.20"), verbose_name=_("ranking weight: time efficiency index"))
     rank_w_group_count = _dec(5, 4, default=D("0.15"), verbose_name=_("ranking weight: DRG group count"))
     rank_w_lowrisk_mortality = _dec(5, 4, default=D("0.15"), verbose_name=_("ranking weight: low-risk mortality"))
+    rank_w_quality = _dec(5, 4, default=D("0"), verbose_name=_("ranking weight: data quality"))
     cover_hospitals_target = _dec(5, 4, default=D("1.00"), verbose_name=_("coverage target: hospitals"))
     cover_cases_target = _dec(5, 4, default=D("0.90"), verbose_name=_("coverage target: cases"))
     cover_fund_target = _dec(5, 4, default=D("0.70"), verbose_name=_("coverage target: fund"))
@@ -143,6 +144,7 @@ class PolicyYear(RegionScopedModel):
         "experts_per_review", "dispute_window_days", "dispute_accept_days", "dispute_decision_days",
         "dispute_appeal_days", "objection_days",
         "rank_w_cmi", "rank_w_cost_index", "rank_w_time_index", "rank_w_group_count", "rank_w_lowrisk_mortality",
+        "rank_w_quality",
         "cover_hospitals_target", "cover_cases_target", "cover_fund_target",
         "grouper_version",
         "fund_budget_310", "fund_budget_390", "upload_deadline_day", "surplus_keep_share", "overspend_share",
@@ -220,3 +222,16 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.hospital or self.region or self.province or "*"
         return f"{self.user} · {self.get_role_display()} · {where}"
+
+
+class ApiTokenActivity(models.Model):
+    """When an API token was last used, for the idle expiry (settings.API_TOKEN_IDLE_HOURS); see apps/tenants/tokens.py."""
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="activity")
+    last_used_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("API token activity")
+
+    def __str__(self) -> str:
+        return f"token of user {self.token_id}: {self.last_used_at:%Y-%m-%d %H:%M}"

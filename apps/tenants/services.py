@@ -128,6 +128,12 @@ def _check_membership_grant(actor: User | None, role: str, region: Region | None
     raise Forbidden("You cannot grant this membership.")
 
 
+# Called with (actor, membership) after a membership is created, in the same transaction. Apps that keep
+# per-role rows register here (the applications app enlists a new expert in the region's pool) so that one
+# call to POST /users/ leaves the user ready to work.
+MEMBERSHIP_ADDED_HOOKS: list = []
+
+
 @transaction.atomic
 def membership_add(
     *, actor: User | None, user: User, role: str, region: Region | None = None, province: Province | None = None,
@@ -156,6 +162,8 @@ def membership_add(
     if created:
         record_event(actor=actor, action="membership.add", obj=membership, region=region,
                      new={"user": user.username, "role": role, "hospital": getattr(hospital, "code", None)})
+        for hook in MEMBERSHIP_ADDED_HOOKS:
+            hook(actor, membership)
     forget_access(user)
     return membership
 
@@ -174,12 +182,13 @@ def user_create(
     memberships: list[dict[str, Any]] | tuple = (),
 ) -> User:
     """Create a user with memberships `[{role, region, province, hospital}]` (model instances)."""
-    if User.objects.filter(username=username).exists():
-        raise ValidationFailed(f"username {username!r} is taken")
     if not memberships and actor is not None and not get_access(actor).is_platform_admin:
         raise ValidationFailed("a user needs at least one membership")
-    for m in memberships:  # check every grant before creating anything
+    for m in memberships:  # check every grant before creating anything (and before the name is looked at)
         _check_membership_grant(actor, m["role"], m.get("region"), m.get("hospital"))
+    if User.objects.filter(username=username).exists():
+        # one answer whoever holds the name: it never confirms an account outside the caller's scope
+        raise ValidationFailed(f"username {username!r} is not available; choose another")
     user = User(username=username, name=name, email=email)
     if password:
         from django.contrib.auth.password_validation import validate_password

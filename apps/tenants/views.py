@@ -249,3 +249,29 @@ def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("tenants:user_detail", pk=user.pk)
     return render(request, "tenants/user_detail.html", _user_detail_context(request, user, password_form=form),
                   status=400)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """A bureau administrator ends a region user's API token (audited)."""
+    from .tokens import token_revoke as revoke
+
+    user = _managed_user_or_404(request, pk)
+    try:
+        revoked = revoke(actor=request.user, user=user)
+    except DomainError as err:
+        raise PermissionDenied(str(err.message))
+    messages.success(request, _("API token revoked.") if revoked else _("The user has no API token."))
+    return redirect("tenants:user_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def own_token_revoke(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user ends their own API token (from the password page)."""
+    from .tokens import token_revoke as revoke
+
+    revoked = revoke(actor=request.user, user=request.user)
+    messages.success(request, _("API token revoked.") if revoked else _("You have no API token."))
+    return redirect("password_change")

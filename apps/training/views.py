@@ -5,6 +5,7 @@ certificates; anybody checks a certificate by its verification code. Thin: selec
 from __future__ import annotations
 
 import io
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden, NotFound
 from apps.core.pdf import pdf_response
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
@@ -423,16 +425,17 @@ def coverage_export(request):
     book = Workbook()
     sheet = book.active
     sheet.title = f"{year}培训覆盖"
-    sheet.append(["hospital_code", "hospital_name", "level", "staff", "attended", "passed", "attended_share",
-                  "passed_share"])
+    append = partial(safe_csv.append, sheet)  # strings as text cells: a hospital name never runs as a formula
+    append(["hospital_code", "hospital_name", "level", "staff", "attended", "passed", "attended_share",
+            "passed_share"])
     for row in data.hospitals:
         h, r = row["hospital"], row["row"]
-        sheet.append([h.code, h.name, h.level, r.staff, r.attended, r.passed,
+        append([h.code, h.name, h.level, r.staff, r.attended, r.passed,
                       float(r.attended_share) if r.attended_share is not None else None,
                       float(r.passed_share) if r.passed_share is not None else None])
     for label, r in ((_("All hospital staff"), data.hospital_staff), (_("Experts"), data.experts),
                      (_("Bureau staff"), data.bureau)):
-        sheet.append(["", str(label), "", r.staff, r.attended, r.passed,
+        append(["", str(label), "", r.staff, r.attended, r.passed,
                       float(r.attended_share) if r.attended_share is not None else None,
                       float(r.passed_share) if r.passed_share is not None else None])
     buffer = io.BytesIO()

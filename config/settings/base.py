@@ -53,10 +53,13 @@ INSTALLED_APPS = [
     "apps.disputes",
     "apps.training",
     "apps.monitoring",
+    "apps.screening",
+    "apps.scenarios",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "apps.core.security.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,10 +183,16 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # Salt for hashing patient ids (人员编号); per deployment, never stored with the data.
 PATIENT_ID_SALT = os.environ.get("PATIENT_ID_SALT", SECRET_KEY)
+# Hostile uploads and data at rest (issue 17, decision 0022; docs/operations.md §6).
+CASE_IMPORT_MAX_ROWS = int(os.environ.get("CASE_IMPORT_MAX_ROWS", 500_000))  # rows per settlement-list file
+XLSX_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("XLSX_MAX_UNCOMPRESSED_MB", 200)) * 1024 * 1024  # zip-bomb cap
+XLSX_MAX_COMPRESSION_RATIO = 200
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", 90))  # purge of stored uploads
+API_TOKEN_IDLE_HOURS = float(os.environ.get("API_TOKEN_IDLE_HOURS", 24 * 7))  # 0 = never expire
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.tenants.tokens.ExpiringTokenAuthentication",  # idle expiry, rotation (decision 0022)
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -76,7 +76,7 @@ def build_app_region(rw, n_cases: int = 12, rates: dict | None = None) -> AppReg
                                  memberships=[{"role": Role.EXPERT, "region": rw.region, "hospital": h1}])
         for user in [*experts, conflicted]:
             hospital = h2 if user == rw.users[Role.EXPERT] else (h1 if user == conflicted else None)
-            ExpertProfile.objects.create(region=rw.region, user=user, specialty="心内科", hospital=hospital)
+            ExpertProfile.objects.update_or_create(region=rw.region, user=user, defaults={"specialty": "心内科", "hospital": hospital})  # enlisted on creation
         other = user_create(actor=None, username=f"{code}_h2_staff", password=PASSWORD, name="二院编码员",
                             memberships=[{"role": Role.HOSPITAL_STAFF, "region": rw.region, "hospital": h2}])
     return AppRegion(world=rw, cases=cases[:n_cases], experts=experts, conflicted=conflicted,

@@ -342,7 +342,7 @@ def test_decline_and_replace(aw):
         assert _code(err) == "conflict_of_interest"
         new = user_create(actor=None, username="expert_new", password=PASSWORD,
                           memberships=[{"role": Role.EXPERT, "region": a.region}])
-        ExpertProfile.objects.create(region=a.region, user=new, specialty="骨科")
+        ExpertProfile.objects.update_or_create(region=a.region, user=new, defaults={"specialty": "骨科"})  # enlisted on creation
         services.assign_experts(actor=bureau, application=fresh(app), experts=[new])
         statuses = dict(Assignment.objects.filter(application=app).values_list("expert__username", "status"))
         assert statuses[declining.username] == "replaced" and statuses["expert_new"] == "assigned"

@@ -57,9 +57,9 @@ def build_dispute_region(rw) -> DisputeRegion:
                             memberships=[{"role": Role.EXPERT, "region": rw.region}])
         conflicted = user_create(actor=None, username=f"{code}_dexpert_h1", password=PASSWORD, name="本院专家",
                                  memberships=[{"role": Role.EXPERT, "region": rw.region, "hospital": h1}])
-        ExpertProfile.objects.create(region=rw.region, user=rw.users[Role.EXPERT], specialty="病案", hospital=h2)
-        ExpertProfile.objects.create(region=rw.region, user=extra, specialty="医保")
-        ExpertProfile.objects.create(region=rw.region, user=conflicted, specialty="编码", hospital=h1)
+        ExpertProfile.objects.update_or_create(region=rw.region, user=rw.users[Role.EXPERT], defaults={"specialty": "病案", "hospital": h2})  # enlisted on creation
+        ExpertProfile.objects.update_or_create(region=rw.region, user=extra, defaults={"specialty": "医保"})  # enlisted on creation
+        ExpertProfile.objects.update_or_create(region=rw.region, user=conflicted, defaults={"specialty": "编码", "hospital": h1})  # enlisted on creation
         other = user_create(actor=None, username=f"{code}_dh2_staff", password=PASSWORD, name="二院编码员",
                             memberships=[{"role": Role.HOSPITAL_STAFF, "region": rw.region, "hospital": h2}])
     return DisputeRegion(world=rw, cases=cases, experts=[rw.users[Role.EXPERT], extra], conflicted=conflicted,

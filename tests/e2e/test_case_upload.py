@@ -33,7 +33,7 @@ def test_upload_preview_confirm_and_error_report(page, live_server, e2e_world, t
     expect(page.locator("#import-result")).to_be_visible(timeout=20_000)
     expect(page.locator("#count-created")).to_have_text("12")
     expect(page.locator("#count-rejected")).to_have_text("3")
-    expect(page.locator("#import-errors")).to_contain_text("los_mismatch")
+    expect(page.locator("#import-errors")).to_contain_text("住院天数与出入院日期不符")  # labels, not codes (issue 18)
     with scopes_disabled():
         assert Case.objects.count() == 0  # a preview writes nothing
 

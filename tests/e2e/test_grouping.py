@@ -39,6 +39,34 @@ def test_coder_pregroups_a_case_and_sees_the_drg_and_the_trace(page, live_server
     screenshot(page, "grouper-paste")
 
 
+def test_coder_is_told_the_code_is_not_in_the_version_and_picks_one_of_its_codes(
+        page, live_server, e2e_world, real_grouper):  # noqa: F811
+    """K35.800 is a valid code but no principal diagnosis of CHS-DRG 1.1 (the reference answers 0000): the page
+    says so by name and offers the version's codes under it; picking K35.800x001 急性阑尾炎 groups to GD25."""
+    a = e2e_world["A"]
+    login(page, live_server, a.users[Role.HOSPITAL_STAFF].username)
+    page.goto(f"{live_server.url}/groups/grouper/")
+    expect(page.locator("#grouper-submit")).not_to_contain_text("病组")
+    page.fill("#id_principal_dx", "K35.800")
+    page.fill("#id_procedures", "47.0100")
+    page.select_option("#id_gender", "1")
+    page.fill("#id_age", "30")
+    page.click("#grouper-submit")
+    expect(page.locator("#grouper-drg")).to_have_text("0000", timeout=20_000)
+    expect(page.locator("#grouper-unknown")).to_contain_text("K35.800 不在 CHS-DRG 1.1 的主要诊断表中")
+    expect(page.locator("#grouper-status")).to_have_text("无法入组（0000）")
+    pick = page.locator(".grouper-pick[data-code='K35.800x001']")
+    expect(pick).to_contain_text("K35.800x001 急性阑尾炎")
+    screenshot(page, "grouper-unknown-code")
+    pick.click()
+    expect(page.locator("#grouper-drg")).to_have_text("GD25", timeout=20_000)
+    expect(page.locator("#id_principal_dx")).to_have_value("K35.800x001")
+    expect(page.locator("#grouper-unknown")).to_have_count(0)
+    expect(page.locator(".grouper-trace")).to_contain_text("47.0100")
+    expect(page.locator(".grouper-trace")).to_contain_text("GD25")
+    screenshot(page, "grouper-unknown-code-picked")
+
+
 def test_bureau_sees_the_disagreement_report_and_a_case_trace(page, live_server, e2e_world, real_grouper):  # noqa: F811
     from django_scopes import scopes_disabled
 
@@ -54,6 +82,10 @@ def test_bureau_sees_the_disagreement_report_and_a_case_trace(page, live_server,
             row(3, drg_code="ES35", secondary_dx="", **h)]
     with scopes_disabled():
         catalogue_load_shipped(actor=None, region=a.region)
+        from apps.tenants.services import policy_get_or_create, policy_set
+
+        policy_get_or_create(region=a.region, year=2025)  # the region pays on the grouper's version
+        policy_set(actor=None, region=a.region, year=2025, values={"grouper_version": "chs-drg-1.1"}, reason="e2e")
         case_import_start(actor=a.users[Role.BUREAU_ADMIN], region=a.region, data=upload(rows), filename="c.csv")
         flagged = Case.objects.get(region=a.region, settlement_id="S00002")
     login(page, live_server, a.users[Role.BUREAU_ADMIN].username)

@@ -20,7 +20,7 @@ def test_import_is_grouped_by_the_real_engine(gworld, real_grouper):
     h = {"hospital_code": rw.hospital.code}
     rows = [row(1, drg_code="", secondary_dx="I50.000", **h),            # → ES31, filled (in the 2.0 catalogue)
             row(2, drg_code="ES31", secondary_dx="", **h),               # → ES35: declared more severe (高套)
-            row(3, drg_code="", principal_dx="J18.900", principal_proc="81.5100", **h)]  # → EQY ambiguous
+            row(3, drg_code="", principal_dx="K35.800", principal_proc="47.0100", **h)]  # → 0000: no principal dx of 1.1
     with scopes_disabled():
         job = case_import_start(actor=rw.users[Role.BUREAU_STAFF], region=rw.region, data=upload(rows),
                                 filename="c.csv")
@@ -30,8 +30,8 @@ def test_import_is_grouped_by_the_real_engine(gworld, real_grouper):
     assert (s1.grouping_status, s1.grouper_drg_code, s1.drg_code, s1.grouping_trace["mcc"]) == (
         "ok", "ES31", "ES31", ["I50.000"])
     assert (s2.grouper_drg_code, s2.drg_code, s2.grouping_mismatch) == ("ES35", "ES31", True)
-    assert (s3.grouping_status, s3.grouper_drg_code, s3.drg_code) == ("ambiguous", "EQY", "")
-    assert any(step["step"] == "result" and "EQY" in step["message"] for step in s3.grouping_trace["trace"])
+    assert (s3.grouping_status, s3.grouper_drg_code, s3.drg_code) == ("ungroupable", "0000", "")
+    assert any(step["step"] == "result" and "0000" in step["message"] for step in s3.grouping_trace["trace"])
     assert s1.grouper_version == "chs-drg-1.1"
     # A clean, agreeing case keeps codes only; its trace is rebuilt on demand (the same as the engine's).
     from apps.cases.grouping import stored_answer

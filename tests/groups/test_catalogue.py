@@ -117,7 +117,9 @@ def test_policy_year_catalogue_wins_over_the_active_one(world):
     with scopes_disabled():
         policy_set(actor=None, region=a.region, year=2025, values={"catalogue": "local"})
     assert active_catalogue(a.region, 2025).version == "local"
-    assert active_catalogue(a.region, 2024).version == "chs-drg-2.0"
+    # 2024 is in 2025's (default) base period: checked against the catalogue of the payment year that uses it
+    assert active_catalogue(a.region, 2024).version == "local"
+    assert active_catalogue(a.region, 2020).version == "chs-drg-2.0"  # no policy covers it: the active one
     assert active_catalogue(a.region).version == "chs-drg-2.0"
 
 

@@ -61,6 +61,18 @@ def A(allow: str, *, hidden: str = "", level: str | None = None, **kw) -> Entry:
 NOT_FOUND = frozenset({404})  # rows whose object is not there by design (no file, no token): 404 counts as allowed
 
 # --------------------------------------------------------------------------- portal screens
+def _screening_item(s) -> dict:
+    from tests.tenancy.rows_screening import item_for
+
+    return {"pk": item_for(s.hospital).pk}
+
+
+def _screening_attachment(s) -> dict:
+    from tests.tenancy.rows_screening import attachment_for
+
+    return {"pk": attachment_for(s.hospital).pk}
+
+
 SCREENS: dict[str, Entry] = {
     # --- project-level
     "dashboard": S("all"),
@@ -88,6 +100,8 @@ SCREENS: dict[str, Entry] = {
     "tenants:membership_add": S("pa ba", o.staff_user_pk, post=True, get=405, hidden="ex ha hs"),
     "tenants:membership_remove": S("pa ba", o.staff_membership, post=True, get=405, hidden="ex ha hs"),
     "tenants:password_reset": S("pa ba", o.staff_user_pk, post=True, get=405, hidden="ex ha hs"),
+    "tenants:token_revoke": S("pa ba", o.staff_user_pk, post=True, get=405, hidden="ex ha hs"),
+    "tenants:own_token_revoke": S("all", post=True, get=405),
     "tenants:region_detail": S("pa ps ba bs au ex", o.region_code),
     "tenants:policy_edit": S("pa ps ba bs au", o.region_year),
     # --- hospitals
@@ -124,6 +138,7 @@ SCREENS: dict[str, Entry] = {
     "cases:detail": S("pa ps ba bs au ha hs", o.case_pk, "hospital", hidden="ex"),
     "cases:import_list": S("all"),
     "cases:import_upload": S("pa ba bs ha hs"),
+    "cases:import_template": S("all", kwargs={"fmt": "csv"}),
     "cases:import_detail": S("pa ps ba bs au ha hs", o.import_job_pk, "hospital", hidden="ex"),
     "cases:import_status": S("pa ps ba bs au ha hs", o.import_job_pk, "hospital", hidden="ex"),
     "cases:import_confirm": S("pa ba bs ha hs", o.import_job_pk, "hospital", post=True, get=405, hidden="ex"),
@@ -145,6 +160,20 @@ SCREENS: dict[str, Entry] = {
     "settlement:statement": S("pa ps ba bs au ha hs", o.settlement_run_pk, also_ok=NOT_FOUND),
     "settlement:run_export": S("pa ps ba bs au", o.run_export, hidden="ha hs"),
     "settlement:case_result": S("pa ps ba bs au", o.case_result_pk, "hospital", hidden="ha hs"),
+    "settlement:month_status": S("pa ps ba bs au ha hs"),
+    "settlement:month_submit": S("ha hs", post=True, get=405, data={"region": "341800", "period": "2025-03"}),
+    "settlement:month_flag": S("ba bs", post=True, get=405, data={"region": "341800", "period": "2025-03"},
+                               hidden="ha hs"),
+    # --- scenarios (what-if): region-wide readers see them; hospital users and experts may not know they exist
+    "scenarios:list": S("pa ps ba bs au"),
+    "scenarios:create": S("ba bs", post=True, get=405),
+    "scenarios:compare": S("pa ps ba bs au", lambda s: {}, query=lambda s: {
+        "a": o.auto("scenarios.Scenario", s).pk, "b": o.auto("scenarios.Scenario", s).pk}, hidden="ex ha hs"),
+    "scenarios:detail": S("pa ps ba bs au", o.auto_pk("scenarios.Scenario"), hidden="ex ha hs"),
+    "scenarios:export": S("pa ps ba bs au", o.auto_pk("scenarios.Scenario"), hidden="ex ha hs"),
+    "scenarios:adopt": S("ba", o.auto_pk("scenarios.Scenario"), post=True, get=405, hidden="ex ha hs"),
+    "scenarios:recompute": S("ba bs", o.auto_pk("scenarios.Scenario"), post=True, get=405, hidden="ex ha hs"),
+    "scenarios:delete": S("ba bs", o.auto_pk("scenarios.Scenario"), post=True, get=405, hidden="ex ha hs"),
     # --- notifications
     "notifications:inbox": S("all"),
     "notifications:mark_read": S("ba", o.notification_pk, post=True, get=405, hidden="pa ps bs au ex ha hs"),
@@ -162,16 +191,16 @@ SCREENS: dict[str, Entry] = {
     # --- notices
     "notices:list": S("pa ps ba bs au ha hs"),
     "notices:inbox": S("all"),
-    "notices:new": S("pa ps ba bs"),
+    "notices:new": S("pa ba bs"),
     "notices:prepare": S("all", lambda s: {"kind": "ranking", "source_id": o.auto("monitoring.Ranking", s).pk},
                          post=True, get=405, also_ok=NOT_FOUND),
     "notices:prepare_review_results": S("ps ba", post=True, get=405),
     "notices:detail": S("pa ps ba bs au", o.auto_pk("notices.Notice"), hidden="ex ha hs"),
-    "notices:edit": S("pa ps ba bs", o.auto_pk("notices.Notice"), hidden="ex ha hs"),
-    "notices:preview": S("pa ps ba bs", o.auto_pk("notices.Notice"), hidden="au ex ha hs"),
+    "notices:edit": S("pa ba bs", o.auto_pk("notices.Notice"), hidden="ex ha hs"),
+    "notices:preview": S("pa ba bs", o.auto_pk("notices.Notice"), hidden="ps au ex ha hs"),
     "notices:pdf": S("all", o.auto_pk("notices.Notice"), also_ok=NOT_FOUND),
     "notices:acknowledgements": S("pa ps ba bs au", o.auto_pk("notices.Notice"), hidden="ex ha hs"),
-    "notices:action": S("pa ps ba", o.auto_pk("notices.Notice"), post=True, get=405, kwargs={"action": "publish"}, hidden="ex ha hs"),
+    "notices:action": S("pa ba", o.auto_pk("notices.Notice"), post=True, get=405, kwargs={"action": "publish"}, hidden="ex ha hs"),
     # --- disputes
     "disputes:list": S("all"),
     "disputes:new": S("ha hs"),
@@ -182,6 +211,16 @@ SCREENS: dict[str, Entry] = {
     "disputes:letter": S("all", o.auto_pk("disputes.Dispute"), "hospital", also_ok=NOT_FOUND),
     "disputes:action": S("ha", o.auto_pk("disputes.Dispute"), "hospital", post=True, get=302,
                          kwargs={"action": "submit"}, hidden="ex"),
+    # --- screening
+    "screening:list": S("pa ps ba bs au ha hs"),
+    "screening:run": S("pa ba bs", post=True, get=302, data={"region": "341800", "period": "2025"}),
+    "screening:stats": S("pa ps ba bs au"),
+    "screening:export": S("pa ps ba bs au ha hs"),
+    "screening:opinions": S("ex"),
+    "screening:attachment": S("all", _screening_attachment, "hospital", also_ok=NOT_FOUND),
+    "screening:detail": S("pa ps ba bs au ha hs", _screening_item, "hospital", hidden="ex"),
+    "screening:action": S("ba bs", _screening_item, "hospital", post=True, get=302,
+                          kwargs={"action": "clear"}, data={"reason": "access matrix"}, hidden="ex"),
     # --- training
     "training:index": S("all"),
     "training:session_list": S("all"),
@@ -218,6 +257,20 @@ SCREENS: dict[str, Entry] = {
     "monitoring:ranking_export": S("pa ps ba bs au", o.auto_pk("monitoring.Ranking"), hidden="ex ha hs"),
     "monitoring:compare": S("pa ps"),
     "monitoring:compare_export": S("pa ps"),
+    # issue 20: group P&L, peers, data-quality scorecard and rectification requests
+    "monitoring:pnl": S("pa ps ba bs au ha hs"),
+    "monitoring:pnl_export": S("pa ps ba bs au ha hs"),
+    "monitoring:peers": S("pa ps ba bs au ha hs"),
+    "monitoring:peers_export": S("pa ps ba bs au ha hs", also_ok=NOT_FOUND),  # 404 without ?group=
+    "monitoring:quality": S("pa ps ba bs au ha hs"),
+    "monitoring:quality_export": S("pa ps ba bs au ha hs"),
+    "monitoring:rectify": S("ba", post=True, get=405),
+    "monitoring:rectification": S("pa ps ba bs au ha hs", o.auto_pk("monitoring.Rectification"), "hospital",
+                                  hidden="ex"),
+    "monitoring:rectification_acknowledge": S("ha hs", o.auto_pk("monitoring.Rectification"), "hospital", post=True,
+                                              get=405, hidden="ex"),
+    "monitoring:rectification_reply": S("ha hs", o.auto_pk("monitoring.Rectification"), "hospital", post=True,
+                                        get=405, hidden="ex", data={"reply": "已整改"}),
 }
 
 
@@ -233,6 +286,7 @@ API_OBJECTS: dict[str, tuple[Callable, str]] = {
     "notifications": (o.notification_pk, "region"),
     "expert-profiles": (lambda s: {"pk": o.iso()._expert_profile(s.rw).pk}, "region"),
     "settlement-runs": (o.settlement_run_pk, "region"),
+    "scenarios": (o.auto_pk("scenarios.Scenario"), "region"),
     "notices": (o.auto_pk("notices.Notice"), "region"),
     "disputes": (o.auto_pk("disputes.Dispute"), "hospital"),
     "courses": (o.auto_pk("training.Course"), "region"),
@@ -240,6 +294,8 @@ API_OBJECTS: dict[str, tuple[Callable, str]] = {
     "enrollments": (o.auto_pk("training.Enrollment"), "hospital"),
     "indicator-periods": (o.auto_pk("monitoring.IndicatorPeriod"), "region"),
     "rankings": (o.auto_pk("monitoring.Ranking"), "region"),
+    "rectifications": (o.auto_pk("monitoring.Rectification"), "hospital"),
+    "screening-items": (_screening_item, "hospital"),
 }
 
 
@@ -289,6 +345,8 @@ API: dict[str, Entry] = {
     "GET /api/v1/disputes/": A("all"),
     "GET /api/v1/disputes/{id}/": A("pa ps ba bs au ha hs", hidden="ex"),
     "GET /api/v1/disputes/{id}/letter/": A("all", also_ok=NOT_FOUND),
+    "GET /api/v1/screening-items/": A("all"),
+    "GET /api/v1/screening-items/{id}/": A("pa ps ba bs au ha hs", hidden="ex"),
     "GET /api/v1/enrollments/": A("all"),
     "GET /api/v1/enrollments/{id}/": A("pa ps ba bs au ha hs", hidden="ex"),
     "GET /api/v1/enrollments/{id}/certificate/": A("all", also_ok=NOT_FOUND),
@@ -312,6 +370,11 @@ API: dict[str, Entry] = {
     "GET /api/v1/notifications/": A("all"),
     "GET /api/v1/notifications/{id}/": A("ba", hidden="pa ps bs au ex ha hs"),
     "GET /api/v1/rankings/": A("all"),
+    "GET /api/v1/analysis/pnl/": A("all", also_ok=NOT_FOUND),
+    "GET /api/v1/analysis/peers/": A("all", also_ok=frozenset({400, 404})),  # 400: no group given
+    "GET /api/v1/quality/scorecards/": A("all", also_ok=NOT_FOUND),
+    "GET /api/v1/rectifications/": A("all"),
+    "GET /api/v1/rectifications/{id}/": A("pa ps ba bs au ha hs", hidden="ex"),
     "GET /api/v1/rankings/{id}/": A("pa ps ba bs au", hidden="ex ha hs"),
     "GET /api/v1/regions/": A("all"),
     "GET /api/v1/regions/{code}/": A("all"),
@@ -321,15 +384,18 @@ API: dict[str, Entry] = {
     "GET /api/v1/regions/{code}/years/{year}/group-stats/": A("pa ps ba bs au", hidden="ex ha hs"),
     "GET /api/v1/sessions/": A("all"),
     "GET /api/v1/sessions/{id}/": A("pa ps ba bs au", hidden="ex ha hs"),
+    "GET /api/v1/scenarios/": A("all"),
+    "GET /api/v1/scenarios/{id}/": A("pa ps ba bs au", hidden="ex ha hs"),
     "GET /api/v1/settlement-runs/": A("all"),
     "GET /api/v1/settlement-runs/{id}/": A("pa ps ba bs au", hidden="ha hs"),
     "GET /api/v1/settlement-runs/{id}/cases/": A("pa ps ba bs au", hidden="ha hs"),
     "GET /api/v1/settlement-runs/{id}/hospitals/": A("pa ps ba bs au", hidden="ha hs"),
+    "GET /api/v1/regions/{code}/months/{period}/": A("pa ps ba bs au ha hs", obj=lambda s: {"period": "2025-03"}),
     "GET /api/v1/users/": A("pa ba ha"),
     "GET /api/v1/users/{id}/": A("pa ba", hidden="ex ha hs"),
     "PATCH /api/v1/expert-profiles/{id}/": A("ba", hidden="ex ha hs"),
     "PATCH /api/v1/hospitals/{id}/": A("pa ba"),
-    "PATCH /api/v1/notices/{id}/": A("pa ps ba bs", hidden="ex ha hs"),
+    "PATCH /api/v1/notices/{id}/": A("pa ba bs", hidden="ex ha hs"),
     "POST /api/v1/applications/": A("ha hs"),
     "POST /api/v1/applications/{id}/accept/": A("ba bs", hidden="ex"),
     "POST /api/v1/applications/{id}/assign/": A("ba bs", hidden="ex"),
@@ -343,6 +409,8 @@ API: dict[str, Entry] = {
     "POST /api/v1/applications/{id}/submit/": A("ha hs", hidden="ex"),
     "POST /api/v1/applications/{id}/withdraw/": A("ha hs", hidden="ex"),
     "POST /api/v1/auth/token/": A("all", anon=400),
+    "POST /api/v1/auth/token/revoke/": A("all"),
+    "POST /api/v1/users/{id}/revoke-token/": A("pa ba", hidden="ex ha hs"),
     "POST /api/v1/courses/": A("ba bs"),
     "POST /api/v1/disputes/": A("ha hs"),
     "POST /api/v1/disputes/{id}/accept/": A("ba bs", hidden="ex"),
@@ -357,6 +425,11 @@ API: dict[str, Entry] = {
     "POST /api/v1/disputes/{id}/opinion/": A("", hidden="ex"),
     "POST /api/v1/disputes/{id}/submit/": A("ha", hidden="ex"),
     "POST /api/v1/disputes/{id}/withdraw/": A("ha hs", hidden="ex"),
+    "POST /api/v1/screening-items/{id}/answer/": A("ha hs", hidden="ex", data={"text": "access matrix"}),
+    "POST /api/v1/screening-items/{id}/confirm/": A("ba bs", hidden="ex", data={"reason": "access matrix"}),
+    "POST /api/v1/screening-items/{id}/clear/": A("ba bs", hidden="ex", data={"reason": "access matrix"}),
+    "POST /api/v1/screening-items/{id}/assign/": A("ba bs", hidden="ex", data={"expert": "nobody"}),
+    "POST /api/v1/screening-items/{id}/opinion/": A("", hidden="ex", data={"suggestion": "clear", "comment": "x"}),
     "POST /api/v1/enrollments/": A("ha hs"),
     "POST /api/v1/enrollments/{id}/absent/": A("ba bs", hidden="ex"),
     "POST /api/v1/enrollments/{id}/attend/": A("ba bs", hidden="ex"),
@@ -366,12 +439,15 @@ API: dict[str, Entry] = {
     "POST /api/v1/grouper/{version}/group/": A("all", also_ok=NOT_FOUND),
     "POST /api/v1/hospitals/": A("all", also_ok=NOT_FOUND),
     "POST /api/v1/indicator-periods/": A("ba bs"),
-    "POST /api/v1/notices/": A("ps ba"),
+    "POST /api/v1/notices/": A("ba"),
     "POST /api/v1/notices/{id}/acknowledge/": A("", hidden="ex ha hs"),
-    "POST /api/v1/notices/{id}/publish/": A("pa ps ba", hidden="ex ha hs"),
-    "POST /api/v1/notices/{id}/withdraw/": A("ps ba", hidden="ex ha hs"),
+    "POST /api/v1/notices/{id}/publish/": A("pa ba", hidden="ex ha hs"),
+    "POST /api/v1/notices/{id}/withdraw/": A("ba", hidden="ex ha hs"),
     "POST /api/v1/notifications/{id}/read/": A("ba", hidden="pa ps bs au ex ha hs"),
     "POST /api/v1/rankings/": A("ba bs"),
+    "POST /api/v1/rectifications/": A("ba"),
+    "POST /api/v1/rectifications/{id}/acknowledge/": A("ha hs", hidden="ex"),
+    "POST /api/v1/rectifications/{id}/reply/": A("ha hs", hidden="ex"),
     "POST /api/v1/rankings/{id}/publish/": A("ba", hidden="ex ha hs"),
     "POST /api/v1/regions/": A("pa"),
     "POST /api/v1/regions/{code}/cases/import/": A("pa ba bs ha hs"),
@@ -386,8 +462,11 @@ API: dict[str, Entry] = {
     "POST /api/v1/sessions/{id}/close/": A("ba bs", hidden="ex ha hs"),
     "POST /api/v1/sessions/{id}/publish/": A("ba bs", hidden="ex ha hs"),
     "POST /api/v1/sessions/{id}/scores/": A("ba bs", hidden="ex ha hs"),
+    "POST /api/v1/scenarios/": A("ba bs"),
+    "POST /api/v1/scenarios/{id}/adopt/": A("ba", hidden="ex ha hs"),
     "POST /api/v1/settlement-runs/": A("ba bs"),
     "POST /api/v1/settlement-runs/{id}/publish/": A("ba", hidden="ha hs"),
+    "POST /api/v1/regions/{code}/months/{period}/submit/": A("ha hs", obj=lambda s: {"period": "2025-03"}),
     "POST /api/v1/users/": A("pa ba ha"),
     "PUT /api/v1/courses/{id}/": A("ba bs"),
     "PUT /api/v1/expert-profiles/{id}/": A("ba", hidden="ex ha hs"),

@@ -94,9 +94,12 @@ def test_hospital_user_sees_the_tier_anonymised(computed, client):
     with scopes_disabled():
         from apps.hospitals.services import hospital_create
 
-        peer = hospital_create(actor=None, region=region, code="H3418000009", name="宣城同级竞争医院", level=3,
-                               grade="甲", type="general", drg_enabled_from=dt.date(2024, 1, 1))
-        Case.objects.bulk_create([make_case(peer, "AA11", "9000", 9, dt.date(2025, 3, 9))])
+        # three peers: below three, no anonymised comparison at all (tests/analysis/test_screens.py)
+        peers = [hospital_create(actor=None, region=region, code=f"H341800000{n}", name=f"宣城同级竞争医院{n}",
+                                 level=3, grade="甲", type="general", drg_enabled_from=dt.date(2024, 1, 1))
+                 for n in (7, 8, 9)]
+        peer = peers[-1]
+        Case.objects.bulk_create([make_case(p, "AA11", "9000", 9, dt.date(2025, 3, 9)) for p in peers])
         indicators_compute(actor=None, region=region, period="2025-03", sync=True)
     client.force_login(a.users[Role.HOSPITAL_STAFF])
     page = client.get(reverse("monitoring:dashboard"), {"region": "341800", "period": "2025-03"})
@@ -106,7 +109,7 @@ def test_hospital_user_sees_the_tier_anonymised(computed, client):
     assert peer.name not in html and peer.code not in html and a.hospitals[1].name not in html
     csv = client.get(reverse("monitoring:export", args=["tier"]), {"region": "341800", "period": "2025-03"})
     text = csv.content.decode("utf-8-sig")
-    assert "机构A" in text and peer.name not in text
+    assert "机构A" in text and "机构C" in text and peer.name not in text
     assert client.get(reverse("monitoring:export", args=["hospitals"]),
                       {"region": "341800", "period": "2025-03"}).status_code == 404
     assert client.get(reverse("monitoring:dashboard"), {"region": "320900"}).status_code == 404

@@ -66,7 +66,7 @@ def test_ranking_within_tiers_with_a_tie(tier):
     # single-hospital tiers rank 1 of 1
     assert (rows[h2.code].rank, rows[h2.code].tier_size, rows[h3.code].rank) == (1, 1, 1)
     assert ranking.weights == {"cmi": "0.3000", "cost_index": "0.2000", "time_index": "0.2000",
-                               "group_count": "0.1500", "lowrisk_mortality": "0.1500"}
+                               "group_count": "0.1500", "lowrisk_mortality": "0.1500", "quality": "0.0000"}
 
 
 def test_weights_are_policy_parameters(tier):

@@ -51,11 +51,12 @@ def test_publish_of_other_region_is_not_found(world):
         services.notice_publish(actor=world["B"].users[Role.BUREAU_ADMIN], notice=notice)
 
 
-def test_supervisor_of_the_province_may_publish(world):
+def test_supervisor_of_the_province_may_not_publish_a_city_notice(world):
+    """Issue 17 / decision 0023: a city's notice is the city bureau's document; the province only reads it."""
     notice = make_notice(world)
-    with scopes_disabled():
-        notice = services.notice_publish(actor=world["supervisor"], notice=notice)
-    assert notice.status == NoticeStatus.PUBLISHED
+    with scopes_disabled(), pytest.raises(Forbidden):
+        services.notice_publish(actor=world["supervisor"], notice=notice)
+    assert fresh(notice).status == NoticeStatus.DRAFT
 
 
 def test_publish_numbers_resolves_recipients_and_notifies(world):

@@ -110,3 +110,72 @@ def test_full_year_clearing(small):
     assert late.version == 2
     with pytest.raises(InvalidTransition):
         settlement_run_publish(actor=admin, run=late)
+
+
+@pytest.mark.django_db
+def test_full_year_clearing_two_funds(small):
+    """Domain §10: the same year paid from two funds — 12 monthly runs published, then the annual clearing, each
+    fund with its own point value, and every hospital's balance exact per fund and in total."""
+    from apps.settlement.models import FundResult, HospitalFundResult
+    from apps.tenants.services import policy_set
+
+    b310, b390 = D("700000.00"), D("500000.00")
+    with scopes_disabled():
+        policy_set(actor=None, region=small["region"], year=YEAR,
+                   values={"fund_budget_310": b310, "fund_budget_390": b390})
+    year_of_cases(small)
+    with scopes_disabled():  # every third case is a resident (390); h5 is an employees-only hospital
+        from apps.cases.models import Case
+
+        cases = list(Case.objects.filter(region=small["region"], discharge_date__year=YEAR).order_by("pk"))
+        residents = [c.pk for i, c in enumerate(cases) if i % 3 == 0 and c.hospital_id != small["h"][4].pk]
+        Case.objects.filter(pk__in=residents).update(insurance_type="390")
+    region = small["region"]
+    admin = small["world"]["A"].users[Role.BUREAU_ADMIN]
+    staff = small["world"]["A"].users[Role.BUREAU_STAFF]
+    advances: dict[tuple[int, str], list[Decimal]] = {}
+    for month in range(1, 13):
+        run = settlement_run_start(actor=staff, region=region, kind="monthly", period=f"{YEAR}-{month:02d}")
+        assert run.status == VersionStatus.READY, run.error
+        run = settlement_run_publish(actor=admin, run=run)
+        with scopes_disabled():
+            funds = {x.insurance_type: x for x in FundResult.objects.filter(run=run)}
+            for fund, budget in (("310", b310), ("390", b390)):
+                fr = funds[fund]
+                assert fr.point_value == f.monthly_point_value(budget, fr.self_pay, fr.adjusted_points)
+                assert run.point_values[fund] == str(fr.point_value)
+                assert abs(fr.due - budget / 12) <= D("0.00005") * fr.adjusted_points + D("0.005") * 4
+            for x in HospitalFundResult.objects.filter(run=run):
+                assert x.due == f.due(x.adjusted_points, funds[x.insurance_type].point_value, x.self_pay)
+                assert x.advance == f.advance(x.due, D("0.95"))
+                advances.setdefault((x.hospital_id, x.insurance_type), []).append(x.advance)
+        assert run.point_value is None
+
+    annual = settlement_run_start(actor=staff, region=region, kind="annual", period=str(YEAR))
+    assert annual.status == VersionStatus.READY, annual.error
+    with scopes_disabled():
+        funds = {x.insurance_type: x for x in FundResult.objects.filter(run=annual)}
+        per_fund = {(x.hospital_id, x.insurance_type): x for x in HospitalFundResult.objects.filter(run=annual)}
+        totals = hospital_rows(annual)
+    assert set(per_fund) == set(advances)
+    assert small["h"][4].pk in totals and (small["h"][4].pk, "390") not in per_fund
+    for fund, budget in (("310", b310), ("390", b390)):
+        pv = f.annual_point_value(budget, funds[fund].self_pay, funds[fund].adjusted_points)
+        assert funds[fund].point_value == pv and annual.point_values[fund] == str(pv)
+        fund_due = D(0)
+        for (hospital_id, code), x in per_fund.items():
+            if code != fund:
+                continue
+            assert x.due == f.due(x.adjusted_points, pv, x.self_pay)
+            assert x.advance == sum(advances[(hospital_id, code)])
+            assert x.balance == x.due - sum(advances[(hospital_id, code)])  # exact, per fund
+            fund_due += x.due
+        assert funds[fund].due == fund_due
+        assert abs(fund_due - budget) <= D("0.00005") * funds[fund].adjusted_points + D("0.005") * 4
+        assert funds[fund].balance == fund_due - sum(sum(a) for (h, c), a in advances.items() if c == fund)
+    for hospital_id, row in totals.items():
+        mine = [x for (h, _c), x in per_fund.items() if h == hospital_id]
+        assert row.point_value is None
+        assert row.due == sum(x.due for x in mine) and row.advance == sum(x.advance for x in mine)
+        assert row.balance == sum(x.balance for x in mine) == row.due - row.advance
+    assert annual.total_balance == sum(x.balance for x in per_fund.values())

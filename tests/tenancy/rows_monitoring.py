@@ -23,7 +23,39 @@ def rows() -> list:
         period(None, h.region_id)
         return _api("/api/v1/indicators/") + f"?region={code}&period=2025&hospital={h.code}"
 
+    def rectification(h):
+        return _create("monitoring.Rectification", {"region_id": h.region_id, "hospital": h, "month": "2025-03"},
+                       request_text="isolation")
+
+    def region_code(h):
+        from apps.tenants.models import Region
+
+        return Region.objects.get(pk=h.region_id).code
+
     return [
+        _hospital_row("screen rectification", lambda w, h: _url("monitoring:rectification", pk=rectification(h).pk),
+                      owner=Role.HOSPITAL_STAFF),
+        _hospital_row("screen rectification reply", lambda w, h: _url("monitoring:rectification_reply",
+                                                                      pk=rectification(h).pk),
+                      method="post", owner=Role.HOSPITAL_STAFF, data={"reply": "x"}),
+        _hospital_row("screen group P&L of a hospital", lambda w, h: _url("monitoring:pnl")
+                      + f"?region={region_code(h)}&hospital={h.code}", owner=Role.HOSPITAL_STAFF),
+        _hospital_row("api group P&L of a hospital", lambda w, h: _api("/api/v1/analysis/pnl/")
+                      + f"?region={region_code(h)}&hospital={h.code}", api_basename="analysis-pnl",
+                      owner=Role.HOSPITAL_STAFF),
+        _hospital_row("api peers of a hospital", lambda w, h: _api("/api/v1/analysis/peers/")
+                      + f"?region={region_code(h)}&hospital={h.code}&group=AA11", api_basename="analysis-peers",
+                      owner=Role.HOSPITAL_STAFF),
+        _hospital_row("api scorecards of a hospital", lambda w, h: _api("/api/v1/quality/scorecards/")
+                      + f"?region={region_code(h)}&hospital={h.code}", api_basename="quality-scorecard",
+                      owner=Role.HOSPITAL_STAFF),
+        _hospital_row("api rectification", lambda w, h: _api(f"/api/v1/rectifications/{rectification(h).pk}/"),
+                      api_basename="rectification", owner=Role.HOSPITAL_STAFF),
+        _hospital_row("api rectification reply", lambda w, h: _api(
+            f"/api/v1/rectifications/{rectification(h).pk}/reply/"), method="post", data={"reply": "x"},
+            owner=Role.HOSPITAL_STAFF),
+        _hospital_row("screen peers of a hospital", lambda w, h: _url("monitoring:peers")
+                      + f"?region={region_code(h)}&hospital={h.code}&group=AA11", owner=Role.HOSPITAL_STAFF),
         Row("api indicators of a region", lambda w, rw: _api("/api/v1/indicators/")
             + f"?region={period(rw).region.code}&period=2025", api_basename="indicator"),
         _hospital_row("api indicators of a hospital", indicators, owner=Role.HOSPITAL_STAFF),

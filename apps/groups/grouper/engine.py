@@ -15,6 +15,7 @@ Results: status `ok` (drg_code = ADRG + severity digit, or a local code), `ambig
 """
 from __future__ import annotations
 
+from .rules import describe_clause
 from .ruleset import AdrgRule, Ctx, LocalRule, MdcRule, RuleSet
 from .types import (
     STATUS_AMBIGUOUS,
@@ -182,23 +183,25 @@ def _check_ventilation(tr: _Trace, procs: list[str], hours: int) -> None:
 
 
 def _find_adrg(rs: RuleSet, mdc: MdcRule, ctx: Ctx) -> tuple[AdrgRule | None, bool]:
-    """The first ADRG of the MDC whose rule holds; (None, True) when the case is ambiguous (QY): the main
-    procedure is an operating-room procedure and no surgical ADRG of the MDC took it. MDCA (entered by
-    a valid main procedure) has no QY: its cases go on to the MDC of their principal diagnosis."""
+    """The first ADRG of the MDC whose rule holds; (None, True) when the case reaches the MDC's QY test
+    (its place in the try order and its condition come from the rule data, decision 0018) and the
+    test holds. MDCA (entered by a valid main procedure) has no QY: its cases go on to the MDC of
+    their principal diagnosis."""
     qy_at = mdc.qy_at
-    for i, adrg in enumerate(mdc.adrg_rules):
-        if i == qy_at and ctx.main_pr in rs.or_pr:
+    rules = mdc.adrg_rules
+    for i, adrg in enumerate(rules):
+        if i == qy_at and mdc.qy_test(ctx):
             return None, True
         if adrg.test(ctx):
             return adrg, False
-    if qy_at == len(mdc.adrg_rules) and ctx.main_pr in rs.or_pr:
+    if qy_at == len(rules) and mdc.qy_test(ctx):
         return None, True
     return None, False
 
 
 def _ambiguous(tr: _Trace, rs: RuleSet, mdc: MdcRule, ctx: Ctx) -> GroupingResult:
     code = f"{mdc.code[-1]}QY"
-    tr.add("adrg", f"主手术 {_named(ctx.main_pr, rs.pr_names)} 是手术室手术（属于其他 MDC 的手术 ADRG），但不属于 {mdc.code} 任何手术 ADRG 的手术表",
+    tr.add("adrg", f"主手术 {_named(ctx.main_pr, rs.pr_names)} 是有效手术，但不属于 {mdc.code} 任何手术 ADRG 的手术表",
            (ctx.main_pr,))
     tr.add("result", f"歧义组：{code}（主要诊断与主要手术不匹配）", (code,))
     return GroupingResult(status=STATUS_AMBIGUOUS, mdc=mdc.code, drg_code=code, drg_name="歧义组",
@@ -240,6 +243,10 @@ def _explain_entry(tr: _Trace, rs: RuleSet, mdc: MdcRule, ctx: Ctx) -> None:
             parts.append(f"性别为{SEX[clause['value']]}")
         elif op == "age_years":
             parts.append(f"年龄 {ctx.age} 岁")
+        elif op == "any_of":
+            parts.append(describe_clause(clause))
+            if ctx.main_pr:
+                codes.append(ctx.main_pr)
         elif op == "trauma_regions":
             hit = sorted(d for d in ctx.dx_all if d in mdc.regions)
             regions = sorted({mdc.regions[d] for d in hit})
@@ -255,19 +262,19 @@ def _explain_adrg(tr: _Trace, rs: RuleSet, adrg: AdrgRule, ctx: Ctx) -> None:
         op = clause["op"]
         lst = adrg.lists.get(clause.get("list", ""), frozenset())
         if op == "pdx_in":
-            parts.append(f"主诊断 {ctx.pdx} 在 {adrg.code} 的诊断表中")
+            parts.append(f"主诊断 {ctx.pdx} 在 {adrg.base} 的诊断表中")
             codes.append(ctx.pdx)
         elif op == "any_dx_in":
             hit = sorted(ctx.dx_all & lst)
-            parts.append(f"诊断 {','.join(hit)} 在 {adrg.code} 的诊断表中")
+            parts.append(f"诊断 {','.join(hit)} 在 {adrg.base} 的诊断表中")
             codes.extend(hit)
         elif op == "main_pr_in":
-            parts.append(f"主手术 {_named(ctx.main_pr, rs.pr_names)} 在 {adrg.code} 的手术表中")
+            parts.append(f"主手术 {_named(ctx.main_pr, rs.pr_names)} 在 {adrg.base} 的手术表中")
             codes.append(ctx.main_pr)
         elif op == "any_pr_in":
             hit = [p for p in ctx.pr_list if p in lst]
             which = "第二手术表" if clause.get("list") == "pr1" else "手术表"
-            parts.append(f"手术 {','.join(hit)} 在 {adrg.code} 的{which}中")
+            parts.append(f"手术 {','.join(hit)} 在 {adrg.base} 的{which}中")
             codes.extend(hit)
         elif op == "main_pr_valid":
             parts.append(f"主手术 {_named(ctx.main_pr, rs.pr_names)} 为有效手术")
@@ -283,10 +290,20 @@ def _explain_adrg(tr: _Trace, rs: RuleSet, adrg: AdrgRule, ctx: Ctx) -> None:
             parts.append(f"出生 {ctx.age_days} 天（≤ {clause['value']} 天）")
         elif op in ("weight_lt", "weight_min"):
             parts.append(f"出生体重 {ctx.weight} 克")
+        elif op == "any_sdx_in":
+            hit = sorted(d for d in ctx.dx_all if d != ctx.pdx and d in lst)
+            parts.append(f"其他诊断 {','.join(hit)} 在 {adrg.base} 的其他诊断表中")
+            codes.extend(hit)
+        elif op == "any_pr_valid":
+            hit = [p for p in ctx.pr_list if p in rs.valid_pr]
+            parts.append(f"手术 {','.join(hit)} 为有效手术")
+            codes.extend(hit)
+        else:
+            parts.append(describe_clause(clause))
     if not parts:
         parts.append("无附加条件")
     label = f"（{adrg.label}）" if adrg.label else ""
-    tr.add("adrg", f"符合 {adrg.code} {adrg.name}{label}：{'；'.join(dict.fromkeys(parts))}",
+    tr.add("adrg", f"符合 {adrg.base} {adrg.name}{label}：{'；'.join(dict.fromkeys(parts))}",
            tuple(dict.fromkeys(codes)))
 
 
@@ -322,9 +339,9 @@ def _severity(tr: _Trace, rs: RuleSet, mdc: MdcRule, adrg: AdrgRule, ctx: Ctx, c
             chosen = d
             break
     if chosen is None:  # a rule set without a catch-all DRG for this ADRG
-        tr.add("severity", f"{adrg.code} 没有适用的 DRG 细分规则", ())
+        tr.add("severity", f"{adrg.base} 没有适用的 DRG 细分规则", ())
         tr.add("result", "无法入组：0000", ("0000",))
-        return GroupingResult(status=STATUS_UNGROUPABLE, mdc=mdc.code, adrg=adrg.code, drg_code="0000",
+        return GroupingResult(status=STATUS_UNGROUPABLE, mdc=mdc.code, adrg=adrg.base, drg_code="0000",
                               drg_name="无法入组", trace=tuple(tr.steps), ruleset_version=rs.version)
     if trace:
         digit = chosen.code[3:] or ""
@@ -339,14 +356,14 @@ def _severity(tr: _Trace, rs: RuleSet, mdc: MdcRule, adrg: AdrgRule, ctx: Ctx, c
     local_id = None
     rules = rs.local_rules
     if rules:
-        hit = _local(rules.get(chosen.code, ()) + rules.get(adrg.code, ()), ctx, case)
+        hit = _local(rules.get(chosen.code, ()) + rules.get(adrg.base, ()), ctx, case)
         if hit is not None:
             national, local_id = chosen.code, hit.id
             result_code, result_name = hit.local_code, hit.local_name
             tr.add("local", f"本地细分：{chosen.code} → {hit.local_code} {hit.local_name}（{_describe_local(hit)}）",
                    (hit.local_code,))
     tr.add("result", f"入组 {result_code} {result_name}", (result_code,))
-    return GroupingResult(status=STATUS_OK, mdc=mdc.code, adrg=adrg.code, drg_code=result_code,
+    return GroupingResult(status=STATUS_OK, mdc=mdc.code, adrg=adrg.base, drg_code=result_code,
                           drg_name=result_name, mcc=tuple(mcc), cc=tuple(cc), trace=tuple(tr.steps),
                           ruleset_version=rs.version, national_drg_code=national, local_rule_id=local_id)
 

@@ -26,7 +26,7 @@ from .ruleset import LocalRule, RuleSet, build_ruleset
 
 __all__ = [
     "get_ruleset", "available_versions", "load_shipped", "ruleset_from_files", "clear_cache", "default_version",
-    "local_rules_of",
+    "local_rules_of", "policy_version",
 ]
 
 _lock = threading.Lock()
@@ -56,7 +56,7 @@ def _read_db(ruleset_id: int, meta: dict) -> RuleData:
 
     data = RuleData(meta=meta)
     data.mdcs = list(GrouperMdcRule.objects.filter(ruleset_id=ruleset_id).values("code", "name", "order", "entry",
-                                                                                    "adrgs"))
+                                                                                    "adrgs", "qy"))
     data.adrgs = list(GrouperAdrgRule.objects.filter(ruleset_id=ruleset_id).values("code", "mdc", "name", "label",
                                                                                        "rule", "drgs"))
     data.drgs = list(GrouperDrgRule.objects.filter(ruleset_id=ruleset_id).values("code", "name", "adrg", "severity"))
@@ -126,10 +126,12 @@ def get_ruleset(version: str, region_id: int | None = None) -> RuleSet:
 
 
 def available_versions() -> list[dict[str, Any]]:
+    from .files import SHIPPED
     from .models import GrouperRuleSet
 
     return [
-        {"version": r.version, "catalogue_version": r.catalogue_version, "name": r.name, "drg_count": r.drg_count,
+        {"version": r.version, "label": SHIPPED.get(r.version, {}).get("label", r.version),
+         "catalogue_version": r.catalogue_version, "name": r.name, "drg_count": r.drg_count,
          "adrg_count": r.adrg_count, "loaded_at": r.loaded_at, "licences": r.licences}
         for r in GrouperRuleSet.objects.order_by("version")
     ]
@@ -150,6 +152,21 @@ def default_version(region_id: int | None = None) -> str | None:
             if hit:
                 return hit
     return GrouperRuleSet.objects.order_by("-loaded_at").values_list("version", flat=True).first()
+
+
+def policy_version(region_id: int, year: int | None = None) -> str | None:
+    """The grouper version the region's policy year names (`PolicyYear.grouper_version`): the year asked
+    (default: this year), else the latest earlier policy year. "" — the region keeps no portal grouper
+    (its declared codes are used as they are); None — no policy year says."""
+    from apps.tenants.models import PolicyYear
+
+    year = year or timezone.localdate().year
+    row = PolicyYear.objects.with_scope(region=[region_id]).filter(region_id=region_id, year__lte=year) \
+        .order_by("-year").values_list("grouper_version", flat=True).first()
+    if row is None:
+        row = PolicyYear.objects.with_scope(region=[region_id]).filter(region_id=region_id) \
+            .order_by("year").values_list("grouper_version", flat=True).first()
+    return row
 
 
 # --- writing ----------------------------------------------------------------------------------------
@@ -210,7 +227,7 @@ def store_ruleset(data: RuleData) -> dict[str, Any]:
         model.objects.filter(ruleset=ruleset).delete()
     GrouperMdcRule.objects.bulk_create([
         GrouperMdcRule(ruleset=ruleset, code=m["code"], name=m.get("name", ""), order=m["order"], entry=m["entry"],
-                       adrgs=m["adrgs"]) for m in data.mdcs])
+                       adrgs=m["adrgs"], qy=m.get("qy") or {}) for m in data.mdcs])
     GrouperAdrgRule.objects.bulk_create([
         GrouperAdrgRule(ruleset=ruleset, code=a["code"], mdc=a["mdc"], name=a.get("name", "")[:200],
                         label=a.get("label", "")[:100], rule=a["rule"], drgs=a["drgs"]) for a in data.adrgs])

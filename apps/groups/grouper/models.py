@@ -46,6 +46,8 @@ class GrouperMdcRule(models.Model):
     order = models.PositiveSmallIntegerField()
     entry = models.JSONField(default=list)  # clauses, see apps/groups/grouper/rules.py
     adrgs = models.JSONField(default=list)  # try order
+    # the ambiguous-group (QY) test: {} older data, {"off": true}, or {"before": ADRG, "rule": [clauses]}
+    qy = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["ruleset", "order"]

@@ -6,10 +6,14 @@ A rule is a list of clauses that must all hold (AND). A clause is a small JSON-a
 |---|---|
 | `pdx_in` `{list}` | the principal diagnosis is in the list (`dx`, or the MDC's principal-diagnosis list `mdc_dx`) |
 | `any_dx_in` `{list}` | any diagnosis (principal or secondary) is in the list |
-| `main_pr_in` `{list}` | the main (first) procedure is in the list (`pr`, `pr1`) |
+| `main_pr_in` `{list}` | the main (first) procedure is in the list (`pr`, `pr1`, `pr2`) |
 | `any_pr_in` `{list}` | any procedure is in the list |
 | `main_pr_valid` | the main procedure is a valid (operating-room) procedure |
 | `no_valid_pr` | no procedure is a valid (operating-room) procedure |
+| `any_pr_valid` / `main_pr_not_valid` | some procedure is valid / there is no main procedure or it is not valid |
+| `any_sdx_in` `{list}` | any secondary diagnosis is in the list (`dx1`) |
+| `main_pr_in` `{codes}` | the main procedure is one of the codes written in the rule itself |
+| `any_of` `{any_of: [[clause, …], …]}` | one of the alternatives (each a list of clauses) holds |
 | `pr_tags` `{any_of: [[t, …], …]}` | the tags of the matched procedures cover one of the alternatives (JA1/JA2/NA1) |
 | `age_days_max` `{value}` | age in days known and ≤ value |
 | `weight_min` / `weight_lt` `{value}` | birth weight known and ≥ / < value |
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["RuleError", "translate_adrg", "translate_mdc", "translate_drg", "describe_clause"]
+__all__ = ["RuleError", "translate_adrg", "translate_mdc", "translate_drg", "translate_qy", "describe_clause"]
 
 
 class RuleError(ValueError):
@@ -38,23 +42,34 @@ _TERMS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"^record\.ssList$"), None),
     (re.compile(r"^record\.ageDay\s*!=\s*None$"), None),
     (re.compile(r"^record\.weight$"), None),
-    (re.compile(r"^record\.ssList\[0\] in adrg_(ss1?)$"), lambda m: {"op": "main_pr_in", "list": _pr(m[1])}),
+    (re.compile(r"^record\.ssList\[0\] in adrg_(ss[12]?)$"), lambda m: {"op": "main_pr_in", "list": _pr(m[1])}),
     (re.compile(r"^record\.ssList\[0\] in SS_VALID$"), lambda m: {"op": "main_pr_valid"}),
-    (re.compile(r"^intersect\(record\.ssList,\s*adrg_(ss1?)\)$"), lambda m: {"op": "any_pr_in", "list": _pr(m[1])}),
+    (re.compile(r"^record\.ssList\[0\] in \[([^\]]*)\]$"), lambda m: {"op": "main_pr_in", "codes": _codes(m[1])}),
+    (re.compile(r"^not record\.ssList or record\.ssList\[0\] not in SS_VALID$"),
+     lambda m: {"op": "main_pr_not_valid"}),
+    (re.compile(r"^intersect\(record\.ssList,\s*adrg_(ss[12]?)\)$"), lambda m: {"op": "any_pr_in", "list": _pr(m[1])}),
     (re.compile(r"^not intersect\(record\.ssList,\s*SS_VALID\)$"), lambda m: {"op": "no_valid_pr"}),
+    (re.compile(r"^intersect\((?:record\.ssList,\s*SS_VALID|SS_VALID,\s*record\.ssList)\)$"),
+     lambda m: {"op": "any_pr_valid"}),
     (re.compile(r"^record\.zdList\[0\] in adrg_zd$"), lambda m: {"op": "pdx_in", "list": "dx"}),
     (re.compile(r"^record\.zdList\[0\] in mdc_zd$"), lambda m: {"op": "pdx_in", "list": "mdc_dx"}),
     (re.compile(r"^intersect\(record\.zdList,\s*adrg_zd\)$"), lambda m: {"op": "any_dx_in", "list": "dx"}),
+    (re.compile(r"^intersect\(record\.zdList\[1:\],\s*adrg_zd1\)$"), lambda m: {"op": "any_sdx_in", "list": "dx1"}),
     (re.compile(r"^record\.ageDay\s*<=\s*(\d+)$"), lambda m: {"op": "age_days_max", "value": int(m[1])}),
     (re.compile(r"^record\.weight\s*<\s*(\d+)$"), lambda m: {"op": "weight_lt", "value": int(m[1])}),
     (re.compile(r"^record\.weight\s*>=\s*(\d+)$"), lambda m: {"op": "weight_min", "value": int(m[1])}),
-    (re.compile(r"^record\.gender\s*==\s*([12])$"), lambda m: {"op": "sex", "value": int(m[1])}),
+    # the sex as a number (1.1, yancheng-2023) or as a text (yunnan-2023): the portal's sex is 1/2 either way
+    (re.compile(r"^record\.gender\s*==\s*['\"]?([12])['\"]?$"), lambda m: {"op": "sex", "value": int(m[1])}),
     (re.compile(r"^int\(record\.age\)\s*==\s*(\d+)$"), lambda m: {"op": "age_years", "value": int(m[1])}),
 ]
 
 
+def _codes(text: str) -> list[str]:
+    return [c.strip().strip("'\"") for c in text.split(",") if c.strip()]
+
+
 def _pr(name: str) -> str:
-    return "pr1" if name == "ss1" else "pr"
+    return {"ss1": "pr1", "ss2": "pr2"}.get(name, "pr")
 
 
 def _split_top(text: str, word: str) -> list[str]:
@@ -93,7 +108,7 @@ def _balanced(text: str) -> bool:
     return depth == 0
 
 
-_TAG = re.compile(r'^"(\w+)" in ss_matched$')
+_TAG = re.compile(r'^["\'](\w+)["\'] in ss_matched$')
 
 
 def _tags_clause(term: str) -> dict:
@@ -115,6 +130,10 @@ def _translate(text: str) -> list[dict]:
         term = _strip_parens(term)
         if "ss_matched" in term:
             clauses.append(_tags_clause(term))
+            continue
+        alternatives = _split_top(term, "or")
+        if len(alternatives) > 1 and not term.startswith("not record.ssList or"):
+            clauses.append({"op": "any_of", "any_of": [_translate(alt) for alt in alternatives]})
             continue
         for pattern, build in _TERMS:
             m = pattern.match(term)
@@ -140,6 +159,15 @@ def translate_mdc(text: str, *, has_regions: bool = False) -> list[dict]:
     return clauses
 
 
+def translate_qy(text: str) -> list[dict] | None:
+    """The ambiguous-group (QY) test of an MDC → clauses, or None when the source switched it off
+    (`False and …`, as every MDC of the reference CHS-DRG 1.1 and yancheng-2023 groupers does)."""
+    text = _strip_parens((text or "").strip())
+    if not text or text == "False" or text.startswith("False and "):
+        return None
+    return _translate(text)
+
+
 def translate_drg(text: str) -> str:
     text = text.strip()
     if text == "True":
@@ -154,7 +182,8 @@ def translate_drg(text: str) -> str:
     raise RuleError(f"cannot read severity rule {text!r}")
 
 
-_LIST_NAMES = {"dx": "诊断表", "mdc_dx": "主诊断表", "pr": "手术表", "pr1": "第二手术表"}
+_LIST_NAMES = {"dx": "诊断表", "dx1": "其他诊断表", "mdc_dx": "主诊断表", "pr": "手术表", "pr1": "第二手术表",
+               "pr2": "第三手术表"}
 
 
 def describe_clause(clause: dict) -> str:
@@ -164,7 +193,11 @@ def describe_clause(clause: dict) -> str:
     return {
         "pdx_in": f"主诊断在{name}中",
         "any_dx_in": f"任一诊断在{name}中",
-        "main_pr_in": f"主手术在{name}中",
+        "main_pr_in": f"主手术在{name or '指定手术'}中",
+        "any_sdx_in": f"任一其他诊断在{name}中",
+        "any_pr_valid": "有有效手术",
+        "main_pr_not_valid": "主手术不是有效手术",
+        "any_of": "满足其一：" + " 或 ".join("，".join(describe_clause(c) for c in alt) for alt in clause.get("any_of", [])),
         "any_pr_in": f"任一手术在{name}中",
         "main_pr_valid": "主手术为有效手术",
         "no_valid_pr": "无有效手术",

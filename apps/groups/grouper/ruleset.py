@@ -38,7 +38,9 @@ class MdcRule:
     pdx: frozenset[str]
     regions: dict[str, str]  # MDCZ: diagnosis → body region
     adrg_rules: tuple = ()  # the AdrgRules in try order
-    qy_at: int = 0  # index of the first non-surgical ADRG (where the QY test sits); -1: no QY in this MDC
+    qy_at: int = 0  # index in the try order where the QY test sits (before that ADRG); -1: no QY in this MDC
+    qy_test: object = None  # Ctx -> bool: the case is ambiguous (QY) when it reaches qy_at
+    qy_clauses: tuple[dict, ...] = ()
 
     @property
     def pre(self) -> bool:
@@ -56,6 +58,12 @@ class AdrgRule:
     lists: dict[str, frozenset[str]]  # dx, pr, pr1
     tags: dict[str, frozenset[str]]  # procedure → tags (JA1/JA2/NA1)
     drgs: tuple[str, ...]
+    # the ADRG this rule belongs to: yunnan-2023 has alternative rules of one ADRG (IB1_1, IB1_2 → IB1)
+    base: str = ""
+
+    def __post_init__(self):
+        if not self.base:
+            object.__setattr__(self, "base", self.code.split("_", 1)[0])
 
     @property
     def kind(self) -> str:
@@ -144,8 +152,18 @@ def _clause_test(clause: dict, lists: dict[str, frozenset], tags: dict, regions:
         s = lists[clause["list"]]
         return lambda c: not s.isdisjoint(c.dx_all)
     if op == "main_pr_in":
-        s = lists[clause["list"]]
+        s = frozenset(clause["codes"]) if "codes" in clause else lists[clause["list"]]
         return lambda c: c.main_pr in s
+    if op == "any_sdx_in":
+        s = lists[clause["list"]]
+        return lambda c: any(d in s for d in c.dx_all if d != c.pdx)
+    if op == "any_pr_valid":
+        return lambda c: not valid.isdisjoint(c.pr_set)
+    if op == "main_pr_not_valid":
+        return lambda c: c.main_pr not in valid
+    if op == "any_of":
+        alternatives = [compile_clauses(alt, lists, tags, regions, valid) for alt in clause["any_of"]]
+        return lambda c: any(t(c) for t in alternatives)
     if op == "any_pr_in":
         s = lists[clause["list"]]
         return lambda c: not s.isdisjoint(c.pr_set)
@@ -195,6 +213,28 @@ def compile_clauses(clauses, lists, tags=None, regions=None, valid=frozenset()):
     return lambda c: all(t(c) for t in tests)
 
 
+def _qy(qy: dict | None, entry: tuple[dict, ...], rules: tuple[AdrgRule, ...], valid: frozenset):
+    """Where and when an MDC answers the ambiguous group `<letter>QY` (decision 0018).
+
+    `qy` from the rule data: `{"off": true}` — never (CHS-DRG 1.1 and yancheng-2023, as their reference
+    groupers); `{"before": ADRG, "rule": [clauses]}` — the test sits before that ADRG of the try order
+    ("" = after the last) and holds when the clauses do (yunnan-2023: the main procedure is valid).
+    Missing (older rule data): before the first non-surgical ADRG, when the main procedure is on the
+    list of some surgical ADRG (None here: filled in once the operating-room list is known).
+    """
+    if qy is None or qy == {}:
+        if any(cl["op"] == "main_pr_valid" for cl in entry):
+            return -1, None, ()
+        return next((i for i, a in enumerate(rules) if a.kind != "surgical"), len(rules)), None, ()
+    if qy.get("off"):
+        return -1, (lambda c: False), ()
+    before = qy.get("before") or ""
+    codes = [a.code for a in rules]
+    at = codes.index(before) if before in codes else len(rules)
+    clauses = tuple(qy.get("rule") or ())
+    return at, compile_clauses(clauses, {}, valid=valid), clauses
+
+
 def build_ruleset(data: RuleData, *, stamp: str = "") -> RuleSet:
     by_kind: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
     flat: dict[str, dict[str, str]] = defaultdict(dict)
@@ -213,16 +253,21 @@ def build_ruleset(data: RuleData, *, stamp: str = "") -> RuleSet:
         pr_rows = by_kind["adrg_pr"].get(code, {})
         pr1_rows = by_kind["adrg_pr1"].get(code, {})
         lists = {"dx": frozenset(by_kind["adrg_dx"].get(code, {})), "pr": frozenset(pr_rows),
-                 "pr1": frozenset(pr1_rows)}
+                 "pr1": frozenset(pr1_rows), "dx1": frozenset(by_kind["adrg_dx1"].get(code, {})),
+                 "pr2": frozenset(by_kind["adrg_pr2"].get(code, {}))}
         tags: dict[str, frozenset[str]] = {}
         clauses = tuple(a["rule"])
         if any(cl["op"] == "pr_tags" for cl in clauses):
-            # the 2nd list holds, position by position, the tag of each procedure of the 1st list
+            # the 2nd list holds, position by position, the tag of each procedure of the 1st list; a
+            # procedure listed twice takes the tag of its first position (as the reference's list.index does)
             tag_at = {int(pos): tag for tag, pos in raw[("adrg_pr1", code)]}
             collected: dict[str, set[str]] = defaultdict(set)
+            first: dict[str, int] = {}
             for proc, pos in raw[("adrg_pr", code)]:
-                if int(pos) in tag_at:
-                    collected[proc].add(tag_at[int(pos)])
+                first[proc] = min(first.get(proc, int(pos)), int(pos))
+            for proc, pos in first.items():
+                if pos in tag_at:
+                    collected[proc].add(tag_at[pos])
             tags = {p: frozenset(t) for p, t in collected.items()}
             lists["pr1"] = frozenset()
         adrgs[code] = AdrgRule(code=code, mdc=a["mdc"], name=a.get("name", ""), label=a.get("label", ""),
@@ -238,11 +283,11 @@ def build_ruleset(data: RuleData, *, stamp: str = "") -> RuleSet:
         regions = {code: region for code, region in pdx_rows.items() if region}
         clauses = tuple(m["entry"])
         rules = tuple(adrgs[c] for c in m["adrgs"] if c in adrgs)
-        qy_at = -1 if any(cl["op"] == "main_pr_valid" for cl in clauses) else next(
-            (i for i, a in enumerate(rules) if a.kind != "surgical"), len(rules))
+        qy_at, qy_test, qy_clauses = _qy(m.get("qy"), clauses, rules, valid)
         mdcs.append(MdcRule(code=m["code"], name=m.get("name", ""), order=m["order"], clauses=clauses,
                             test=compile_clauses(clauses, {"mdc_dx": pdx}, regions=regions, valid=valid),
-                            adrgs=tuple(m["adrgs"]), pdx=pdx, regions=regions, adrg_rules=rules, qy_at=qy_at))
+                            adrgs=tuple(m["adrgs"]), pdx=pdx, regions=regions, adrg_rules=rules, qy_at=qy_at,
+                            qy_test=qy_test, qy_clauses=qy_clauses))
     always = tuple(m for m in mdcs if not any(cl["op"] == "pdx_in" for cl in m.clauses))
     by_pdx: dict[str, list[MdcRule]] = defaultdict(list)
     for m in mdcs:
@@ -252,6 +297,9 @@ def build_ruleset(data: RuleData, *, stamp: str = "") -> RuleSet:
     candidates = {code: tuple(sorted((*always, *ms), key=lambda m: m.order)) for code, ms in by_pdx.items()}
     or_pr = valid & frozenset().union(*(a.lists["pr"] | a.lists["pr1"] | frozenset(a.tags) for a in adrgs.values()
                                         if a.kind == "surgical"))
+    for m in mdcs:  # the legacy QY test (rule data without a `qy` entry) needs the operating-room list
+        if m.qy_test is None:
+            object.__setattr__(m, "qy_test", lambda c, _or=or_pr: c.main_pr in _or)
     meta = data.meta
     lookups = {}
     for kind in ("dx", "pr"):

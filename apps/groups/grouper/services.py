@@ -54,8 +54,9 @@ def grouper_catalogue_load(*, actor: User | None, region: Region, version: str =
     catalogue, created = _locked_catalogue(region, meta["catalogue_version"], meta["catalogue_name"],
                                            source=f"shipped: {meta['catalogue_name']}")
     mdc = _write_items(catalogue, Mdc, [{"code": m["code"], "name": m["name"]} for m in data.mdcs], ("name",))
-    adrg = _write_items(catalogue, Adrg, [{"code": a["code"], "name": a["name"], "mdc_code": a["mdc"]}
-                                          for a in data.adrgs], ("name", "mdc_code"))
+    adrgs = {a["code"].split("_", 1)[0]: a for a in reversed(data.adrgs)}  # IB1_1, IB1_2 → IB1 (yunnan-2023)
+    adrg = _write_items(catalogue, Adrg, [{"code": code, "name": a["name"], "mdc_code": a["mdc"]}
+                                          for code, a in reversed(adrgs.items())], ("name", "mdc_code"))
     group = _write_items(catalogue, Group, _group_rows(read_catalogue_rows(version)),
                          ("name", "mdc_code", "adrg_code", "severity"))
     if created or mdc["created"] or adrg["created"] or group["created"] or group["updated"]:

@@ -15,5 +15,6 @@ def prepare_notice_button(context, kind: str, item) -> dict:
     user = getattr(request, "user", None)
     show = (item is not None and getattr(item, "status", "") == "published" and user is not None
             and user.is_authenticated and rules.can_draft(user, item.region_id)
-            and not (kind == "run" and getattr(item, "kind", "") == "simulation"))
+            and not (kind in ("run", "run-publish") and getattr(item, "kind", "") == "simulation")
+            and (kind != "run-publish" or rules.can_publish(user, item.region_id)))
     return {"show": show, "kind": kind, "source_id": getattr(item, "pk", None), "csrf_token": context.get("csrf_token")}

@@ -166,8 +166,15 @@ def test_male_and_female_mdcs_check_sex():
 
 
 def test_ambiguous_qy_when_the_operation_belongs_to_another_mdc():
+    """Decision 0018: CHS-DRG 1.1 as the reference groups it has no QY (the case falls through to the
+    medical ADRG); yunnan-2023 tests QY before its medical ADRGs (the main procedure is valid)."""
+    from apps.groups.grouper.loader import ruleset_from_files
+
     # principal diagnosis of MDCB (nervous system), main operation a colectomy (MDCG)
-    result = group(GroupingInput(principal_dx="G93.101", procedures=("45.7300x007",), gender=1, age=60), RS)
+    case = GroupingInput(principal_dx="G93.101", procedures=("45.7300x007",), gender=1, age=60)
+    result = group(case, RS)
+    assert (result.status, result.mdc, result.drg_code, result.adrg) == (STATUS_OK, "MDCB", "BZ15", "BZ1")
+    result = group(case, ruleset_from_files("yunnan-2023"))
     assert (result.status, result.mdc, result.drg_code, result.adrg) == (STATUS_AMBIGUOUS, "MDCB", "BQY", "")
     assert result.trace[-1].step == "result" and "BQY" in result.trace[-1].codes
 

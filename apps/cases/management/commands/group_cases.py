@@ -1,8 +1,9 @@
 """`group_cases --region C [--version V] [--period YYYY|YYYY-MM] [--all]` (interfaces.md §2): one JSON line.
 
 Runs the region's grouper over the cases without a portal grouping (or all of them) in id-range chunks:
-here, one chunk after the other (default), or with `--queue` as parallel Celery tasks on the workers while
-this command follows the progress. Prints counts per status and how many differ from the declared drg_code.
+here, on every core without needing a worker (default: one process per core over disjoint id ranges,
+`--workers N` to choose), or with `--queue` as parallel Celery tasks on the workers while this command follows
+the progress. Prints counts per status and how many differ from the declared drg_code (and their shares).
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class Command(BaseCommand):
         parser.add_argument("--queue", action="store_true",
                             help="run the chunks as parallel Celery tasks and wait for them")
         parser.add_argument("--timeout", type=int, default=3600, help="seconds to wait with --queue")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="processes to group in without --queue (default: one per core)")
 
     def handle(self, *args, **opts):
         region = Region.objects.filter(code=opts["region"]).first()
@@ -46,7 +49,7 @@ class Command(BaseCommand):
             try:
                 job = grouping_job_start(actor=None, region=region, version=opts["grouper_version"],
                                          scope=GroupingScope.ALL if opts["all"] else GroupingScope.PENDING,
-                                         period=opts["period"], sync=not opts["queue"])
+                                         period=opts["period"], sync=not opts["queue"], workers=opts["workers"])
             except DomainError as err:
                 raise CommandError(str(err.message))
             while not job.finished:
@@ -59,5 +62,11 @@ class Command(BaseCommand):
             if job.status == ImportStatus.FAILED:
                 raise CommandError(f"grouping failed: {job.error_message}")
         summary = job.summary()
-        summary["seconds"] = round(time.monotonic() - started, 2)
+        seconds = time.monotonic() - started
+        cases = summary.get("cases") or 0
+        summary["seconds"] = round(seconds, 2)
+        summary["cases_per_second"] = round(cases / seconds) if seconds and cases else 0
+        summary["differ_pct"] = round(100 * summary["differ_from_declared"] / cases, 2) if cases else 0.0
+        summary["ungroupable_or_invalid_pct"] = (
+            round(100 * (summary["ungroupable"] + summary["invalid"]) / cases, 2) if cases else 0.0)
         self.stdout.write(json.dumps(summary, ensure_ascii=False))

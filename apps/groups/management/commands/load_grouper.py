@@ -1,4 +1,4 @@
-"""`load_grouper --version chs-drg-1.1 [--region C ...] [--activate]`: a shipped grouper rule set and its
+"""`load_grouper --version chs-drg-1.1|yancheng-2023|yunnan-2023 [--region C ...] [--activate]`: a shipped grouper rule set and its
 catalogue, idempotent (interfaces.md §2).
 
 The rule set is national (one copy for all regions). Its catalogue version (CHS-DRG 1.1: 628 DRGs) goes

@@ -1,4 +1,4 @@
-"""`export_settlement --run ID --cases OUT.csv --hospitals OUT.csv`: the case and hospital results of a run."""
+"""`export_settlement --run ID --cases OUT.csv --hospitals OUT.csv [--funds OUT.csv]`: the results of a run."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.scoping import region_scope, scopes_disabled
 from apps.settlement.enums import VersionStatus
-from apps.settlement.exports import CASE_COLUMNS, HOSPITAL_COLUMNS, case_rows, hospital_rows, write_csv
+from apps.settlement.exports import (
+    CASE_COLUMNS,
+    FUND_COLUMNS,
+    case_rows,
+    fund_rows,
+    hospital_columns,
+    hospital_rows,
+    write_csv,
+)
 from apps.settlement.models import SettlementRun
 
 EXPORTABLE = (VersionStatus.READY, VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
@@ -20,10 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--run", required=True, type=int, help="settlement run id")
         parser.add_argument("--cases", help="CSV file for the case results")
         parser.add_argument("--hospitals", help="CSV file for the hospital results")
+        parser.add_argument("--funds", help="CSV file of the results per hospital and fund (two funds, domain §10)")
 
     def handle(self, *args, **opts):
-        if not opts["cases"] and not opts["hospitals"]:
-            raise CommandError("give --cases OUT.csv and/or --hospitals OUT.csv")
+        if not opts["cases"] and not opts["hospitals"] and not opts.get("funds"):
+            raise CommandError("give --cases OUT.csv, --hospitals OUT.csv and/or --funds OUT.csv")
         with scopes_disabled():
             region_id = SettlementRun.objects.filter(pk=opts["run"]).values_list("region_id", flat=True).first()
         if region_id is None:
@@ -34,10 +43,14 @@ class Command(BaseCommand):
             if run.status not in EXPORTABLE:
                 raise CommandError(f"run {run.pk} is {run.status}: only ready or published runs have results")
             summary.update(status=run.status, kind=run.kind, period=run.period, version=run.version,
-                           point_value=None if run.point_value is None else format(run.point_value, "f"))
-            targets = (("cases", CASE_COLUMNS, case_rows), ("hospitals", HOSPITAL_COLUMNS, hospital_rows))
+                           point_value=None if run.point_value is None else format(run.point_value, "f"),
+                           point_values=run.point_values or {})
+            if opts.get("funds") and not run.point_values:
+                raise CommandError(f"run {run.pk} pays one fund: there is no --funds file (domain §10)")
+            targets = (("cases", CASE_COLUMNS, case_rows), ("hospitals", hospital_columns(run), hospital_rows),
+                       ("funds", FUND_COLUMNS, fund_rows))
             for key, columns, rows in targets:
-                if not opts[key]:
+                if not opts.get(key):
                     continue
                 try:
                     with open(opts[key], "w", encoding="utf-8", newline="") as handle:

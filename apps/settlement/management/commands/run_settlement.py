@@ -35,6 +35,7 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps({
             "run_id": run.pk, "status": run.status,
             "point_value": str(run.point_value) if run.point_value is not None else None,
+            **({"point_values": run.point_values} if run.point_values else {}),
             "cases": run.cases,
             "adjusted_points": str(run.total_adjusted_points) if run.total_adjusted_points is not None else None,
         }, ensure_ascii=False))
