@@ -346,7 +346,7 @@ WITH l AS (
     SELECT hr.id, hr.due AS due_before,
            CASE WHEN hr.due > hr.fund_paid THEN ROUND((hr.due - hr.fund_paid) * %(keep)s, 2) END AS retained,
            CASE WHEN hr.due < hr.fund_paid AND hr.due >= hr.fund_paid * %(floor)s
-                THEN ROUND((hr.fund_paid - hr.due) * %(share)s, 2) END AS shared
+                THEN ROUND((hr.fund_paid - hr.due) * %(overspend_share)s, 2) END AS shared
       FROM settlement_hospitalresult hr
      WHERE hr.run_id = %(run)s
 ),
@@ -433,7 +433,7 @@ def fund_params(run: SettlementRun) -> dict:
         "budget390": Decimal(p["fund_budget_390"]) if split else None,
         "suspended": [int(h) for h in p.get("suspended_hospitals", [])] if run.kind == RunKind.MONTHLY else [],
         "suspension_reason": p.get("suspension_reason", ""),
-        "keep": keep, "share": share, "floor": Decimal(p.get("overspend_floor") or "0.9"),
+        "keep": keep, "overspend_share": share, "floor": Decimal(p.get("overspend_floor") or "0.9"),
         # §10 lines apply in the annual clearing when the region departs from the defaults (which change nothing)
         "lines": run.kind == RunKind.ANNUAL and (keep != 1 or share != 0),
     }

@@ -95,7 +95,7 @@ def test_demo_cases_fit_their_declared_groups(world):
         assert not cases.filter(declared_drg_code__startswith="O", age__gt=45).exists()
         newborns = cases.filter(declared_drg_code__startswith="P")
         n_newborns = newborns.count()  # a birth weight on (nearly) every newborn: a few groups take none
-        assert n_newborns and newborns.filter(birth_weight_g__isnull=True).count() <= 0.02 * n_newborns
+        assert n_newborns and newborns.filter(birth_weight_g__isnull=True).count() <= 0.05 * n_newborns
         assert not newborns.exclude(age=0).exists()
         # upcoding: declared the ADRG's more severe group than the grouper finds
         upcoded = Case.objects.filter(region=a.region, grouping_mismatch=True, grouping_status="ok").values_list("declared_drg_code",
