@@ -40,7 +40,7 @@ lint: venv
 run: install
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	SEED_DEMO_DEFER_PDFS=1 $(PY) manage.py seed_demo
 	@scripts/start_worker.sh
 	@$(PY) manage.py demo_logins
 	@echo "Portal: http://127.0.0.1:8000/   API docs: http://127.0.0.1:8000/api/v1/docs/"

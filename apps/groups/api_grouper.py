@@ -74,21 +74,21 @@ class GroupResultSerializer(serializers.Serializer):
     ruleset_version = serializers.CharField()
 
 
-class CandidateSerializer(serializers.Serializer):
+class GrouperCandidateSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class SuggestionSerializer(serializers.Serializer):
+class GrouperSuggestionSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="principal_dx | procedures")
     code = serializers.CharField(help_text="the code as entered")
     table = serializers.CharField(help_text="principal_dx_table | dx_codes | pr_codes")
     message = serializers.CharField(help_text="e.g. K35.800 不在 CHS-DRG 1.1 的主要诊断表中")
-    candidates = CandidateSerializer(many=True)
+    candidates = GrouperCandidateSerializer(many=True)
 
 
 class GroupAnswerSerializer(GroupResultSerializer):
-    suggestions = SuggestionSerializer(many=True, help_text="codes the version does not know, with its codes under them")
+    suggestions = GrouperSuggestionSerializer(many=True, help_text="codes the version does not know, with its codes under them")
 
 
 class VersionSerializer(serializers.Serializer):

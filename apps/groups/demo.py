@@ -8,6 +8,7 @@ from apps.tenants.services import policy_get_or_create, policy_set
 
 from .catalogue import SHIPPED_VERSION
 from .enums import StatsStatus
+from .models import Group
 from .selectors import published_stats
 from .services import catalogue_activate, catalogue_load_shipped, group_stats_compute, group_stats_publish
 
@@ -31,11 +32,18 @@ def seed_region(region: Region, year: int | None = None) -> dict:
         summary = catalogue_load_shipped(actor=None, region=region)
         values = {"catalogue": SHIPPED_VERSION}
     else:
+        with scopes_disabled():
+            groups_before = Group.objects.filter(region=region).count()
         ensure_loaded(version, region)
         catalogue = version_catalogue(region, version)
         if not catalogue.is_active:
             catalogue_activate(actor=None, catalogue=catalogue)
-        summary = {"version": catalogue.version, "grouper_version": version}
+        with scopes_disabled():
+            groups = Group.objects.filter(region=region, catalogue=catalogue).count()
+            groups_created = Group.objects.filter(region=region).count() - groups_before
+        # the same keys as catalogue_load_shipped's summary: a second call creates nothing
+        summary = {"region": region.code, "version": catalogue.version, "grouper_version": version,
+                   "catalogue_id": catalogue.pk, "groups": groups, "groups_created": groups_created}
         values = {"catalogue": catalogue.version, "grouper_version": version}
     with scopes_disabled():
         for policy in PolicyYear.objects.filter(region=region, year__lte=year):

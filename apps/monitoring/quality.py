@@ -125,8 +125,8 @@ def scorecards(region: Region, year: int, months: list[int] | None = None,
             "count(*) FILTER (WHERE (c.created_at AT TIME ZONE %(tz)s)::date > "
             "  (date_trunc('month', c.discharge_date) + interval '1 month')::date + (%(day)s - 1)), "
             "round(avg((c.created_at AT TIME ZONE %(tz)s)::date - c.discharge_date), 2) "
-            "FROM cases_case c WHERE c.region_id = %(region)s AND c.discharge_date >= make_date(%(year)s, 1, 1) "
-            "AND c.discharge_date < make_date(%(year)s + 1, 1, 1) "
+            "FROM cases_case c WHERE c.region_id = %(region)s AND c.discharge_date >= make_date(%(year)s::int, 1, 1) "
+            "AND c.discharge_date < make_date(%(year)s::int + 1, 1, 1) "
             f"AND extract(month FROM c.discharge_date)::int = ANY(%(months)s){only} GROUP BY 1, 2", params)
         for h, m, n, warned, grouped, mismatch, late, lag in cur.fetchall():
             cell(h, m).update(cases=n, warned=warned, grouped=grouped, mismatch=mismatch, late=late, lag_days=lag)

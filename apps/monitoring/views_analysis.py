@@ -47,9 +47,12 @@ def _subject(request, region) -> tuple[Hospital, bool]:
 
 def _year(request) -> int:
     try:
-        return int(request.GET.get("year") or dt.date.today().year)
+        year = int(request.GET.get("year") or dt.date.today().year)
     except ValueError:
         raise Http404
+    if not 2000 <= year <= 2100:  # a payment year; anything else is no page (and no database error)
+        raise Http404
+    return year
 
 
 def _month(request) -> int | None:

@@ -8,6 +8,8 @@ through `notice_publish`, so every demo notice has its stored PDF and SHA-256.
 """
 from __future__ import annotations
 
+import os
+
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -94,8 +96,12 @@ def seed_region(region: Region, year: int | None = None) -> dict:
     summary: dict = {"region": region.code, "published": 0, "acknowledged": 0, "errors": []}
     published: list[Notice] = []
 
+    # `make run` sets SEED_DEMO_DEFER_PDFS=1: the PDFs are rendered by the worker it starts right after the
+    # seed, so the portal is up within two minutes; tests and scripts keep rendering inline.
+    sync = os.environ.get("SEED_DEMO_DEFER_PDFS") != "1"
+
     def publish(notice: Notice) -> None:
-        published.append(services.notice_publish(actor=None, notice=notice, sync=True))
+        published.append(services.notice_publish(actor=None, notice=notice, sync=sync))
 
     with scopes_disabled():
         try:

@@ -19,11 +19,11 @@ from apps.tenants.models import User
 from . import selectors, services
 from .models import ScreeningItem
 from .serializers import (
-    AnswerSerializer,
-    AssignSerializer,
-    OpinionSerializer,
-    ReasonSerializer,
+    ScreeningAnswerSerializer,
+    ScreeningAssignSerializer,
     ScreeningItemSerializer,
+    ScreeningOpinionSerializer,
+    ScreeningReasonSerializer,
 )
 
 
@@ -56,49 +56,49 @@ class ScreeningItemViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
         return Response(ScreeningItemSerializer(selectors.item_get(self.request.user, item.pk)).data)
 
     def _reason(self) -> str:
-        form = ReasonSerializer(data=self.request.data)
+        form = ScreeningReasonSerializer(data=self.request.data)
         form.is_valid(raise_exception=True)
         return form.validated_data["reason"]
 
-    @extend_schema(request={"multipart/form-data": AnswerSerializer, "application/json": AnswerSerializer},
+    @extend_schema(request={"multipart/form-data": ScreeningAnswerSerializer, "application/json": ScreeningAnswerSerializer},
                    responses={200: ScreeningItemSerializer})
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         item = self.get_object()
-        form = AnswerSerializer(data=request.data)
+        form = ScreeningAnswerSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
         return self._answer(services.item_answer(actor=request.user, item=item, text=form.validated_data["text"],
                                                  files=files))
 
-    @extend_schema(request=ReasonSerializer, responses={200: ScreeningItemSerializer})
+    @extend_schema(request=ScreeningReasonSerializer, responses={200: ScreeningItemSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         item = self.get_object()
         return self._answer(services.item_confirm(actor=request.user, item=item, reason=self._reason()))
 
-    @extend_schema(request=ReasonSerializer, responses={200: ScreeningItemSerializer})
+    @extend_schema(request=ScreeningReasonSerializer, responses={200: ScreeningItemSerializer})
     @action(detail=True, methods=["post"])
     def clear(self, request, pk=None):
         item = self.get_object()
         return self._answer(services.item_clear(actor=request.user, item=item, reason=self._reason()))
 
-    @extend_schema(request=AssignSerializer, responses={200: ScreeningItemSerializer})
+    @extend_schema(request=ScreeningAssignSerializer, responses={200: ScreeningItemSerializer})
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         item = self.get_object()
-        form = AssignSerializer(data=request.data)
+        form = ScreeningAssignSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         expert = User.objects.filter(username=form.validated_data["expert"]).first()
         if expert is None:
             raise ValidationFailed("expert: no such user.")
         return self._answer(services.item_assign(actor=request.user, item=item, expert=expert))
 
-    @extend_schema(request=OpinionSerializer, responses={200: ScreeningItemSerializer})
+    @extend_schema(request=ScreeningOpinionSerializer, responses={200: ScreeningItemSerializer})
     @action(detail=True, methods=["post"])
     def opinion(self, request, pk=None):
         item = self.get_object()
-        form = OpinionSerializer(data=request.data)
+        form = ScreeningOpinionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         return self._answer(services.item_opinion(actor=request.user, item=item, **form.validated_data))
 

@@ -171,6 +171,9 @@ def run_rules(cursor, params: dict) -> None:
     `readmit_days` before the period's earliest admission); each rule reads `cases_case` through it, so no
     copy of the year is written and the planner uses the table's own statistics."""
     cursor.execute("SET LOCAL work_mem = '64MB'")  # the self-join's hash of a 1M-case year in one batch
+    # Right after an import the case table's statistics lag (a handful of rows estimated for 100k) and the
+    # planner picks a nested loop for the self-join: quadratic, minutes instead of a second. Hash joins only.
+    cursor.execute("SET LOCAL enable_nestloop = off")
     cursor.execute("DROP VIEW IF EXISTS screen_stage")
     cursor.execute("DROP TABLE IF EXISTS screen_stats")
     # The year's published group statistics in a small analysed temp table: right after a statistics run

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from .models import Attachment, ScreeningItem
 
 
-class AttachmentSerializer(serializers.ModelSerializer):
+class ScreeningAttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = ["id", "original_name", "content_type", "size", "sha256", "uploaded_at"]
@@ -20,7 +20,7 @@ class ScreeningItemSerializer(serializers.ModelSerializer):
     period = serializers.CharField()
     overdue = serializers.BooleanField(source="is_overdue")
     expert = serializers.CharField(source="expert.username", default=None)
-    attachments = AttachmentSerializer(many=True, read_only=True)
+    attachments = ScreeningAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = ScreeningItem
@@ -33,19 +33,19 @@ class ScreeningItemSerializer(serializers.ModelSerializer):
         return obj.related_case.settlement_id if obj.related_case_id else None
 
 
-class AnswerSerializer(serializers.Serializer):
+class ScreeningAnswerSerializer(serializers.Serializer):
     text = serializers.CharField()
     files = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ScreeningReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class AssignSerializer(serializers.Serializer):
+class ScreeningAssignSerializer(serializers.Serializer):
     expert = serializers.CharField(help_text="the expert's username")
 
 
-class OpinionSerializer(serializers.Serializer):
+class ScreeningOpinionSerializer(serializers.Serializer):
     suggestion = serializers.ChoiceField(choices=["confirm", "clear"])
     comment = serializers.CharField()

@@ -15,7 +15,7 @@ from apps.groups.models import GroupStat
 from apps.settlement import engine
 from apps.settlement import formulas as f
 from apps.settlement.models import CaseResult, HospitalCoefficient
-from apps.settlement.services import settlement_run_start
+from apps.settlement.services import settlement_run_publish, settlement_run_start
 from apps.tenants.enums import Role
 from apps.tenants.services import policy_set
 from tests.settlement.conftest import YEAR, add_cases, case, small  # noqa: F401 - `small` is a fixture
@@ -115,14 +115,19 @@ def test_approved_applications_change_points_in_later_runs_only(effect, client):
     assert _results(before) == old  # the earlier run is untouched
     assert old[c["incentive"].pk].points != new[c["incentive"].pk].points
 
-    # the expert's de-identified page and the bureau's decision page show the latest run's figures
+    # an unpublished run is never shown as the case's figures (decision 0032: runs in force only) ...
+    client.force_login(effect["a"].user(Role.BUREAU_ADMIN))
+    assert 'id="case-figures"' not in client.get(f"/applications/{incentive.pk}/").content.decode()
+    with scopes_disabled():
+        settlement_run_publish(actor=effect["a"].user(Role.BUREAU_ADMIN), run=after)
+    # ... once published, the expert's de-identified page and the bureau's decision page show its figures
     client.force_login(effect["a"].experts[1])
     page = client.get(f"/applications/{incentive.pk}/review/").content.decode()
     assert 'id="case-figures"' in page and str(new[c["incentive"].pk].points) in page
     assert c["incentive"].settlement_id not in page
     client.force_login(effect["a"].user(Role.BUREAU_ADMIN))
     page = client.get(f"/applications/{incentive.pk}/").content.decode()
-    assert str(new[c["incentive"].pk].adjusted_points) in page
+    assert 'id="case-figures"' in page and str(new[c["incentive"].pk].adjusted_points) in page
 
 
 def test_undecided_and_rejected_applications_have_no_effect(effect):

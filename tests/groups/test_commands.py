@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django_scopes import scopes_disabled
 
 from apps.groups.demo import compute_and_publish, seed_region
-from apps.groups.models import Group
+from apps.groups.models import Catalogue, Group
 from apps.tenants.models import PolicyYear
 
 from .test_stats import YEAR, worked_cases
@@ -54,13 +54,20 @@ def test_compute_and_export_commands(world, catalogues, tmp_path):
 
 
 def test_demo_hooks_are_idempotent(world):
+    """A (341800) pays on the CHS-DRG 1.1 grouper version (decision 0020): its catalogue is the version's DRG
+    list, named with the version in the policy year; a second call creates nothing."""
     a = world["A"]
     first = seed_region(a.region, year=YEAR)
     again = seed_region(a.region, year=YEAR)
-    assert first["catalogue_id"] == again["catalogue_id"] and again["groups_created"] == 0
+    assert (first["version"], first["grouper_version"]) == ("chs-drg-1.1", "chs-drg-1.1")
+    assert first["groups_created"] == first["groups"] == 628
+    assert again["catalogue_id"] == first["catalogue_id"] and again["groups_created"] == 0
+    assert again["groups"] == 628
     with scopes_disabled():
-        assert PolicyYear.objects.get(region=a.region, year=YEAR).catalogue == "chs-drg-2.0"
-        assert Group.objects.filter(region=a.region).count() == 634
+        policy = PolicyYear.objects.get(region=a.region, year=YEAR)
+        assert (policy.catalogue, policy.grouper_version) == ("chs-drg-1.1", "chs-drg-1.1")
+        assert Group.objects.filter(region=a.region).count() == 628
+        assert Catalogue.objects.get(region=a.region, is_active=True).pk == first["catalogue_id"]
     worked_cases(world)
     stats = compute_and_publish(a.region, YEAR)
     assert stats["status"] == "published" and stats["all_avg"] == "3826.15"
