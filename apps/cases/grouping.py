@@ -300,6 +300,26 @@ def local_workers(requested: int | None, chunks: int) -> int:
     return max(1, min(requested or os.cpu_count() or 1, chunks))
 
 
+_INHERITED: list = []  # the parent's connection wrappers, kept referenced in a child (never used, never closed)
+
+
+def _forget_inherited_connections() -> None:
+    """Pool initializer, in each forked child: drop every database connection inherited from the parent.
+
+    `connections.close_all()` in the parent is not enough: Django keeps connections in an asgiref Local, which
+    stores them in a context variable while an event loop runs in the thread (pytest-playwright's sync API,
+    an ASGI server) and in the plain thread-local otherwise. In the child no loop runs, so it looked up the
+    thread-local slot, which can still hold an open connection the parent's close_all() never saw: every
+    child then talked over the SAME socket, and their queries read each other's rows (`StopIteration` in
+    Model.from_db). Forgetting the wrappers makes each child open its own connection; they stay referenced
+    so that freeing them does not close (terminate) the parent's session."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        _INHERITED.append(conn)
+        del connections[conn.alias]
+
+
 def _chunk_in_child(args: tuple[int, int, int]) -> dict:
     from .services import grouping_chunk_run
 
@@ -325,7 +345,7 @@ def run_chunks(job_id: int, chunks: list[tuple[int, int]], *, workers: int | Non
     if version:
         get_ruleset(version, region_id)  # loaded once, inherited by the children
     connections.close_all()  # children open their own connections; none shares the parent's socket
-    with multiprocessing.get_context("fork").Pool(n) as pool:
+    with multiprocessing.get_context("fork").Pool(n, initializer=_forget_inherited_connections) as pool:
         for _ in pool.imap_unordered(_chunk_in_child, [(job_id, lo, hi) for lo, hi in chunks]):
             pass
 

@@ -6,7 +6,13 @@ own hospital's indicators and published rankings, where the other hospitals of t
 """
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -322,6 +328,13 @@ def _int_param(request, name: str, default: int | None, lo: int, hi: int) -> int
     return value
 
 
+def _one(serializer):
+    """A `list` action answering one object (a report, not a page of rows): drf-spectacular would otherwise
+    describe its 200 as an array of it."""
+    extend_schema_serializer(many=False)(type(serializer))
+    return serializer
+
+
 PNL_ROW = inline_serializer("PnlRow", {
     "group": serializers.CharField(required=False), "group_name": serializers.CharField(required=False),
     "department": serializers.CharField(required=False), "month": serializers.IntegerField(required=False),
@@ -334,11 +347,11 @@ PNL_ROW = inline_serializer("PnlRow", {
     "profit_per_case": serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True),
     "payment_ratio": serializers.DecimalField(max_digits=10, decimal_places=4, allow_null=True),
     "alos": serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)})
-PNL_OUT = inline_serializer("PnlOut", {
+PNL_OUT = _one(inline_serializer("PnlOut", {
     "hospital": serializers.CharField(), "year": serializers.IntegerField(),
     "month": serializers.IntegerField(allow_null=True), "by": serializers.CharField(),
     "runs": serializers.ListField(child=serializers.DictField()), "rows": PNL_ROW.__class__(many=True),
-    "total": PNL_ROW.__class__(allow_null=True)})
+    "total": PNL_ROW.__class__(allow_null=True)}))
 
 
 class PnlViewSet(ScopedAPIMixin, viewsets.ViewSet):
@@ -382,11 +395,11 @@ class PeersViewSet(ScopedAPIMixin, viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("hospital", str),
                                OpenApiParameter("group", str, required=True), OpenApiParameter("period", str)],
-                   responses={200: inline_serializer("PeersOut", {
+                   responses={200: _one(inline_serializer("PeersOut", {
                        "group": serializers.CharField(), "period": serializers.CharField(),
                        "level": serializers.IntegerField(), "peers": serializers.IntegerField(),
                        "suppressed": serializers.BooleanField(), "rows": serializers.ListField(
-                           child=serializers.DictField()), "level_total": serializers.DictField(allow_null=True)}),
+                           child=serializers.DictField()), "level_total": serializers.DictField(allow_null=True)})),
                        **ERRORS})
     def list(self, request):
         import datetime as dt
@@ -411,9 +424,9 @@ class ScorecardViewSet(ScopedAPIMixin, viewsets.ViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("year", int),
                                OpenApiParameter("month", int), OpenApiParameter("hospital", str)],
-                   responses={200: inline_serializer("ScorecardOut", {
+                   responses={200: _one(inline_serializer("ScorecardOut", {
                        "weights": serializers.DictField(), "results": serializers.ListField(
-                           child=serializers.DictField())}), **ERRORS})
+                           child=serializers.DictField())})), **ERRORS})
     def list(self, request):
         import datetime as dt
 
