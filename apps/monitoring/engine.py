@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core.sql import local_settings
 
 from .enums import ComputeStatus
 from .formulas import risk_classes
@@ -158,18 +159,13 @@ def compute_period_sql(period: IndicatorPeriod) -> IndicatorPeriod:
     with transaction.atomic():
         ensure_risk_classes(period.region_id, period.year, period.stats_version_id)
         _set(period.pk, progress=20)
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_nestloop = off")  # bulk joins: hash joins (see settlement.engine)
+        with connection.cursor() as cursor, local_settings(cursor, enable_nestloop="off"):  # bulk joins
             cursor.execute("DELETE FROM monitoring_indicator WHERE period_id = %s", [period.pk])
             cursor.execute("DELETE FROM monitoring_periodgroup WHERE period_id = %s", [period.pk])
             cursor.execute("DROP TABLE IF EXISTS monitoring_hg")
             # The scan sorts ~1M rows by (hospital, group) in parallel workers: in memory, not on disk.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("SET LOCAL parallel_setup_cost = 0")
-            cursor.execute("SET LOCAL parallel_tuple_cost = 0")
-            cursor.execute(SCAN_SQL, params)
-            for name in ("work_mem", "parallel_setup_cost", "parallel_tuple_cost"):
-                cursor.execute(f"SET LOCAL {name} TO DEFAULT")
+            with local_settings(cursor, work_mem="64MB", parallel_setup_cost="0", parallel_tuple_cost="0"):
+                cursor.execute(SCAN_SQL, params)
             _set(period.pk, progress=30)
             cursor.execute("ANALYZE monitoring_hg")
             cursor.execute(GROUPS_SQL, params)
@@ -178,7 +174,6 @@ def compute_period_sql(period: IndicatorPeriod) -> IndicatorPeriod:
             _set(period.pk, progress=80)
             cursor.execute(COVERAGE_SQL, params)
             cursor.execute("DROP TABLE monitoring_hg")
-            cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
         _set(period.pk, status=ComputeStatus.READY, progress=100, computed_at=timezone.now())
     period.refresh_from_db()
     return period

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from apps.core.sql import local_settings
+
 # The patient is read as a 64-bit hash of the (already salted) patient hash: a narrower hash join for the
 # split-admission rule; two patients sharing it in one hospital within the window is ~n²/2⁶⁴ (never, at 1M).
 STAGE_COLUMNS = """
@@ -164,16 +166,21 @@ SELECT LEAST(%(year_start)s::date, MIN(c.admission_date) - %(readmit)s)
 """
 
 
+
 def run_rules(cursor, params: dict) -> None:
     """Run every rule over a temporary view of the region's cases (the caller owns the transaction).
 
     The view covers the year plus the stays a readmission of the period may follow (discharged up to
     `readmit_days` before the period's earliest admission); each rule reads `cases_case` through it, so no
     copy of the year is written and the planner uses the table's own statistics."""
-    cursor.execute("SET LOCAL work_mem = '64MB'")  # the self-join's hash of a 1M-case year in one batch
-    # Right after an import the case table's statistics lag (a handful of rows estimated for 100k) and the
-    # planner picks a nested loop for the self-join: quadratic, minutes instead of a second. Hash joins only.
-    cursor.execute("SET LOCAL enable_nestloop = off")
+    # work_mem: the self-join's hash of a 1M-case year in one batch. Right after an import the case table's
+    # statistics lag (a handful of rows estimated for 100k) and the planner picks a nested loop for the
+    # self-join: quadratic, minutes instead of a second. Hash joins only.
+    with local_settings(cursor, work_mem="64MB", enable_nestloop="off"):
+        _run_rules(cursor, params)
+
+
+def _run_rules(cursor, params: dict) -> None:
     cursor.execute("DROP VIEW IF EXISTS screen_stage")
     cursor.execute("DROP TABLE IF EXISTS screen_stats")
     # The year's published group statistics in a small analysed temp table: right after a statistics run

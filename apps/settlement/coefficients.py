@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core.sql import local_settings
 
 from .enums import VersionStatus
 from .models import CoefficientVersion
@@ -83,13 +84,12 @@ def compute_coefficients_sql(version: CoefficientVersion) -> CoefficientVersion:
         "w_level": version.w_level, "w_cost": version.w_cost, "factor": version.new_hospital_factor,
     }
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_nestloop = off")  # a bulk join: see engine.compute_run_sql
-        cursor.execute("DELETE FROM settlement_hospitalcoefficient WHERE version_id = %s", [version.pk])
-        cursor.execute(COEFFICIENTS_SQL, params)
-        cursor.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT is_new) FROM settlement_hospitalcoefficient "
-                       "WHERE version_id = %s", [version.pk])
-        rows, existing = cursor.fetchone()
-        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        with local_settings(cursor, enable_nestloop="off"):  # a bulk join: see engine.compute_run_sql
+            cursor.execute("DELETE FROM settlement_hospitalcoefficient WHERE version_id = %s", [version.pk])
+            cursor.execute(COEFFICIENTS_SQL, params)
+            cursor.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT is_new) FROM settlement_hospitalcoefficient "
+                           "WHERE version_id = %s", [version.pk])
+            rows, existing = cursor.fetchone()
         if not rows:
             raise ValidationFailed("the region has no active hospital")
         if not existing:

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core.sql import local_settings
 
 from .enums import RunKind, VersionStatus
 from .models import SettlementRun
@@ -465,37 +466,36 @@ def compute_run_sql(run: SettlementRun) -> SettlementRun:
         # Every statement here is a bulk join over the period's cases. Right after a large import the
         # table statistics lag (estimates of a handful of rows) and the planner picks nested loops that
         # rescan the small lookup tables per case (30 s instead of 6 s for 250k cases): hash joins only.
-        cursor.execute("SET LOCAL enable_nestloop = off")
-        cursor.execute("DELETE FROM settlement_hospitalresult WHERE run_id = %s", [run.pk])
-        cursor.execute("DELETE FROM settlement_hospitalfundresult WHERE run_id = %s", [run.pk])
-        cursor.execute("DELETE FROM settlement_fundresult WHERE run_id = %s", [run.pk])
-        cursor.execute("DELETE FROM settlement_caseresult WHERE run_id = %s", [run.pk])
-        cursor.execute(CASES_SQL.format(adjustments=approved_adjustments_sql(),
-                                        deductions=confirmed_deductions_sql()), params)
-        cursor.execute("SELECT COUNT(*), COALESCE(SUM(adjusted_points), 0) FROM settlement_caseresult "
-                       "WHERE run_id = %s", [run.pk])
-        n_cases, adjusted = cursor.fetchone()
-        if not n_cases or adjusted <= 0:
-            raise ValidationFailed(f"period {run.period}: no case of a DRG-paid hospital to settle")
-        # 50/90 land with the commit (same connection); 10 above is what a poller sees while it runs.
-        _set(run.pk, progress=50)
-        if params["split"]:
-            _check_funds(cursor, run)
-            cursor.execute(FUNDS_SQL, params)
-            cursor.execute(HOSPITAL_FUNDS_SQL, params)
+        with local_settings(cursor, enable_nestloop="off"):
+            cursor.execute("DELETE FROM settlement_hospitalresult WHERE run_id = %s", [run.pk])
+            cursor.execute("DELETE FROM settlement_hospitalfundresult WHERE run_id = %s", [run.pk])
+            cursor.execute("DELETE FROM settlement_fundresult WHERE run_id = %s", [run.pk])
+            cursor.execute("DELETE FROM settlement_caseresult WHERE run_id = %s", [run.pk])
+            cursor.execute(CASES_SQL.format(adjustments=approved_adjustments_sql(),
+                                            deductions=confirmed_deductions_sql()), params)
+            cursor.execute("SELECT COUNT(*), COALESCE(SUM(adjusted_points), 0) FROM settlement_caseresult "
+                           "WHERE run_id = %s", [run.pk])
+            n_cases, adjusted = cursor.fetchone()
+            if not n_cases or adjusted <= 0:
+                raise ValidationFailed(f"period {run.period}: no case of a DRG-paid hospital to settle")
+            # 50/90 land with the commit (same connection); 10 above is what a poller sees while it runs.
+            _set(run.pk, progress=50)
+            if params["split"]:
+                _check_funds(cursor, run)
+                cursor.execute(FUNDS_SQL, params)
+                cursor.execute(HOSPITAL_FUNDS_SQL, params)
+                if params["suspended"]:
+                    cursor.execute(SUSPEND_FUNDS_SQL, params)
+                cursor.execute(HOSPITALS_FROM_FUNDS_SQL, params)
+                cursor.execute(FUND_TOTALS_SQL, params)
+            else:
+                cursor.execute(HOSPITALS_SQL, params)
             if params["suspended"]:
-                cursor.execute(SUSPEND_FUNDS_SQL, params)
-            cursor.execute(HOSPITALS_FROM_FUNDS_SQL, params)
-            cursor.execute(FUND_TOTALS_SQL, params)
-        else:
-            cursor.execute(HOSPITALS_SQL, params)
-        if params["suspended"]:
-            cursor.execute(SUSPEND_SQL, params)
-        if params["lines"]:
-            cursor.execute(LINES_SQL, params)
-        _set(run.pk, progress=90)
-        cursor.execute(TOTALS_SQL, params)
-        cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")  # when called inside a caller's transaction
+                cursor.execute(SUSPEND_SQL, params)
+            if params["lines"]:
+                cursor.execute(LINES_SQL, params)
+            _set(run.pk, progress=90)
+            cursor.execute(TOTALS_SQL, params)
         _set(run.pk, status=VersionStatus.READY, progress=100, finished_at=timezone.now())
     run.refresh_from_db()
     return run
