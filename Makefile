@@ -48,7 +48,7 @@ run: install
 
 test: install lint
 	@url=$$($(PY) -m config.database --test) && \
-	  DATABASE_URL="$$url" $(VENV)/bin/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	  DATABASE_URL="$$url" $(VENV)/bin/pytest -n 2 --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 stop-db: venv
 	$(PY) -m config.database --stop

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field, is_dataclass
 
 import pytest
+from django.db import transaction
+from django.db.models import Model
+from django.db.models.base import ModelState
 from django_scopes import scopes_disabled
 from rest_framework.test import APIClient
 
@@ -51,8 +56,7 @@ def build_region(code: str, name: str, province_code: str, province_name: str, m
     return world
 
 
-@pytest.fixture
-def world(db):
+def build_world() -> dict:
     """Two regions in one province (A, B) and one in another province (C), each with hospitals and users."""
     with scopes_disabled():
         a = build_region("341800", "宣城", "340000", "安徽省")
@@ -64,6 +68,165 @@ def world(db):
         admin = user_create(actor=None, username="platform_admin", password=PASSWORD, name="平台管理员",
                             memberships=[{"role": Role.PLATFORM_ADMIN}])
     return {"A": a, "B": b, "C": c, "supervisor": supervisor, "platform_admin": admin}
+
+
+# ---- one world per module ----
+# Building the world (3 regions, 9 hospitals, 20 users through the services) is the largest setup cost of the suite,
+# and nearly every test asks for it. In a module without transactional tests the world is built once inside an
+# outer transaction that is rolled back when the module ends; each test runs in its own savepoint (pytest-django's
+# `db`), so the database is back to the fresh world after every test. What a test changes on the Python objects is
+# undone too (`Snapshot`), and Django's cache is cleared, so no test sees another's leftovers.
+# SHARED_WORLD=0 builds a fresh world per test again (to compare timings, or to rule the sharing out).
+SHARE_WORLDS = os.environ.get("SHARED_WORLD", "1") != "0"
+
+
+class Snapshot:
+    """The attributes of every model instance (and the contents of every dict/list/dataclass) reachable from a
+    fixture value, restorable after a test that changed them in memory."""
+
+    def __init__(self, value) -> None:
+        self.models: list[tuple[Model, dict, object, dict]] = []
+        self.containers: list[tuple[object, object]] = []
+        self._seen: set[int] = set()
+        self._walk(value)
+
+    def _walk(self, value) -> None:
+        if id(value) in self._seen:
+            return
+        self._seen.add(id(value))
+        if isinstance(value, Model):
+            attrs = {k: v for k, v in value.__dict__.items() if k != "_state"}
+            self.models.append((value, attrs, value._state.db, dict(value._state.fields_cache)))
+        elif isinstance(value, dict):
+            self.containers.append((value, dict(value)))
+            for item in value.values():
+                self._walk(item)
+        elif isinstance(value, list):
+            self.containers.append((value, list(value)))
+            for item in value:
+                self._walk(item)
+        elif is_dataclass(value) and not isinstance(value, type):
+            self.containers.append((value, dict(value.__dict__)))
+            for item in value.__dict__.values():
+                self._walk(item)
+
+    def restore(self) -> None:
+        for container, saved in self.containers:
+            if isinstance(container, dict):
+                container.clear()
+                container.update(saved)
+            elif isinstance(container, list):
+                container[:] = saved
+            else:
+                container.__dict__.clear()
+                container.__dict__.update(saved)
+        for obj, attrs, db_alias, fields_cache in self.models:
+            obj.__dict__.clear()
+            obj.__dict__.update(attrs)
+            obj._state = ModelState()
+            obj._state.db = db_alias
+            obj._state.adding = False
+            obj._state.fields_cache = dict(fields_cache)
+
+
+def _uses_db(item) -> bool:
+    return "db" in getattr(item, "fixturenames", ()) or item.get_closest_marker("django_db") is not None
+
+
+def module_shares(request, name: str) -> bool:
+    """Whether the fixture `name` can be built once for the requesting module: sharing is on, no test of the module
+    commits (an outer transaction held open would hide data from a live server thread and break the flush), and every
+    database test of the module asks for `name` (so none sees rows it did not ask for)."""
+    if not SHARE_WORLDS:
+        return False
+    items = [item for item in request.session.items if getattr(item, "module", None) is request.module]
+    if any(_is_transactional(item) for item in items):
+        return False
+    return all(name in item.fixturenames for item in items if _uses_db(item))
+
+
+@contextmanager
+def rolled_back(django_db_blocker):
+    """An outer transaction for module-wide data, always rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_world(request, django_db_setup, django_db_blocker):
+    """The world, built once for the module inside a transaction rolled back at its end (None where it cannot be
+    shared: a transactional module, or SHARED_WORLD=0)."""
+    if not module_shares(request, "world"):
+        yield None
+        return
+    with rolled_back(django_db_blocker):
+        yield build_world()
+
+
+def module_built(request, name: str, module_world, django_db_blocker, builder):
+    """`builder(world)` run once for the module on the shared world (inside its outer transaction), or None where the
+    fixture `name` is not asked for by every database test of the module (it is then built per test)."""
+    if module_world is None or not module_shares(request, name):
+        return None
+    with django_db_blocker.unblock():
+        return builder(module_world)
+
+
+# The heavy worlds of the sub-packages, shared the same way (their per-test fixtures fall back to building).
+@pytest.fixture(scope="module")
+def module_small(request, module_world, django_db_blocker):
+    from tests.settlement.conftest import build_small
+
+    return module_built(request, "small", module_world, django_db_blocker, build_small)
+
+
+@pytest.fixture(scope="module")
+def module_dw(request, module_world, django_db_blocker):
+    from tests.disputes.conftest import build_dw
+
+    return module_built(request, "dw", module_world, django_db_blocker, build_dw)
+
+
+@pytest.fixture(scope="module")
+def module_aw(request, module_world, django_db_blocker):
+    from tests.applications.conftest import build_aw
+
+    return module_built(request, "aw", module_world, django_db_blocker, build_aw)
+
+
+@pytest.fixture(scope="module")
+def module_settled(request, module_world, django_db_blocker):
+    from tests.settlement_ui.conftest import build_settled
+
+    return module_built(request, "settled", module_world, django_db_blocker, build_settled)
+
+
+def shared(value, request):
+    """Hand `value` to a test and put it (and Django's cache) back as it was once the test is over."""
+    snapshot = Snapshot(value)
+
+    def undo():
+        snapshot.restore()
+        from django.core.cache import cache
+
+        cache.clear()
+
+    request.addfinalizer(undo)
+    return value
+
+
+@pytest.fixture
+def world(request, module_world, db):
+    """Two regions in one province (A, B) and one in another province (C), each with hospitals and users."""
+    if module_world is None:
+        return build_world()
+    return shared(module_world, request)
 
 
 @pytest.fixture
@@ -129,11 +292,57 @@ def replay_data_migrations() -> None:
             operation.database_forwards(app_label, editor, state, state)
 
 
+# What the replay leaves in the emptied tables, as binary COPY images: the first replay of a worker runs the
+# migrations and records the rows; later ones copy them back (0.3 s instead of 1.2 s for the 47k ICD codes).
+_REPLAYED: dict[str, bytes] | None = None
+
+
+def _project_tables() -> list[str]:
+    from django.apps import apps as global_apps
+
+    return [model._meta.db_table for config in global_apps.get_app_configs() if config.name.startswith("apps.")
+            for model in config.get_models() if model._meta.managed and not model._meta.proxy]
+
+
+def restore_data_migrations() -> None:
+    """The rows of the data migrations back in the flushed tables: replayed once, then copied from that image."""
+    global _REPLAYED
+    from django.db import connection, transaction
+
+    if _REPLAYED is None:
+        replay_data_migrations()
+        image: dict[str, bytes] = {}
+        with connection.cursor() as cursor:
+            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            for table in _project_tables():
+                raw.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # noqa: S608 - model table names
+                if raw.fetchone()[0]:
+                    data = bytearray()
+                    with raw.copy(f'COPY "{table}" TO STDOUT (FORMAT binary)') as copy:
+                        for chunk in copy:
+                            data += chunk
+                    image[table] = bytes(data)
+        _REPLAYED = image
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        for table, data in _REPLAYED.items():
+            raw.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # noqa: S608 - model table names
+            if raw.fetchone()[0]:  # not flushed after all: the idempotent replay instead
+                replay_data_migrations()
+                return
+            with raw.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
+                copy.write(data)
+
+
 def _is_transactional(item) -> bool:
-    if "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in getattr(item, "fixturenames", ()):
+    names = set(getattr(item, "fixturenames", ()))
+    if names & {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback",
+                "e2e_world"}:
         return True
     marker = item.get_closest_marker("django_db")
-    return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+                            or marker.kwargs.get("serialized_rollback") or (marker.args and marker.args[0])))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -142,4 +351,4 @@ def pytest_runtest_teardown(item, nextitem):
     # nextitem None: the session ends and the test database is already torn down; nothing needs the rows.
     if nextitem is not None and _is_transactional(item) and _DB_BLOCKER is not None:
         with _DB_BLOCKER.unblock():
-            replay_data_migrations()
+            restore_data_migrations()

@@ -20,7 +20,6 @@ from apps.core.api import ScopedAPIMixin
 from apps.core.errors import Forbidden, ValidationFailed
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
-from apps.tenants.enums import REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import Region, User
 
 from . import selectors, services
@@ -176,7 +175,7 @@ class ApplicationViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=True, methods=["get"])
     def suggestion(self, request, pk=None):
         application = self.get_object()
-        if not get_access(request.user).has_role(application.region_id, *REGION_WIDE_READ_ROLES):
+        if not get_access(request.user).reads_region(application.region_id):
             raise Forbidden()
         return Response(SuggestionSerializer(selectors.suggestion(application)).data)
 
@@ -190,7 +189,7 @@ class ExpertProfileViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
 
     def get_queryset(self):
         access = get_access(self.request.user)
-        wide = [r for r in access.region_ids if access.has_role(r, *REGION_WIDE_READ_ROLES)]
+        wide = access.reader_region_ids()
         qs = ExpertProfile.objects.with_scope(region=access.region_ids).filter(region_id__in=wide)
         if self.request.query_params.get("region"):
             qs = qs.filter(region__code=self.request.query_params["region"])
@@ -229,7 +228,7 @@ class ExpertProfileViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
         profile = self.get_object()
         form = ExpertProfileSerializer(profile, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
-        if not get_access(request.user).has_role(profile.region_id, Role.BUREAU_ADMIN):
+        if not get_access(request.user).is_bureau_admin(profile.region_id):
             raise Forbidden()
         profile = self._save(form.validated_data, profile)
         return Response(ExpertProfileSerializer(profile).data)

@@ -15,7 +15,6 @@ from apps.cases.models import Case
 from apps.core.errors import DomainError
 from apps.tenants.enums import HOSPITAL_ROLES, Role
 from apps.tenants.models import Membership, Region, User
-from apps.tenants.services import user_create
 
 from . import selectors, services
 from .models import Application, ExpertProfile
@@ -31,15 +30,15 @@ UPLOAD = b"%PDF-1.4\n% demo medical record summary\n1 0 obj<<>>endobj\ntrailer<<
 
 def _pool(region: Region) -> list[ExpertProfile]:
     """A profile for every expert member of the region; demo experts are added up to four."""
-    from apps.core.demo_data import DEMO_PASSWORD
+    from apps.core.demo_data import demo_user_create
 
     members = list(Membership.objects.with_scope(region=[region.pk]).filter(region=region, role=Role.EXPERT)
                    .select_related("user", "hospital"))
     base = members[0].user.username if members else f"{region.code}_expert"
     for i in range(len(members) + 1, 5):
         username = f"{base}_{i}"
-        user = User.objects.filter(username=username).first() or user_create(
-            actor=None, username=username, password=DEMO_PASSWORD, name=f"{region.name}评审专家{i}",
+        user = User.objects.filter(username=username).first() or demo_user_create(
+            actor=None, username=username, name=f"{region.name}评审专家{i}",
             memberships=[{"role": Role.EXPERT, "region": region}])
         members.append(Membership.objects.with_scope(region=[region.pk]).filter(
             region=region, role=Role.EXPERT, user=user).select_related("user", "hospital").first())

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import RegionScopedModel
+from apps.core.workflow_models import ExpertAssignment, StoredFile
 
 from .enums import (
     ApplicationType,
-    AssignmentStatus,
     AttachmentKind,
     CapKind,
     Outcome,
@@ -106,20 +106,11 @@ class Application(RegionScopedModel):
         return self.status not in (Status.APPROVED, Status.REJECTED, Status.WITHDRAWN)
 
 
-class Assignment(RegionScopedModel):
+class Assignment(ExpertAssignment):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("expert"))
-    status = models.CharField(_("status"), max_length=10, choices=AssignmentStatus.choices,
-                              default=AssignmentStatus.ASSIGNED)
-    due = models.DateField(_("due"), null=True, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    assigned_at = models.DateTimeField(auto_now_add=True)
-    decline_reason = models.TextField(_("conflict declared"), blank=True)
     declined_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["assigned_at", "id"]
+    class Meta(ExpertAssignment.Meta):
         constraints = [models.UniqueConstraint(fields=["application", "expert"], name="uniq_assignment_expert")]
         verbose_name = _("expert assignment")
         verbose_name_plural = _("expert assignments")
@@ -148,26 +139,16 @@ class Opinion(RegionScopedModel):
         return f"{self.assignment_id}: {self.verdict}"
 
 
-class Attachment(RegionScopedModel):
+class Attachment(StoredFile):
     """A file under PRIVATE_MEDIA_ROOT/applications with a random name; served only through a scoped view."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField(_("kind"), max_length=30, choices=AttachmentKind.choices)
     stored_name = models.CharField(max_length=100, help_text="file name under PRIVATE_MEDIA_ROOT/applications")
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=50)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
     @property
     def neutral_name(self) -> str:

@@ -5,12 +5,11 @@ Scope: region-wide readers of its region; hospital roles of its hospital; expert
 """
 from __future__ import annotations
 
-from apps.tenants.access import get_access
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.access import get_access, is_bureau, is_bureau_admin, is_hospital_of
+from apps.tenants.enums import Role
+from apps.tenants.roles import REGION_WIDE_READ_ROLES
 
-
-def is_hospital_of(access, region_id: int, hospital_id: int) -> bool:
-    return access.has_role(region_id, *HOSPITAL_ROLES) and hospital_id in access.hospital_ids(region_id)
+__all__ = ["can_see", "is_assigned_expert", "is_bureau", "is_bureau_admin", "is_hospital_of", "sees_identity"]
 
 
 def is_assigned_expert(user, application) -> bool:
@@ -35,14 +34,6 @@ def can_see(user, application) -> bool:
     if is_hospital_of(access, application.region_id, application.hospital_id):
         return True
     return is_assigned_expert(user, application)
-
-
-def is_bureau(user, region_id: int) -> bool:
-    return get_access(user).has_role(region_id, *BUREAU_ROLES)
-
-
-def is_bureau_admin(user, region_id: int) -> bool:
-    return get_access(user).has_role(region_id, Role.BUREAU_ADMIN)
 
 
 def sees_identity(user, application) -> bool:

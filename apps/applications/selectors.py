@@ -12,6 +12,7 @@ from statistics import median
 from django.db.models import Q, QuerySet
 
 from apps.cases.models import Case
+from apps.core.scoping import scoped
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
 from apps.tenants.models import PolicyYear, Region
@@ -31,9 +32,6 @@ from .models import Application, Assignment, ExpertProfile, Opinion
 
 RARE_DISEASES_CSV = Path(__file__).resolve().parent / "data" / "rare_diseases.csv"
 
-
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
 
 
 # --- visibility ----------------------------------------------------------------------------------
@@ -72,7 +70,7 @@ def my_assignments(user) -> QuerySet[Assignment]:
 
 def policy_for(region: Region, year: int) -> PolicyYear:
     """The year's policy, or an unsaved row with the defaults (reading never creates rows)."""
-    found = _scoped(PolicyYear, region.pk).filter(region=region, year=year).first()
+    found = scoped(PolicyYear, region.pk).filter(region=region, year=year).first()
     return found or PolicyYear(region=region, year=year, **policy_defaults(region))
 
 
@@ -98,7 +96,7 @@ def drg_cases(hospital: Hospital, year: int) -> int:
     """n_hY: the hospital's cases discharged in `year` loaded so far, counted while it was DRG-paid."""
     if hospital.drg_enabled_from is None:
         return 0
-    return _scoped(Case, hospital.region_id).filter(
+    return scoped(Case, hospital.region_id).filter(
         hospital=hospital, discharge_date__gte=max(dt.date(year, 1, 1), hospital.drg_enabled_from),
         discharge_date__lt=dt.date(year + 1, 1, 1)).count()
 
@@ -115,7 +113,7 @@ def cap_limit(hospital: Hospital, year: int, kind: str, n: int | None = None) ->
 
 
 def cap_used(hospital: Hospital, year: int, kind: str, statuses=COUNTING, exclude: int | None = None) -> int:
-    qs = _scoped(Application, hospital.region_id).filter(hospital=hospital, year=year, type__in=cap_types(kind),
+    qs = scoped(Application, hospital.region_id).filter(hospital=hospital, year=year, type__in=cap_types(kind),
                                                          status__in=statuses)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
@@ -168,7 +166,7 @@ def secondary_group_for(region: Region, year: int, drg_code: str) -> str | None:
     if version is None:
         return None
     adrg = code[:3]
-    have = set(_scoped(GroupStat, region.pk).filter(version=version, group_code__in=[adrg + "5", adrg + "9"])
+    have = set(scoped(GroupStat, region.pk).filter(version=version, group_code__in=[adrg + "5", adrg + "9"])
                .values_list("group_code", flat=True))
     for candidate in (adrg + "5", adrg + "9"):
         if candidate in have:
@@ -185,7 +183,7 @@ def affiliated_hospitals(user, region_id: int) -> set[int]:
     reviews that hospital (issue 17; disputes use this same rule)."""
     from apps.tenants.models import Membership
 
-    ids = set(_scoped(ExpertProfile, region_id).filter(user=user, hospital__isnull=False)
+    ids = set(scoped(ExpertProfile, region_id).filter(user=user, hospital__isnull=False)
               .values_list("hospital_id", flat=True))
     ids |= set(Membership.objects.with_scopes_disabled().filter(user=user, hospital__isnull=False)
                .values_list("hospital_id", flat=True))
@@ -195,20 +193,20 @@ def affiliated_hospitals(user, region_id: int) -> set[int]:
 def eligible_experts(application: Application) -> list[ExpertProfile]:
     """Active pool members of the region who are not affiliated with the applying hospital and were not
     assigned to this application before."""
-    taken = set(_scoped(Assignment, application.region_id).filter(application=application)
+    taken = set(scoped(Assignment, application.region_id).filter(application=application)
                 .values_list("expert_id", flat=True))
-    pool = (_scoped(ExpertProfile, application.region_id).filter(region_id=application.region_id, active=True,
+    pool = (scoped(ExpertProfile, application.region_id).filter(region_id=application.region_id, active=True,
                                                                  user__is_active=True)
             .exclude(user_id__in=taken).select_related("user", "hospital").order_by("user__username"))
     return [p for p in pool if application.hospital_id not in affiliated_hospitals(p.user, application.region_id)]
 
 
 def active_assignments(application: Application) -> QuerySet[Assignment]:
-    return _scoped(Assignment, application.region_id).filter(application=application, status__in=ACTIVE_ASSIGNMENT)
+    return scoped(Assignment, application.region_id).filter(application=application, status__in=ACTIVE_ASSIGNMENT)
 
 
 def opinions(application: Application) -> QuerySet[Opinion]:
-    return (_scoped(Opinion, application.region_id)
+    return (scoped(Opinion, application.region_id)
             .filter(assignment__application=application, assignment__status=AssignmentStatus.DONE)
             .select_related("assignment", "assignment__expert").order_by("submitted_at"))
 

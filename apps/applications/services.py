@@ -1,18 +1,16 @@
-"""State changes of case applications (workflows §2): one function per transition.
+"""State changes of case applications (workflows §2): one function per action of `transitions.WORKFLOW`.
 
-Each runs in `transaction.atomic` with the application row locked (`select_for_update`), checks the
-actor's scope (out of scope → NotFound, 404) and role (→ Forbidden, 403), refuses an illegal transition
-(InvalidTransition), writes the audit trail (old → new status, reason) and notifies whoever must act next.
+Each goes through `apps.core.workflow.transition`: the row locked, scope (out of scope → NotFound, 404)
+and role (→ Forbidden, 403) checked by the policy predicates of `rules`, an illegal move refused
+(InvalidTransition), one audit event written and whoever must act next notified. What stays here is what
+differs per action: the input rules, the guards under the lock and the messages.
 `actor=None` is the system (periodic tasks, the demo) and skips the role checks.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +20,11 @@ from apps.cases.models import Case
 from apps.core.audit import record_event
 from apps.core.calendar import add_working_days
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.reviews import assign_from_pool
+from apps.core.scoping import scoped
+from apps.core.uploads import delete_on_commit, store_upload
+from apps.core.uploads import detect_content_type as detect_content_type
+from apps.core.workflow import tell, transition
 from apps.notifications.services import notify
 from apps.tenants.access import get_access
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, Role
@@ -42,45 +45,13 @@ from .enums import (
     Verdict,
 )
 from .models import Application, Assignment, Attachment, CapLock, ExpertProfile, Opinion
+from .transitions import WORKFLOW  # noqa: F401 - registers the table with the kernel
 
 REVIEW_WORKING_DAYS = 10
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-SIGNATURES = ((b"%PDF-", "application/pdf", ".pdf"), (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-              (b"\x89PNG", "image/png", ".png"))
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
-
-
-def _lock(application: Application) -> Application:
-    """Re-read the application under a row lock; two reviewers acting at once get one outcome."""
-    return _scoped(Application, application.region_id).select_for_update(of=("self",)).select_related(
-        "case", "hospital", "region").get(pk=application.pk)
-
-
-def _check_scope(actor: User | None, application: Application) -> None:
-    if actor is not None and not rules.can_see(actor, application):
-        raise NotFound()
-
-
-def _require_hospital(actor: User | None, application: Application) -> None:
-    _check_scope(actor, application)
-    if actor is not None and not rules.is_hospital_of(get_access(actor), application.region_id,
-                                                      application.hospital_id):
-        raise Forbidden(_("Only the hospital of the case can do this."))
-
-
-def _require_bureau(actor: User | None, application: Application) -> None:
-    _check_scope(actor, application)
-    if actor is not None and not rules.is_bureau(actor, application.region_id):
-        raise Forbidden(_("Only the medical insurance bureau can do this."))
-
-
-def _require_state(application: Application, *allowed: str) -> None:
-    if application.status not in allowed:
-        raise InvalidTransition(_("Not possible while the application is %(status)s.")
-                                % {"status": application.get_status_display()})
+_scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
 def _reason(text: str | None, what: str = "reason") -> str:
@@ -90,32 +61,18 @@ def _reason(text: str | None, what: str = "reason") -> str:
     return text
 
 
-def _event(actor, application: Application, action: str, old: str, reason: str = "", **extra) -> None:
-    record_event(actor=actor, action=f"application.{action}", obj=application,
-                 old={"status": old}, new={"status": application.status, **extra}, reason=reason)
-
-
 def _url(application: Application) -> str:
     return reverse("applications:detail", args=[application.pk])
 
 
-def _users(region_id: int, roles, hospital_id: int | None = None) -> list[User]:
-    qs = _scoped(Membership, region_id).filter(region_id=region_id, role__in=list(roles), user__is_active=True)
-    if hospital_id is not None:
-        qs = qs.filter(hospital_id=hospital_id)
-    ids = set(qs.values_list("user_id", flat=True))
-    return list(User.objects.filter(pk__in=ids).order_by("pk"))
-
-
 def _tell_hospital(application: Application, title: str, body: str = "", kind: str = "") -> None:
-    notify(users=_users(application.region_id, HOSPITAL_ROLES, application.hospital_id), region=application.region,
-           title=title, body=body, url=_url(application), kind=kind)
+    tell(application, HOSPITAL_ROLES, title, body, kind=kind, url=_url(application),
+         hospital_id=application.hospital_id)
 
 
 def _tell_bureau(application: Application, title: str, body: str = "", kind: str = "", admins_only=False) -> None:
-    roles = (Role.BUREAU_ADMIN,) if admins_only else BUREAU_ROLES
-    notify(users=_users(application.region_id, roles), region=application.region, title=title, body=body,
-           url=_url(application), kind=kind)
+    tell(application, (Role.BUREAU_ADMIN,) if admins_only else BUREAU_ROLES, title, body, kind=kind,
+         url=_url(application))
 
 
 def _label(application: Application) -> str:
@@ -205,7 +162,8 @@ def create_draft(*, actor: User | None, case: Case, type: str, reason: str,  # n
             application.save()
     except IntegrityError:
         raise ValidationFailed(_("case: it already has an active application."))
-    _event(actor, application, "created", "", type=type, case=case.settlement_id)
+    record_event(actor=actor, action="application.created", obj=application, old={"status": ""},
+                 new={"status": application.status, "type": type, "case": case.settlement_id})
     return application
 
 
@@ -213,74 +171,41 @@ def create_draft(*, actor: User | None, case: Case, type: str, reason: str,  # n
 def update_draft(*, actor: User | None, application: Application, reason: str,
                  secondary_drg_code: str = "") -> Application:
     """Edit a draft or a returned application before (re)submitting it."""
-    _require_hospital(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.DRAFT, Status.RETURNED)
-    application.reason = _reason(reason)
-    application.secondary_group = _check_content(application.case, application.type, secondary_drg_code)
-    application.secondary_drg_code = (secondary_drg_code or "").strip().upper()
-    application.save()
-    _event(actor, application, "edited", application.status)
-    return application
+    code = (secondary_drg_code or "").strip()
 
+    def check(locked: Application) -> None:
+        locked.reason = _reason(reason)
+        locked.secondary_group = _check_content(locked.case, locked.type, code)
+        locked.secondary_drg_code = code.upper()
 
-def detect_content_type(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes: PDF, JPEG or PNG; None for anything else."""
-    for magic, content_type, ext in SIGNATURES:
-        if head.startswith(magic):
-            return content_type, ext
-    return None
+    return transition(application, "edit", actor=actor, check=check)
 
 
 @transaction.atomic
 def add_attachment(*, actor: User | None, application: Application, kind: str, upload) -> Attachment:
     """Store an uploaded file (checked by its bytes, ≤ 10 MB) under PRIVATE_MEDIA_ROOT/applications."""
-    _require_hospital(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.DRAFT, Status.RETURNED)
-    if kind not in AttachmentKind.values:
-        raise ValidationFailed(_("kind: unknown attachment kind."))
-    size = getattr(upload, "size", None)
-    if size is None or size > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed(_("file: larger than 10 MB."))
-    if size == 0:
-        raise ValidationFailed(_("file: empty."))
-    upload.seek(0)
-    detected = detect_content_type(upload.read(8))
-    allowed = ALLOWED_CONTENT[kind]
-    if detected is None or detected[0] not in allowed:
-        raise ValidationFailed(_("file: its content is not an accepted type (%(types)s).")
-                               % {"types": ", ".join(t.split("/")[1].upper() for t in allowed)})
-    content_type, ext = detected
-    folder = settings.PRIVATE_MEDIA_ROOT / "applications"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16) + ext
-    digest = hashlib.sha256()
-    upload.seek(0)
-    with open(folder / stored, "xb") as out:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            out.write(chunk)
-    name = (getattr(upload, "name", "") or "file").replace("/", "_").replace("\\", "_")[-255:]
-    attachment = Attachment.objects.with_scope(region=[application.region_id]).create(
-        region_id=application.region_id, application=application, kind=kind, stored_name=stored,
-        original_name=name, content_type=content_type, size=size, sha256=digest.hexdigest(), uploaded_by=actor)
-    record_event(actor=actor, action="application.attachment_added", obj=application,
-                 new={"attachment": attachment.pk, "kind": kind, "name": name, "sha256": attachment.sha256})
-    return attachment
+    def check(locked: Application) -> dict:
+        if kind not in AttachmentKind.values:
+            raise ValidationFailed(_("kind: unknown attachment kind."))
+        stored = store_upload(upload, "applications", allowed=ALLOWED_CONTENT[kind], max_bytes=MAX_ATTACHMENT_BYTES)
+        created.append(_scoped(Attachment, locked.region_id).create(
+            region_id=locked.region_id, application=locked, kind=kind, uploaded_by=actor, **stored))
+        return {"attachment": created[0].pk, "kind": kind, "name": stored["original_name"],
+                "sha256": stored["sha256"]}
+
+    created: list[Attachment] = []
+    transition(application, "attach", actor=actor, check=check)
+    return created[0]
 
 
 @transaction.atomic
 def remove_attachment(*, actor: User | None, attachment: Attachment) -> None:
-    application = attachment.application
-    _require_hospital(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.DRAFT, Status.RETURNED)
-    path = settings.PRIVATE_MEDIA_ROOT / "applications" / attachment.stored_name
-    record_event(actor=actor, action="application.attachment_removed", obj=application,
-                 old={"attachment": attachment.pk, "name": attachment.original_name})
+    def check(locked: Application) -> dict:
+        delete_on_commit("applications", attachment.stored_name)
+        return {"attachment": attachment.pk, "name": attachment.original_name}
+
+    transition(attachment.application, "detach", actor=actor, check=check)
     attachment.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
 
 @transaction.atomic
@@ -290,52 +215,44 @@ def submit(*, actor: User | None, application: Application) -> Application:
     The deadline (`application_deadline_days` after the end of the discharge month) applies to the first
     submission; resubmitting a returned application is answering the bureau, not a late application.
     """
-    _require_hospital(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.DRAFT, Status.RETURNED)
-    case = application.case
-    if case.hospital_id != application.hospital_id:
-        raise ValidationFailed(_("case: it does not belong to the hospital."))
     from apps.settlement.selectors import cleared_years
 
-    if application.year in cleared_years(application.region):
-        raise ValidationFailed(_("The year %(year)s is already cleared.") % {"year": application.year},
-                               code="year_cleared")
-    policy = selectors.policy_for(application.region, application.year)
-    deadline = selectors.application_deadline(case.discharge_date, policy.application_deadline_days)
-    if application.submitted_at is None and timezone.localdate() > deadline:
-        raise ValidationFailed(_("The deadline for this case was %(date)s.") % {"date": deadline.isoformat()},
-                               code="deadline_passed")
-    application.secondary_group = _check_content(case, application.type, application.secondary_drg_code)
-    has_summary = _scoped(Attachment, application.region_id).filter(
-        application=application, kind=AttachmentKind.MEDICAL_RECORD_SUMMARY, content_type="application/pdf").exists()
-    if not has_summary:
-        raise ValidationFailed(_("attachments: the medical record summary (PDF) is required."))
-    _check_cap(application)
-    old = application.status
-    application.status = Status.SUBMITTED
-    application.submitted_at = timezone.now()
-    application.save()
-    _event(actor, application, "submitted", old)
-    _tell_bureau(application, _("Application %(label)s submitted") % {"label": _label(application)},
-                 _("%(hospital)s submitted an application; it waits for intake.")
-                 % {"hospital": application.hospital.name}, kind="application.submitted")
-    return application
+    def check(locked: Application) -> None:
+        case = locked.case
+        if case.hospital_id != locked.hospital_id:
+            raise ValidationFailed(_("case: it does not belong to the hospital."))
+        if locked.year in cleared_years(locked.region):
+            raise ValidationFailed(_("The year %(year)s is already cleared.") % {"year": locked.year},
+                                   code="year_cleared")
+        policy = selectors.policy_for(locked.region, locked.year)
+        deadline = selectors.application_deadline(case.discharge_date, policy.application_deadline_days)
+        if locked.submitted_at is None and timezone.localdate() > deadline:
+            raise ValidationFailed(_("The deadline for this case was %(date)s.") % {"date": deadline.isoformat()},
+                                   code="deadline_passed")
+        locked.secondary_group = _check_content(case, locked.type, locked.secondary_drg_code)
+        has_summary = _scoped(Attachment, locked.region_id).filter(
+            application=locked, kind=AttachmentKind.MEDICAL_RECORD_SUMMARY, content_type="application/pdf").exists()
+        if not has_summary:
+            raise ValidationFailed(_("attachments: the medical record summary (PDF) is required."))
+        _check_cap(locked)
+
+    return transition(application, "submit", actor=actor, check=check, submitted_at=lambda a: timezone.now(),
+                      after=lambda a, old: _tell_bureau(
+                          a, _("Application %(label)s submitted") % {"label": _label(a)},
+                          _("%(hospital)s submitted an application; it waits for intake.")
+                          % {"hospital": a.hospital.name}, kind="application.submitted"))
 
 
 @transaction.atomic
 def withdraw(*, actor: User | None, application: Application, reason: str = "") -> Application:
-    _require_hospital(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.DRAFT, Status.SUBMITTED, Status.RETURNED)
-    old = application.status
-    application.status = Status.WITHDRAWN
-    application.save()
-    _event(actor, application, "withdrawn", old, reason=(reason or "").strip())
-    if old != Status.DRAFT:
-        _tell_bureau(application, _("Application %(label)s withdrawn") % {"label": _label(application)},
-                     (reason or "").strip(), kind="application.withdrawn")
-    return application
+    reason = (reason or "").strip()
+
+    def after(locked: Application, old: str) -> None:
+        if old != Status.DRAFT:
+            _tell_bureau(locked, _("Application %(label)s withdrawn") % {"label": _label(locked)}, reason,
+                         kind="application.withdrawn")
+
+    return transition(application, "withdraw", actor=actor, reason=reason, after=after)
 
 
 # --- bureau: intake -------------------------------------------------------------------------------
@@ -343,50 +260,31 @@ def withdraw(*, actor: User | None, application: Application, reason: str = "") 
 
 @transaction.atomic
 def accept(*, actor: User | None, application: Application) -> Application:
-    _require_bureau(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.SUBMITTED)
-    application.status = Status.UNDER_REVIEW
-    application.accepted_at = timezone.now()
-    application.save()
-    _event(actor, application, "accepted", Status.SUBMITTED)
-    _tell_hospital(application, _("Application %(label)s accepted for expert review") % {"label": _label(application)},
-                   kind="application.accepted")
-    return application
+    return transition(application, "accept", actor=actor, accepted_at=lambda a: timezone.now(),
+                      after=lambda a, old: _tell_hospital(
+                          a, _("Application %(label)s accepted for expert review") % {"label": _label(a)},
+                          kind="application.accepted"))
 
 
 @transaction.atomic
 def return_(*, actor: User | None, application: Application, reason: str) -> Application:
     """submitted → returned with a reason; the hospital completes it and submits again."""
-    _require_bureau(actor, application)
-    reason = _reason(reason)
-    application = _lock(application)
-    _require_state(application, Status.SUBMITTED)
-    application.status = Status.RETURNED
-    application.return_reason = reason
-    application.save()
-    _event(actor, application, "returned", Status.SUBMITTED, reason=reason)
-    _tell_hospital(application, _("Application %(label)s returned") % {"label": _label(application)}, reason,
-                   kind="application.returned")
-    return application
+    reason = (reason or "").strip()
+    return transition(application, "return", actor=actor, reason=reason, clean=lambda: _reason(reason),
+                      return_reason=reason,
+                      after=lambda a, old: _tell_hospital(a, _("Application %(label)s returned") % {"label": _label(a)},
+                                                          reason, kind="application.returned"))
 
 
 @transaction.atomic
 def reject_at_intake(*, actor: User | None, application: Application, reason: str) -> Application:
-    _require_bureau(actor, application)
-    reason = _reason(reason)
-    application = _lock(application)
-    _require_state(application, Status.SUBMITTED)
-    application.status = Status.REJECTED
-    application.outcome = Outcome.REJECT
-    application.decision_reason = reason
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    application.save()
-    _event(actor, application, "rejected_at_intake", Status.SUBMITTED, reason=reason)
-    _tell_hospital(application, _("Application %(label)s rejected at intake") % {"label": _label(application)},
-                   reason, kind="application.rejected")
-    return application
+    reason = (reason or "").strip()
+    return transition(application, "reject_at_intake", actor=actor, reason=reason, clean=lambda: _reason(reason),
+                      outcome=Outcome.REJECT, decision_reason=reason, decided_by=actor,
+                      decided_at=lambda a: timezone.now(),
+                      after=lambda a, old: _tell_hospital(
+                          a, _("Application %(label)s rejected at intake") % {"label": _label(a)}, reason,
+                          kind="application.rejected"))
 
 
 # --- bureau: experts ------------------------------------------------------------------------------
@@ -401,74 +299,68 @@ def assign_experts(*, actor: User | None, application: Application, experts: lis
     for a single case file. A replacement gets its own ten working days, and the application's
     review_due moves to the latest due date so the replaced expert's colleague is not cut short.
     """
-    _require_bureau(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.UNDER_REVIEW)
-    policy = selectors.policy_for(application.region, application.year)
-    active = selectors.active_assignments(application).count()
-    needed = policy.experts_per_review - active
-    if needed <= 0:
-        raise InvalidTransition(_("All %(n)s experts are assigned.") % {"n": policy.experts_per_review})
     experts = list(experts)
-    if len({e.pk for e in experts}) != len(experts):
-        raise ValidationFailed(_("experts: each expert only once."))
-    if len(experts) != needed:
-        raise ValidationFailed(_("experts: exactly %(n)s expert(s) needed.") % {"n": needed})
-    previous = set(_scoped(Assignment, application.region_id).filter(application=application)
-                   .values_list("expert_id", flat=True))
-    for expert in experts:
-        profile = _scoped(ExpertProfile, application.region_id).filter(
-            region_id=application.region_id, user=expert, active=True, user__is_active=True).first()
-        if profile is None:
-            raise ValidationFailed(_("experts: %(name)s is not an active expert of the region.") % {"name": expert})
-        if application.hospital_id in selectors.affiliated_hospitals(expert, application.region_id):
-            raise ValidationFailed(_("experts: %(name)s is affiliated with the applying hospital.") % {"name": expert},
-                                   code="conflict_of_interest")
-        if expert.pk in previous:
-            raise ValidationFailed(_("experts: %(name)s was already assigned to this application.")
-                                   % {"name": expert}, code="conflict_of_interest")
-    due = add_working_days(application.region, timezone.localdate(), REVIEW_WORKING_DAYS)
-    created = [Assignment.objects.with_scope(region=[application.region_id]).create(
-        region_id=application.region_id, application=application, expert=e, due=due, assigned_by=actor)
-        for e in experts]
-    _scoped(Assignment, application.region_id).filter(application=application, status=AssignmentStatus.DECLINED) \
-        .update(status=AssignmentStatus.REPLACED)
-    if application.review_due is None or application.review_due < due:
-        application.review_due = due
-    application.save()
-    record_event(actor=actor, action="application.experts_assigned", obj=application,
-                 old={"status": application.status},
-                 new={"status": application.status, "experts": [e.username for e in experts], "due": due})
-    notify(users=experts, region=application.region, kind="application.assigned",
-           title=_("Expert review assigned: %(label)s") % {"label": _label(application)},
-           body=_("Please give your opinion by %(date)s.") % {"date": due.isoformat()},
-           url=reverse("applications:review", args=[application.pk]))
+    created: list[Assignment] = []
+
+    def check(locked: Application) -> dict:
+        policy = selectors.policy_for(locked.region, locked.year)
+        needed = policy.experts_per_review - selectors.active_assignments(locked).count()
+        if needed <= 0:
+            raise InvalidTransition(_("All %(n)s experts are assigned.") % {"n": policy.experts_per_review})
+        if len({e.pk for e in experts}) != len(experts):
+            raise ValidationFailed(_("experts: each expert only once."))
+        if len(experts) != needed:
+            raise ValidationFailed(_("experts: exactly %(n)s expert(s) needed.") % {"n": needed})
+        due = add_working_days(locked.region, timezone.localdate(), REVIEW_WORKING_DAYS)
+        created.extend(assign_from_pool(
+            locked, experts, due=due, actor=actor, link="application", assignments=_scoped(Assignment, locked.region_id),
+            pool=_scoped(ExpertProfile, locked.region_id), affiliated_of=selectors.affiliated_hospitals,
+            affiliated=_("experts: %(name)s is affiliated with the applying hospital."),
+            repeated=_("experts: %(name)s was already assigned to this application.")))
+        if locked.review_due is None or locked.review_due < due:
+            locked.review_due = due
+        return {"experts": [e.username for e in experts], "due": due}
+
+    def after(locked: Application, old: str) -> None:
+        notify(users=experts, region=locked.region, kind="application.assigned",
+               title=_("Expert review assigned: %(label)s") % {"label": _label(locked)},
+               body=_("Please give your opinion by %(date)s.") % {"date": created[0].due.isoformat()},
+               url=reverse("applications:review", args=[locked.pk]))
+
+    transition(application, "assign", actor=actor, check=check, after=after)
     return created
+
+
+def _own_assignment(locked: Application, actor: User | None, statuses, refusal) -> Assignment:
+    assignment = _scoped(Assignment, locked.region_id).select_for_update().filter(
+        application=locked, expert=actor, status__in=statuses).first()
+    if assignment is None:
+        raise Forbidden(refusal)
+    return assignment
 
 
 @transaction.atomic
 def decline_assignment(*, actor: User | None, application: Application, reason: str) -> Assignment:
     """The assigned expert declares a conflict of interest; the bureau assigns a replacement."""
-    _check_scope(actor, application)
-    reason = _reason(reason)
-    application = _lock(application)
-    assignment = _scoped(Assignment, application.region_id).select_for_update().filter(
-        application=application, expert=actor, status__in=ACTIVE_ASSIGNMENT).first()
-    if assignment is None:
-        raise Forbidden(_("Only an assigned expert can decline."))
-    _require_state(application, Status.UNDER_REVIEW)
-    if assignment.status != AssignmentStatus.ASSIGNED:
-        raise InvalidTransition(_("You already gave your opinion."))
-    assignment.status = AssignmentStatus.DECLINED
-    assignment.decline_reason = reason
-    assignment.declined_at = timezone.now()
-    assignment.save()
-    record_event(actor=actor, action="application.assignment_declined", obj=application,
-                 old={"status": application.status, "assignment": AssignmentStatus.ASSIGNED},
-                 new={"status": application.status, "assignment": AssignmentStatus.DECLINED}, reason=reason)
-    _tell_bureau(application, _("Expert declined %(label)s: assign a replacement") % {"label": _label(application)},
-                 reason, kind="application.declined")
-    return assignment
+    reason = (reason or "").strip()
+    found: list[Assignment] = []
+
+    def check(locked: Application) -> dict:
+        assignment = _own_assignment(locked, actor, ACTIVE_ASSIGNMENT, _("Only an assigned expert can decline."))
+        if assignment.status != AssignmentStatus.ASSIGNED:
+            raise InvalidTransition(_("You already gave your opinion."))
+        assignment.status = AssignmentStatus.DECLINED
+        assignment.decline_reason = reason
+        assignment.declined_at = timezone.now()
+        assignment.save()
+        found.append(assignment)
+        return {"assignment": AssignmentStatus.DECLINED}
+
+    transition(application, "decline", actor=actor, reason=reason, clean=lambda: _reason(reason), check=check,
+               after=lambda a, old: _tell_bureau(
+                   a, _("Expert declined %(label)s: assign a replacement") % {"label": _label(a)}, reason,
+                   kind="application.declined"))
+    return found[0]
 
 
 # --- expert: opinion; review complete -------------------------------------------------------------
@@ -478,60 +370,64 @@ def decline_assignment(*, actor: User | None, application: Application, reason: 
 def submit_opinion(*, actor: User | None, application: Application, verdict: str, unreasonable_cost,
                    comment: str = "") -> Opinion:
     """The assigned expert's opinion (one per assignment, editable until the application is decided)."""
-    _check_scope(actor, application)
-    application = _lock(application)
-    assignment = _scoped(Assignment, application.region_id).select_for_update().filter(
-        application=application, expert=actor, status__in=ACTIVE_ASSIGNMENT).first()
-    if assignment is None:
-        raise Forbidden(_("Only an assigned expert can give an opinion."))
-    _require_state(application, Status.UNDER_REVIEW, Status.REVIEWED)
-    if verdict not in Verdict.values:
-        raise ValidationFailed(_("verdict: approve or reject."))
-    cost = _money(unreasonable_cost if unreasonable_cost not in (None, "") else 0, "unreasonable_cost")
-    if cost > application.case.total_cost:
-        raise ValidationFailed(_("unreasonable_cost: more than the case's total cost."))
-    opinion = _scoped(Opinion, application.region_id).filter(assignment=assignment).first()
-    old = {"verdict": opinion.verdict, "unreasonable_cost": opinion.unreasonable_cost} if opinion else None
-    if opinion is None:
-        opinion = Opinion(region_id=application.region_id, assignment=assignment)
-    opinion.verdict, opinion.unreasonable_cost, opinion.comment = verdict, cost, (comment or "").strip()
-    opinion.save()
-    assignment.status = AssignmentStatus.DONE
-    assignment.save(update_fields=["status"])
-    record_event(actor=actor, action="application.opinion", obj=application, old=old,
-                 new={"status": application.status, "verdict": verdict, "unreasonable_cost": cost})
-    policy = selectors.policy_for(application.region, application.year)
-    done = selectors.active_assignments(application).filter(status=AssignmentStatus.DONE).count()
-    if application.status == Status.UNDER_REVIEW and done >= policy.experts_per_review:
-        _to_reviewed(None, application, _("all opinions are in"))
-    return opinion
+    found: list[Opinion] = []
+
+    def check(locked: Application) -> dict:
+        assignment = _own_assignment(locked, actor, ACTIVE_ASSIGNMENT,
+                                     _("Only an assigned expert can give an opinion."))
+        if verdict not in Verdict.values:
+            raise ValidationFailed(_("verdict: approve or reject."))
+        cost = _money(unreasonable_cost if unreasonable_cost not in (None, "") else 0, "unreasonable_cost")
+        if cost > locked.case.total_cost:
+            raise ValidationFailed(_("unreasonable_cost: more than the case's total cost."))
+        opinion = _scoped(Opinion, locked.region_id).filter(assignment=assignment).first()
+        if opinion is None:
+            opinion = Opinion(region_id=locked.region_id, assignment=assignment)
+        opinion.verdict, opinion.unreasonable_cost, opinion.comment = verdict, cost, (comment or "").strip()
+        opinion.save()
+        assignment.status = AssignmentStatus.DONE
+        assignment.save(update_fields=["status"])
+        found.append(opinion)
+        return {"verdict": verdict, "unreasonable_cost": cost}
+
+    def after(locked: Application, old: str) -> None:
+        policy = selectors.policy_for(locked.region, locked.year)
+        done = selectors.active_assignments(locked).filter(status=AssignmentStatus.DONE).count()
+        if locked.status == Status.UNDER_REVIEW and done >= policy.experts_per_review:
+            _to_reviewed(None, locked, _("all opinions are in"))
+
+    transition(application, "opinion", actor=actor, check=check, after=after)
+    return found[0]
 
 
-def _to_reviewed(actor, application: Application, why: str) -> None:
-    application.status = Status.REVIEWED
-    application.reviewed_at = timezone.now()
-    application.save()
-    _event(actor, application, "reviewed", Status.UNDER_REVIEW, reason=why)
-    _tell_bureau(application, _("Application %(label)s is ready for decision") % {"label": _label(application)},
-                 why, kind="application.reviewed", admins_only=True)
+def _to_reviewed(actor, application: Application, why, check=None) -> Application:
+    """under_review → reviewed; `why` may be computed by `check` under the lock (a callable)."""
+    def reason() -> str:
+        return str(why() if callable(why) else why)
+
+    return transition(application, "review", actor=actor, reason=reason, check=check,
+                      reviewed_at=lambda a: timezone.now(),
+                      after=lambda a, old: _tell_bureau(
+                          a, _("Application %(label)s is ready for decision") % {"label": _label(a)}, reason(),
+                          kind="application.reviewed", admins_only=True))
 
 
 @transaction.atomic
 def mark_reviewed(*, actor: User | None, application: Application) -> Application:
     """under_review → reviewed once all opinions are in or the review deadline has passed."""
-    _require_bureau(actor, application)
-    application = _lock(application)
-    _require_state(application, Status.UNDER_REVIEW)
-    policy = selectors.policy_for(application.region, application.year)
-    done = selectors.active_assignments(application).filter(status=AssignmentStatus.DONE).count()
-    if done >= policy.experts_per_review:
-        why = _("all opinions are in")
-    elif application.review_due is not None and application.review_due < timezone.localdate():
-        why = _("the review deadline %(date)s has passed") % {"date": application.review_due.isoformat()}
-    else:
-        raise InvalidTransition(_("Opinions are missing and the review deadline has not passed."))
-    _to_reviewed(actor, application, why)
-    return application
+    why: list[str] = []
+
+    def check(locked: Application) -> None:
+        policy = selectors.policy_for(locked.region, locked.year)
+        done = selectors.active_assignments(locked).filter(status=AssignmentStatus.DONE).count()
+        if done >= policy.experts_per_review:
+            why.append(_("all opinions are in"))
+        elif locked.review_due is not None and locked.review_due < timezone.localdate():
+            why.append(_("the review deadline %(date)s has passed") % {"date": locked.review_due.isoformat()})
+        else:
+            raise InvalidTransition(_("Opinions are missing and the review deadline has not passed."))
+
+    return _to_reviewed(actor, application, lambda: why[0], check=check)
 
 
 def mark_overdue_reviews(region) -> int:
@@ -551,43 +447,58 @@ def mark_overdue_reviews(region) -> int:
 # --- bureau administrator: decision ---------------------------------------------------------------
 
 
+
+def _decision(actor, application: Application, outcome: str, reason: str, unreasonable_cost, *, revise: bool,
+              event: dict | None = None) -> Application:
+    """The decision and its revision after a dispute: one path (approve | partial | reject), the cap re-checked
+    on approval; `decided_at` becomes now, so only settlement runs computed afterwards apply it."""
+    reason = (reason or "").strip()
+
+    def clean() -> None:
+        _reason(reason)
+        if outcome not in Outcome.values:
+            raise ValidationFailed(_("outcome: approve, partial or reject."))
+
+    def check(locked: Application) -> dict:
+        if revise and locked.decided_at is None:
+            raise InvalidTransition(_("Only a decided application can be revised."))
+        cost = None
+        if outcome == Outcome.PARTIAL:
+            if locked.type not in REVIEW_TYPES:
+                raise ValidationFailed(_("outcome: partial approval only for incentive and special cases."))
+            cost = _money(unreasonable_cost, "unreasonable_cost")
+            if cost <= 0 or cost > locked.case.total_cost:
+                raise ValidationFailed(_("unreasonable_cost: more than 0 and at most the case's total cost."))
+        elif outcome == Outcome.APPROVE and locked.type in REVIEW_TYPES:
+            cost = _money((unreasonable_cost or 0) if revise else 0, "unreasonable_cost")
+        if outcome != Outcome.REJECT:
+            _check_cap(locked, statuses=(Status.APPROVED,))
+        locked.unreasonable_cost = cost
+        return {"outcome": outcome, "unreasonable_cost": cost, **(event or {})}
+
+    def after(locked: Application, old: str) -> None:
+        title = (_("Decision on application %(label)s revised: %(outcome)s") if revise
+                 else _("Decision on application %(label)s: %(outcome)s"))
+        _tell_hospital(locked, title % {"label": _label(locked), "outcome": locked.get_outcome_display()}, reason,
+                       kind="application.decided")
+
+    action = ("revise_" if revise else "") + ("reject" if outcome == Outcome.REJECT else "approve")
+    try:
+        with transaction.atomic():
+            return transition(application, action, actor=actor, reason=reason, clean=clean, check=check, after=after,
+                              snapshot=("outcome", "unreasonable_cost") if revise else (), outcome=outcome,
+                              decision_reason=reason, decided_by=actor, decided_at=lambda a: timezone.now())
+    except IntegrityError:
+        raise ValidationFailed(_("case: it already has another active application.")) from None
+
+
 @transaction.atomic
 def decide(*, actor: User | None, application: Application, outcome: str, reason: str,
            unreasonable_cost=None) -> Application:
     """reviewed → approved (approve | partial with an unreasonable cost) or rejected; the cap is re-checked
     on approval. Partial approval applies to reviewed-cost types (incentive, special), where the
     unreasonable cost lowers the paid points."""
-    _check_scope(actor, application)
-    if actor is not None and not rules.is_bureau_admin(actor, application.region_id):
-        raise Forbidden(_("Only the bureau administrator decides."))
-    reason = _reason(reason)
-    if outcome not in Outcome.values:
-        raise ValidationFailed(_("outcome: approve, partial or reject."))
-    application = _lock(application)
-    _require_state(application, Status.REVIEWED)
-    cost = None
-    if outcome == Outcome.PARTIAL:
-        if application.type not in REVIEW_TYPES:
-            raise ValidationFailed(_("outcome: partial approval only for incentive and special cases."))
-        cost = _money(unreasonable_cost, "unreasonable_cost")
-        if cost <= 0 or cost > application.case.total_cost:
-            raise ValidationFailed(_("unreasonable_cost: more than 0 and at most the case's total cost."))
-    elif outcome == Outcome.APPROVE and application.type in REVIEW_TYPES:
-        cost = Decimal("0.00")
-    if outcome != Outcome.REJECT:
-        _check_cap(application, statuses=(Status.APPROVED,))
-    application.status = Status.REJECTED if outcome == Outcome.REJECT else Status.APPROVED
-    application.outcome = outcome
-    application.unreasonable_cost = cost
-    application.decision_reason = reason
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    application.save()
-    _event(actor, application, "decided", Status.REVIEWED, reason=reason, outcome=outcome, unreasonable_cost=cost)
-    _tell_hospital(application, _("Decision on application %(label)s: %(outcome)s")
-                   % {"label": _label(application), "outcome": application.get_outcome_display()}, reason,
-                   kind="application.decided")
-    return application
+    return _decision(actor, application, outcome, reason, unreasonable_cost, revise=False)
 
 
 # --- bureau administrator: expert pool ------------------------------------------------------------
@@ -656,43 +567,5 @@ def decision_revise(*, actor: User | None, application: Application, outcome: st
     computed afterwards applies the new outcome and earlier runs keep theirs; the cap is re-checked when the
     new outcome approves.
     """
-    _check_scope(actor, application)
-    if actor is not None and not rules.is_bureau_admin(actor, application.region_id):
-        raise Forbidden(_("Only the bureau administrator decides."))
-    reason = _reason(reason)
-    if outcome not in Outcome.values:
-        raise ValidationFailed(_("outcome: approve, partial or reject."))
-    application = _lock(application)
-    if application.status not in (Status.APPROVED, Status.REJECTED) or application.decided_at is None:
-        raise InvalidTransition(_("Only a decided application can be revised."))
-    cost = None
-    if outcome == Outcome.PARTIAL:
-        if application.type not in REVIEW_TYPES:
-            raise ValidationFailed(_("outcome: partial approval only for incentive and special cases."))
-        cost = _money(unreasonable_cost, "unreasonable_cost")
-        if cost <= 0 or cost > application.case.total_cost:
-            raise ValidationFailed(_("unreasonable_cost: more than 0 and at most the case's total cost."))
-    elif outcome == Outcome.APPROVE and application.type in REVIEW_TYPES:
-        cost = _money(unreasonable_cost or 0, "unreasonable_cost")
-    if outcome != Outcome.REJECT:
-        _check_cap(application, statuses=(Status.APPROVED,))
-    old = {"status": application.status, "outcome": application.outcome,
-           "unreasonable_cost": application.unreasonable_cost}
-    application.status = Status.REJECTED if outcome == Outcome.REJECT else Status.APPROVED
-    application.outcome = outcome
-    application.unreasonable_cost = cost
-    application.decision_reason = reason
-    application.decided_by = actor
-    application.decided_at = timezone.now()
-    try:
-        with transaction.atomic():
-            application.save()
-    except IntegrityError:
-        raise ValidationFailed(_("case: it already has another active application."))
-    record_event(actor=actor, action="application.decision_revised", obj=application, old=old,
-                 new={"status": application.status, "outcome": outcome, "unreasonable_cost": cost,
-                      "source": source, "source_id": source_id}, reason=reason)
-    _tell_hospital(application, _("Decision on application %(label)s revised: %(outcome)s")
-                   % {"label": _label(application), "outcome": application.get_outcome_display()}, reason,
-                   kind="application.decided")
-    return application
+    return _decision(actor, application, outcome, reason, unreasonable_cost, revise=True,
+                     event={"source": source, "source_id": source_id})

@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.cases.models import Case
-from apps.core.errors import DomainError, Forbidden, NotFound
+from apps.core.errors import DomainError, NotFound
+from apps.core.web import show_error as _fail
 from apps.core.workflow import shows_expert_names
 from apps.hospitals.models import Hospital
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.enums import Role
 from apps.tenants.models import Membership, Region, User
 
 from . import rules, selectors, services
@@ -32,23 +33,11 @@ from .models import Application, Assignment, Attachment, ExpertProfile
 PER_PAGE = 30
 
 
-def _fail(request, err: DomainError) -> None:
-    if isinstance(err, NotFound):
-        raise Http404
-    if isinstance(err, Forbidden):
-        raise PermissionDenied(err.message)
-    messages.error(request, err.message)
-
-
 def _get(request, pk: int) -> Application:
     try:
         return selectors.application_get(request.user, pk)
     except NotFound:
         raise Http404
-
-
-def _regions(request, *roles) -> list[int]:
-    return [r for r in request.access.region_ids if request.access.has_role(r, *roles)]
 
 
 ACTIONS = {
@@ -86,8 +75,8 @@ def timeline_rows(application: Application, viewer=None) -> list[dict]:
 def application_list(request):
     """Hospital: my applications; bureau and readers: the intake queue with filters. Experts → assignments."""
     access = request.access
-    if not _regions(request, *REGION_WIDE_READ_ROLES, *HOSPITAL_ROLES):
-        if _regions(request, Role.EXPERT):
+    if not request.access.readable_region_ids():
+        if request.access.expert_region_ids():
             return redirect("applications:assignments")
         raise PermissionDenied
     # the queue: a hospital's draft is its own until submitted, so the bureau never sees it here
@@ -104,7 +93,7 @@ def application_list(request):
     if hospital:
         qs = qs.filter(Q(hospital__code=hospital) | Q(hospital__name__icontains=hospital))
     page_obj = Paginator(qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
-    is_bureau = bool(_regions(request, *BUREAU_ROLES))
+    is_bureau = bool(request.access.bureau_region_ids())
     return render(request, "applications/list.html", {
         "page_obj": page_obj, "statuses": Status.choices, "types": ApplicationType.choices,
         "filters": {"status": status, "type": app_type, "hospital": hospital}, "is_bureau": is_bureau,
@@ -115,7 +104,7 @@ def application_list(request):
 def case_pick(request):
     """Hospital users pick one of their cases (search by settlement id, recent cases first)."""
     access = request.access
-    regions = _regions(request, *HOSPITAL_ROLES)
+    regions = request.access.hospital_region_ids()
     if not regions:
         raise PermissionDenied
     own = access.hospital_ids()
@@ -299,7 +288,7 @@ def attachment_download(request, pk: int):
 
 @login_required
 def my_assignments(request):
-    if not _regions(request, Role.EXPERT):
+    if not request.access.expert_region_ids():
         raise PermissionDenied
     rows = selectors.my_assignments(request.user)
     return render(request, "applications/assignments.html", {"rows": rows, "today": timezone.localdate()})
@@ -332,10 +321,10 @@ def review(request, pk: int):
 @login_required
 def expert_pool(request):
     """Region readers see the pool; the bureau administrator adds, edits and deactivates experts."""
-    readable = _regions(request, *REGION_WIDE_READ_ROLES)
+    readable = request.access.reader_region_ids()
     if not readable:
         raise PermissionDenied
-    admin_regions = _regions(request, Role.BUREAU_ADMIN)
+    admin_regions = request.access.bureau_admin_region_ids()
     region = None
     if admin_regions:
         wanted = request.POST.get("region") or request.GET.get("region")
@@ -370,7 +359,7 @@ def expert_pool(request):
 
 def bureau_widget(request) -> dict | None:
     """Bureau: items waiting for intake, for experts, for a decision, and overdue reviews."""
-    regions = _regions(request, *BUREAU_ROLES)
+    regions = request.access.bureau_region_ids()
     if not regions:
         return None
     qs = Application.objects.filter(region_id__in=regions)
@@ -383,7 +372,7 @@ def bureau_widget(request) -> dict | None:
 
 
 def expert_widget(request) -> dict | None:
-    if not _regions(request, Role.EXPERT):
+    if not request.access.expert_region_ids():
         return None
     rows = selectors.my_assignments(request.user).filter(
         status=AssignmentStatus.ASSIGNED, application__status=Status.UNDER_REVIEW)

@@ -192,10 +192,11 @@ def _template_params(region: Region, year: int, n: int, seed: int, version: str)
         adrg_w.setdefault(code[:3], []).append(w)
     rws = [weights.get(d) or (sum(adrg_w[d[:3]]) / len(adrg_w[d[:3]]) if d[:3] in adrg_w else 1.0) for d in drgs]
     # upcoding target: the ADRG's most severe group when it is not the case's own
-    up = []
-    for d in drgs:
-        worse = sorted(x for x in drgs if x[:3] == d[:3] and x < d and x[3:] in ("1", "3"))
-        up.append(worse[0] if worse else "")
+    severe: dict[str, list[str]] = {}  # ADRG → its MCC/CC groups, sorted (drgs is sorted)
+    for x in drgs:
+        if x[3:] in ("1", "3"):
+            severe.setdefault(x[:3], []).append(x)
+    up = [next((x for x in severe.get(d[:3], ()) if x < d), "") for d in drgs]
     # frequency: light groups tend to be common, heavy ones (transplants, pre-MDC A*) rare
     rnd = random.Random(seed)
     order = sorted(range(1, len(drgs) + 1),
@@ -275,10 +276,20 @@ def generate_cases(region: Region, years: list[int], cases_per_year: int, seed: 
     """Demo hook: synthetic cases for the region's hospitals through the normal import (idempotent)."""
     from apps.groups.grouper_demo import region_version
 
+    from .enums import ImportStatus
+    from .models import ImportJob
     from .services import case_import_run, case_import_start
 
+    # The file is a function of these (the current year stops at last month): a finished import of the same
+    # name would change nothing, and re-generating and re-importing ~55k identical rows was 40 s of a re-seed.
+    name = f"demo-{region.code}-{cases_per_year}-{years[0]}-{years[-1]}-{seed}-{dt.date.today():%Y%m}.csv"
+    with scope(region=[region.pk]):
+        done = (ImportJob.objects.filter(region=region, original_name=name, status=ImportStatus.DONE, dry_run=False)
+                .order_by("-pk").first())
+    if done is not None:
+        return done.created + done.updated + done.unchanged
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"demo-{region.code}.csv"
+        path = Path(tmp) / name
         write_synthetic_csv(path, region, years, cases_per_year, seed, version=region_version(region.code))
         with scope(region=[region.pk]), path.open("rb") as fh:
             job = case_import_start(actor=None, region=region, file=fh, filename=path.name, enqueue=False)

@@ -207,3 +207,23 @@ class GroupingJob(RegionScopedModel):
                 "cases": self.done, "ok": self.n_ok, "ambiguous": self.n_ambiguous,
                 "ungroupable": self.n_ungroupable, "invalid": self.n_invalid, "differ_from_declared": self.n_mismatch,
                 "drg_code_filled": self.n_filled}
+
+
+class GroupingChunk(models.Model):
+    """A chunk of a grouping run that has been applied: written in the same transaction as the chunk's case
+    rows and the run's counters, so a chunk delivered twice (a worker node killed after its commit but before
+    the broker's acknowledgement) is applied once."""
+
+    job = models.ForeignKey(GroupingJob, on_delete=models.CASCADE, related_name="applied_chunks")
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField()
+    cases = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True)
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "lo"], name="cases_groupingchunk_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.lo}-{self.hi}"
+

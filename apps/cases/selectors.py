@@ -10,24 +10,15 @@ from .models import Case, ImportJob
 
 def cleared_years(region: Region) -> set[int]:
     """Years whose annual clearing is done (cases there are frozen). The settlement app fills this in."""
-    try:
-        from apps.settlement.selectors import cleared_years as settlement_cleared_years  # type: ignore[import-not-found]
-    except ImportError:
-        return set()
+    from apps.settlement.selectors import cleared_years as settlement_cleared_years  # settlement sits above cases
+
     return set(settlement_cleared_years(region))
 
 
 def catalogue_group_codes(region: Region, year: int) -> list[str]:
     """Group codes of the region's active catalogue for a year ([] when there is none)."""
-    try:
-        from apps.groups.selectors import active_catalogue, group_codes
-    except ImportError:  # the groups app exposes its selectors later in the same release
-        from apps.groups.models import Catalogue, Group
+    from apps.groups.selectors import active_catalogue, group_codes
 
-        catalogue = Catalogue.objects.filter(region=region, is_active=True).first()
-        if catalogue is None:
-            return []
-        return list(Group.objects.filter(catalogue=catalogue).values_list("code", flat=True))
     catalogue = active_catalogue(region, year)
     return list(group_codes(catalogue)) if catalogue is not None else []
 

@@ -8,26 +8,27 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
 from apps.tenants.access import get_access
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, Role
+from apps.tenants.enums import BUREAU_ROLES, Role
 from apps.tenants.models import Region, User
 
+from . import rules
 from .enums import ImportStatus
 from .importer import FileError, run_import
-from .models import GroupingJob, ImportJob
+from .models import GroupingChunk, GroupingJob, ImportJob
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_DIR = "case_imports"
 ALLOWED_EXTENSIONS = (".csv", ".txt", ".xlsx")
 MAX_UPLOAD_BYTES = getattr(settings, "CASE_IMPORT_MAX_BYTES", 512 * 1024 * 1024)
-UPLOAD_ROLES = (*BUREAU_ROLES, *HOSPITAL_ROLES, Role.PLATFORM_ADMIN)
+UPLOAD_ROLES = rules.UPLOAD_ROLES
 
 
 def patient_hash(patient_id: str) -> str:
@@ -181,11 +182,40 @@ def case_import_run(job: ImportJob, *, group_sync: bool = False) -> ImportJob:
 
     Afterwards the new and changed cases are grouped when a grouper rule set is loaded: in Celery chunks,
     or here when `group_sync` (the command and the demo)."""
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
+    if not _hold_import_lock(job.pk):  # running right now on another worker (a second delivery)
+        job.refresh_from_db()
+        return job
+    try:
+        return _run_claimed_import(job, group_sync=group_sync)
+    finally:
+        _release_import_lock(job.pk)
+
+
+# Advisory-lock namespace of import jobs: the worker running a job holds (IMPORT_LOCK, job id) on its database
+# session. A node that dies loses its session and with it the lock, so a second delivery of the job's task (the
+# broker re-queues an unacknowledged task when its node goes) can tell a dead runner from a live one.
+IMPORT_LOCK = 7301
+
+
+def _hold_import_lock(job_id: int) -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [IMPORT_LOCK, job_id])
+        return bool(cur.fetchone()[0])
+
+
+def _release_import_lock(job_id: int) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK, job_id])
+
+
+def _run_claimed_import(job: ImportJob, *, group_sync: bool) -> ImportJob:
+    # Queued → running; or running with nobody holding the lock: its node died mid-import, and the import's
+    # single transaction died with it, so it starts again from the stored file.
+    claimed = ImportJob.objects.filter(pk=job.pk, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).update(
         status=ImportStatus.RUNNING, started_at=timezone.now(), progress=5
     )
     job.refresh_from_db()
-    if not claimed:  # already running or finished elsewhere (task re-delivery)
+    if not claimed:  # finished elsewhere (task re-delivery)
         return job
     error_relative = f"{UPLOAD_DIR}/{job.region.code}/{uuid.uuid4().hex}-errors.csv"
     restriction = hospital_restriction(job.uploaded_by, job.region) if job.uploaded_by_id else None
@@ -249,7 +279,7 @@ def _finish_failed(job: ImportJob, message: str) -> None:
 
 # ---------------------------------------------------------------- grouping runs (the portal grouper over stored cases)
 
-GROUPING_ROLES = (*BUREAU_ROLES, Role.PLATFORM_ADMIN)
+GROUPING_ROLES = rules.GROUPING_ROLES
 
 
 def grouping_job_start(
@@ -322,7 +352,17 @@ def grouping_job_start(
     return job
 
 
-def grouping_chunk_run(*, job_id: int, lo: int, hi: int) -> dict:
+def _claim_chunk(job_id: int, lo: int, hi: int, worker: str) -> bool:
+    """Mark the chunk applied (inside the caller's transaction); False when it already was. A second delivery
+    running at the same time waits on the unique index until the first commits, then finds the marker."""
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO cases_groupingchunk (job_id, lo, hi, cases, worker, applied_at) "
+                    "VALUES (%s, %s, %s, 0, %s, now()) ON CONFLICT (job_id, lo) DO NOTHING RETURNING id",
+                    [job_id, lo, hi, worker[:200]])
+        return cur.fetchone() is not None
+
+
+def grouping_chunk_run(*, job_id: int, lo: int, hi: int, worker: str = "") -> dict:
     """One chunk of a run; the chunk that completes the run marks it done (counters move by one UPDATE each)."""
     from django.db.models import F
 
@@ -332,19 +372,25 @@ def grouping_chunk_run(*, job_id: int, lo: int, hi: int) -> dict:
     if job.status != ImportStatus.RUNNING:
         return {}
     try:
-        counts = grouping.group_chunk(region=job.region, version=job.version, lo=lo, hi=hi, scope=job.scope,
-                                      period=job.period or None, import_job_id=job.import_job_id)
+        # The chunk's case rows, its marker and the run's counters commit together: a chunk delivered twice
+        # (its worker node killed after the commit, before the acknowledgement) is applied once.
+        with transaction.atomic():
+            if not _claim_chunk(job_id, lo, hi, worker):
+                return {}
+            counts = grouping.group_chunk(region=job.region, version=job.version, lo=lo, hi=hi, scope=job.scope,
+                                          period=job.period or None, import_job_id=job.import_job_id)
+            GroupingChunk.objects.filter(job_id=job_id, lo=lo).update(cases=counts["cases"])
+            GroupingJob.objects.filter(pk=job_id).update(
+                done=F("done") + counts["cases"], chunks_done=F("chunks_done") + 1,
+                n_ok=F("n_ok") + counts["ok"], n_ambiguous=F("n_ambiguous") + counts["ambiguous"],
+                n_ungroupable=F("n_ungroupable") + counts["ungroupable"], n_invalid=F("n_invalid") + counts["invalid"],
+                n_mismatch=F("n_mismatch") + counts["mismatch"], n_filled=F("n_filled") + counts["filled"],
+            )
     except Exception as err:
         logger.exception("grouping run %s chunk %s-%s failed", job_id, lo, hi)
         GroupingJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
                                                      error_message=f"{type(err).__name__}: {err}"[:1000])
         raise
-    GroupingJob.objects.filter(pk=job_id).update(
-        done=F("done") + counts["cases"], chunks_done=F("chunks_done") + 1,
-        n_ok=F("n_ok") + counts["ok"], n_ambiguous=F("n_ambiguous") + counts["ambiguous"],
-        n_ungroupable=F("n_ungroupable") + counts["ungroupable"], n_invalid=F("n_invalid") + counts["invalid"],
-        n_mismatch=F("n_mismatch") + counts["mismatch"], n_filled=F("n_filled") + counts["filled"],
-    )
     finished = GroupingJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING, chunks_done__gte=F("chunks")).update(
         status=ImportStatus.DONE, finished_at=timezone.now())
     if finished:

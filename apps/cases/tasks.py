@@ -9,11 +9,16 @@ from apps.core.tasks import RegionTask
 @shared_task(base=RegionTask, bind=True, acks_late=True)
 def case_import_task(self, *, job_id: int, region_id: int) -> dict:
     """Run a queued import inside the region's scope; re-delivery of a finished job is a no-op."""
+    from .enums import ImportStatus
     from .models import ImportJob
     from .services import case_import_run
 
     job = ImportJob.objects.select_related("region", "uploaded_by").get(pk=job_id, region_id=region_id)
     job = case_import_run(job)
+    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        # Another session holds the job: a live worker, or one whose node just died and whose database session
+        # is still closing. Ask again shortly; once the lock is free the job is finished or taken over here.
+        raise self.retry(countdown=3, max_retries=100)
     return {"status": job.status, "created": job.created, "updated": job.updated, "rejected": job.rejected}
 
 
@@ -22,7 +27,7 @@ def grouping_chunk_task(self, *, region_id: int, job_id: int, lo: int, hi: int) 
     """One id range of a grouping run (chunks of one run execute in parallel on the workers)."""
     from .services import grouping_chunk_run
 
-    return grouping_chunk_run(job_id=job_id, lo=lo, hi=hi)
+    return grouping_chunk_run(job_id=job_id, lo=lo, hi=hi, worker=self.request.hostname or "")
 
 
 @shared_task(name="cases.purge_import_files")

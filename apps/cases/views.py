@@ -14,20 +14,20 @@ from apps.core.errors import Forbidden, ValidationFailed
 from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 
-from . import selectors
+from . import rules, selectors
 from .enums import CaseWarning, ImportStatus, InsuranceType
 from .filters import capped_count, filter_cases
 from .forms import ImportUploadForm
 from .grouping import stored_answer
 from .importer import error_messages
 from .selectors import visible_cases, visible_imports
-from .services import UPLOAD_ROLES, case_import_confirm, case_import_start
+from .services import case_import_confirm, case_import_start
 
 PAGE_SIZE = 50
 
 
 def _upload_regions(access):
-    ids = [r for r in access.region_ids if access.has_role(r, *UPLOAD_ROLES)]
+    ids = rules.upload_region_ids(access)
     return Region.objects.filter(pk__in=ids).order_by("code")
 
 
@@ -169,7 +169,7 @@ def _job_context(request, job) -> dict:
         grouping = (GroupingJob.objects.with_scope(region=[job.region_id]).filter(region_id=job.region_id, import_job=job)
                     .order_by("-id").first())
     return {"job": job, "can_confirm": job.dry_run and job.status == ImportStatus.DONE and job.total > job.rejected
-            and request.access.has_role(job.region_id, *UPLOAD_ROLES),
+            and rules.can_upload(request.access, job.region_id),
             "paid_on": payment_grouper_version(job.region), "grouping_job": grouping}
 
 

@@ -8,9 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from apps.tenants.enums import Role
+        from apps.tenants.roles import REGION_ADMINS
 
         from . import navigation, security  # noqa: F401 - security connects the database-outage signal
 
         navigation.register(navigation.NavItem("core:lockout_list", _("Locked-out accounts"),
-                                               frozenset({Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN}), 92))
+                                               REGION_ADMINS, 92))

@@ -1,7 +1,7 @@
 """Landing-page widgets per role. Apps add their own from AppConfig.ready():
 
     from apps.core.dashboard import register_widget
-    register_widget("cases_overview", {Role.BUREAU_ADMIN, Role.BUREAU_STAFF}, "cases/widgets/overview.html",
+    register_widget("cases_overview", BUREAU_ROLES, "cases/widgets/overview.html",
                     cases_overview_context, order=30)
 
 `context_fn(request)` returns the widget's data (available in its template as `data`) or None to
@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.tenants.enums import Role
+from apps.tenants.roles import BUREAU_AND_AUDITORS, HOSPITAL_ROLES, REGION_AUDITORS
 
 ContextFn = Callable[[Any], dict | None]
 logger = logging.getLogger(__name__)
@@ -76,17 +77,13 @@ def primary_role(roles: set[str]) -> str | None:
 
 # ---- built-in widgets (master data that exists from the start) ----
 
-def _regions_with(access, *roles: str) -> list[int]:
-    return [r for r in access.region_ids if access.has_role(r, *roles)]
-
-
 def region_overview(request) -> dict | None:
     """Per region the user reads wholly as bureau/auditor: hospitals by level and type, users, policy years."""
     from apps.hospitals.enums import HospitalType, Level
     from apps.hospitals.models import Hospital
     from apps.tenants.models import Membership, PolicyYear, Region
 
-    ids = _regions_with(request.access, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR)
+    ids = request.access.regions_with(*BUREAU_AND_AUDITORS)
     if not ids:
         return None
     today = timezone.localdate()
@@ -131,7 +128,7 @@ def recent_audit(request) -> dict | None:
     """The latest audit events of the regions where the user may read the audit trail."""
     from .models import AuditEvent
 
-    ids = _regions_with(request.access, Role.BUREAU_ADMIN, Role.AUDITOR)
+    ids = request.access.regions_with(*REGION_AUDITORS)
     if not ids:
         return None
     events = AuditEvent.objects.filter(region_id__in=ids)
@@ -149,7 +146,7 @@ def my_hospital(request) -> dict | None:
     if not hospital_ids:
         return None
     colleagues = dict(
-        Membership.objects.filter(hospital_id__in=hospital_ids, role__in=[Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF],
+        Membership.objects.filter(hospital_id__in=hospital_ids, role__in=HOSPITAL_ROLES,
                                   user__is_active=True)
         .exclude(user_id=access.user_id)
         .values("hospital_id").annotate(n=Count("user", distinct=True)).values_list("hospital_id", "n")
@@ -164,7 +161,7 @@ def expert_profile(request) -> dict | None:
     from apps.tenants.models import Region
 
     access = request.access
-    ids = _regions_with(access, Role.EXPERT)
+    ids = access.expert_region_ids()
     if not ids:
         return None
     regions = list(Region.objects.filter(pk__in=ids).order_by("code"))
@@ -224,10 +221,10 @@ def platform_overview(request) -> dict | None:
     }
 
 
-BUREAU_AND_AUDIT = {Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR}
+BUREAU_AND_AUDIT = BUREAU_AND_AUDITORS
 register_widget("platform_overview", {Role.PLATFORM_ADMIN}, "core/widgets/platform_overview.html", platform_overview, 5)
 register_widget("province_regions", {Role.PROVINCE_SUPERVISOR}, "core/widgets/province_regions.html", province_regions, 8)
 register_widget("region_overview", BUREAU_AND_AUDIT, "core/widgets/region_overview.html", region_overview, 10)
-register_widget("my_hospital", {Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF}, "core/widgets/my_hospital.html", my_hospital, 10)
+register_widget("my_hospital", HOSPITAL_ROLES, "core/widgets/my_hospital.html", my_hospital, 10)
 register_widget("expert_profile", {Role.EXPERT}, "core/widgets/expert_profile.html", expert_profile, 10)
-register_widget("recent_audit", {Role.BUREAU_ADMIN, Role.AUDITOR}, "core/widgets/recent_audit.html", recent_audit, 90)
+register_widget("recent_audit", REGION_AUDITORS, "core/widgets/recent_audit.html", recent_audit, 90)

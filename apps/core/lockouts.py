@@ -26,7 +26,6 @@ from django.views.decorators.http import require_POST
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, NotFound
 from apps.tenants.access import Access, get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import Membership, User
 
 
@@ -41,11 +40,11 @@ class LockedAccount:
 
 
 def can_unlock(access: Access) -> bool:
-    return access.is_platform_admin or access.has_any_role(Role.BUREAU_ADMIN)
+    return access.is_platform_admin or bool(access.bureau_admin_region_ids())
 
 
 def _admin_region_ids(access: Access) -> list[int]:
-    return [r for r in access.roles if access.has_role(r, Role.BUREAU_ADMIN)]
+    return access.bureau_admin_region_ids()
 
 
 def _users_in_scope(access: Access):

@@ -7,11 +7,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.tenants.enums import Role
+from apps.tenants.roles import AUDIT_READERS, BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, USER_MANAGERS
 
 ALL = frozenset(Role.values)
-BUREAU = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
-READERS = frozenset({Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR})
-HOSPITAL = frozenset({Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
+BUREAU = BUREAU_ROLES
+READERS = REGION_WIDE_READ_ROLES
+HOSPITAL = HOSPITAL_ROLES
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ REGISTRY: list[NavItem] = [
     NavItem("tenants:region_list", _("Regions"), READERS, 10),
     NavItem("hospitals:list", _("Hospitals"), READERS | HOSPITAL | {Role.EXPERT}, 20),
     NavItem("tenants:policy_list", _("Policy parameters"), READERS, 30),
-    NavItem("tenants:user_list", _("Users"), frozenset({Role.PLATFORM_ADMIN, Role.BUREAU_ADMIN, Role.HOSPITAL_ADMIN}), 90),
-    NavItem("core:audit_list", _("Audit trail"), frozenset({Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.AUDITOR}), 95),
+    NavItem("tenants:user_list", _("Users"), USER_MANAGERS, 90),
+    NavItem("core:audit_list", _("Audit trail"), AUDIT_READERS, 95),
     NavItem("core:calendar_list", _("Working-day calendar"), READERS, 96),
 ]
 

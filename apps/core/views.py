@@ -27,7 +27,6 @@ from .errors import DomainError
 from .forms import AuditFilterForm, CalendarDayForm, WorkingDaysForm
 from .models import AuditEvent, CalendarDay
 
-AUDIT_ROLES = (Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.AUDITOR)
 AUDIT_PAGE_SIZE = 50
 
 
@@ -51,7 +50,7 @@ def audit_events(access) -> QuerySet[AuditEvent]:
     if access.is_platform_admin:
         with scopes_disabled():
             return AuditEvent.objects.all()
-    ids = [r for r in access.region_ids if access.has_role(r, *AUDIT_ROLES)]
+    ids = access.audit_region_ids()
     if not ids:
         raise PermissionDenied
     return AuditEvent.objects.filter(region_id__in=ids)
@@ -69,8 +68,7 @@ def _changes(event: AuditEvent) -> list[tuple[str, object, object]]:
 def audit_list(request):
     access = request.access
     events = audit_events(access)
-    readable = access.region_ids if access.is_platform_admin else [
-        r for r in access.region_ids if access.has_role(r, *AUDIT_ROLES)]
+    readable = access.region_ids if access.is_platform_admin else access.audit_region_ids()
     regions = list(Region.objects.filter(pk__in=readable).order_by("code"))
     form = AuditFilterForm(
         request.GET or None,

@@ -22,7 +22,6 @@ from apps.core.errors import Forbidden, ValidationFailed
 from apps.core.pdf import pdf_response, read_stored_pdf
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
-from apps.tenants.enums import HOSPITAL_ROLES
 
 from . import selectors, services
 from .models import Dispute
@@ -43,7 +42,7 @@ from .serializers import (
 def hospital_for(user, hospital_code: str = "", region_code: str = "") -> Hospital:
     """The hospital a hospital user raises a dispute for: their only one, or the one they name."""
     access = get_access(user)
-    regions = [r for r in access.region_ids if access.has_role(r, *HOSPITAL_ROLES)]
+    regions = access.hospital_region_ids()
     ids = {h for r in regions for h in access.hospital_ids(r)}
     if not ids:
         if access.region_ids:

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import RegionScopedModel
+from apps.core.workflow_models import ExpertAssignment, StoredFile
 
-from .enums import DECIDING, AssignmentStatus, ClosedReason, Outcome, Status, SubjectType
+from .enums import DECIDING, ClosedReason, Outcome, Status, SubjectType
 
 
 class Dispute(RegionScopedModel):
@@ -117,19 +118,10 @@ class Dispute(RegionScopedModel):
         return self.subject_ref or "—"
 
 
-class Assignment(RegionScopedModel):
+class Assignment(ExpertAssignment):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="assignments")
-    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("expert"))
-    status = models.CharField(_("status"), max_length=10, choices=AssignmentStatus.choices,
-                              default=AssignmentStatus.ASSIGNED)
-    due = models.DateField(_("due"), null=True, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    assigned_at = models.DateTimeField(auto_now_add=True)
-    decline_reason = models.TextField(_("conflict declared"), blank=True)
 
-    class Meta:
-        ordering = ["assigned_at", "id"]
+    class Meta(ExpertAssignment.Meta):
         constraints = [models.UniqueConstraint(fields=["dispute", "expert"], name="uniq_dispute_assignment")]
         verbose_name = _("dispute expert assignment")
         verbose_name_plural = _("dispute expert assignments")
@@ -172,23 +164,12 @@ class Comment(RegionScopedModel):
         return f"{self.dispute_id}: {self.text[:30]}"
 
 
-class Attachment(RegionScopedModel):
+class Attachment(StoredFile):
     """A file under PRIVATE_MEDIA_ROOT/disputes with a random name; served only through a scoped view."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="attachments")
     step = models.CharField(_("step"), max_length=12, choices=Status.choices)
-    stored_name = models.CharField(max_length=100)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=50)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("dispute attachment")
         verbose_name_plural = _("dispute attachments")
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -7,12 +7,12 @@ and assign experts; only the bureau administrator decides.
 """
 from __future__ import annotations
 
-from apps.tenants.access import get_access
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.access import get_access, is_bureau, is_bureau_admin, is_hospital_of
+from apps.tenants.enums import Role
+from apps.tenants.roles import REGION_WIDE_READ_ROLES
 
-
-def is_hospital_of(access, region_id: int, hospital_id: int, *roles: str) -> bool:
-    return access.has_role(region_id, *(roles or HOSPITAL_ROLES)) and hospital_id in access.hospital_ids(region_id)
+__all__ = ["can_see", "can_write", "is_assigned_expert", "is_bureau", "is_bureau_admin", "is_hospital_admin_of",
+           "is_hospital_of"]
 
 
 def is_hospital_admin_of(access, region_id: int, hospital_id: int) -> bool:
@@ -43,14 +43,6 @@ def can_see(user, dispute) -> bool:
     if is_hospital_of(access, dispute.region_id, dispute.hospital_id):
         return True
     return is_assigned_expert(user, dispute)
-
-
-def is_bureau(user, region_id: int) -> bool:
-    return get_access(user).has_role(region_id, *BUREAU_ROLES)
-
-
-def is_bureau_admin(user, region_id: int) -> bool:
-    return get_access(user).has_role(region_id, Role.BUREAU_ADMIN)
 
 
 def can_write(user, dispute) -> bool:

@@ -8,19 +8,15 @@ from statistics import median
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from apps.applications.selectors import affiliated_hospitals  # the one conflict-of-interest rule
 from apps.core.calendar import working_days_between
 from apps.core.errors import NotFound, ValidationFailed
+from apps.core.scoping import scoped
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region
 
 from .enums import ACTIVE_ASSIGNMENT, DECIDING, AssignmentStatus, Status, SubjectType
 from .models import Assignment, Dispute, Opinion
-
-
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
-
 
 # --- visibility ----------------------------------------------------------------------------------
 
@@ -30,7 +26,7 @@ def _scoped(model, region_id: int):
 def visible_disputes(user) -> QuerySet[Dispute]:
     access = get_access(user)
     rows = Dispute.objects.with_scope(region=access.region_ids)
-    if any(access.has_role(r, Role.EXPERT) for r in access.region_ids):  # the assignment join may repeat rows
+    if access.expert_region_ids():  # the assignment join may repeat rows
         rows = rows.filter(pk__in=rows.filter(access.workflow_q()).values("pk"))
     else:
         rows = rows.filter(access.workflow_q(experts=False))
@@ -58,7 +54,7 @@ def policy_for(region: Region, year: int) -> PolicyYear:
     """The year's policy, or an unsaved row with the defaults (reading never creates rows)."""
     from apps.tenants.services import policy_defaults
 
-    found = _scoped(PolicyYear, region.pk).filter(region=region, year=year).first()
+    found = scoped(PolicyYear, region.pk).filter(region=region, year=year).first()
     return found or PolicyYear(region=region, year=year, **policy_defaults(region))
 
 
@@ -127,22 +123,19 @@ def _window(region: Region, year: int, published_on: dt.date | None) -> dt.date 
 def coefficient_window(region: Region, year: int, version) -> tuple[dt.date | None, dt.date | None]:
     """The notice's objection period when the notices app knows one; else `dispute_window_days` from the
     coefficient version's publication."""
+    from apps.notices.selectors import objection_window
+
     try:
-        from apps.notices.selectors import objection_window
-    except ImportError:
-        objection_window = None
-    if objection_window is not None:
-        try:
-            window = objection_window(region.pk, year)
-        except Exception:  # noqa: BLE001 - a notices bug must not block disputes; fall back below
-            window = None
-        if window:
-            start, end = (window[0], window[1]) if isinstance(window, tuple | list) else (
-                getattr(window, "start", None), getattr(window, "end", None))
-            start, end = (_local(start) if isinstance(start, dt.datetime) else start,
-                          _local(end) if isinstance(end, dt.datetime) else end)
-            if end is not None:
-                return start, end
+        window = objection_window(region.pk, year)
+    except Exception:  # noqa: BLE001 - a notices bug must not block disputes; fall back below
+        window = None
+    if window:
+        start, end = (window[0], window[1]) if isinstance(window, tuple | list) else (
+            getattr(window, "start", None), getattr(window, "end", None))
+        start, end = (_local(start) if isinstance(start, dt.datetime) else start,
+                      _local(end) if isinstance(end, dt.datetime) else end)
+        if end is not None:
+            return start, end
     published = _local(version.published_at) if version is not None else None
     return published, _window(region, year, published)
 
@@ -165,10 +158,10 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
     if subject_type not in SubjectType.values:
         raise ValidationFailed("subject_type: case, settlement, coefficient, application, group or other.")
     if subject_type == SubjectType.CASE:
-        case = _scoped(Case, region.pk).filter(region=region, settlement_id=ref, hospital=hospital).first()
+        case = scoped(Case, region.pk).filter(region=region, settlement_id=ref, hospital=hospital).first()
         if case is None:
             raise NotFound("subject_ref: no such case of the hospital.")
-        first = (_scoped(CaseResult, region.pk).filter(case_id=case.pk, run__status__in=(
+        first = (scoped(CaseResult, region.pk).filter(case_id=case.pk, run__status__in=(
             VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED), run__published_at__isnull=False)
             .order_by("run__published_at").values_list("run__published_at", flat=True).first())
         published = _local(first)
@@ -181,8 +174,8 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
         return Subject(subject_type, ref, case.discharge_date.year, published,
                        _window(region, case.discharge_date.year, published), case=case)
     if subject_type == SubjectType.SETTLEMENT:
-        run = _scoped(SettlementRun, region.pk).filter(region=region, pk=int(ref) if ref.isdigit() else 0).first()
-        if run is None or not _scoped(HospitalResult, region.pk).filter(run=run, hospital=hospital).exists():
+        run = scoped(SettlementRun, region.pk).filter(region=region, pk=int(ref) if ref.isdigit() else 0).first()
+        if run is None or not scoped(HospitalResult, region.pk).filter(run=run, hospital=hospital).exists():
             raise NotFound("subject_ref: no such settlement run for the hospital.")
         if run.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED) or not run.published_at:
             raise ValidationFailed("subject_ref: only a published settlement result can be disputed.")
@@ -191,18 +184,18 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
     if subject_type == SubjectType.COEFFICIENT:
         if ref and ref != hospital.code:
             raise NotFound("subject_ref: a hospital disputes its own coefficient (give its hospital code).")
-        versions = _scoped(CoefficientVersion, region.pk).filter(region=region, status=VersionStatus.PUBLISHED)
+        versions = scoped(CoefficientVersion, region.pk).filter(region=region, status=VersionStatus.PUBLISHED)
         if year:
             versions = versions.filter(year=year)
         version = versions.order_by("-year").first()
         if version is None:
             raise ValidationFailed("subject_ref: no published coefficients to dispute.")
-        if not _scoped(HospitalCoefficient, region.pk).filter(version=version, hospital=hospital).exists():
+        if not scoped(HospitalCoefficient, region.pk).filter(version=version, hospital=hospital).exists():
             raise ValidationFailed("subject_ref: the hospital has no coefficient in the published version.")
         published, ends = coefficient_window(region, version.year, version)
         return Subject(subject_type, hospital.code, version.year, published, ends, coefficient_version=version)
     if subject_type == SubjectType.APPLICATION:
-        application = _scoped(Application, region.pk).filter(region=region, hospital=hospital,
+        application = scoped(Application, region.pk).filter(region=region, hospital=hospital,
                                                              pk=int(ref) if ref.isdigit() else 0).first()
         if application is None:
             raise NotFound("subject_ref: no such application of the hospital.")
@@ -229,30 +222,24 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
 # --- experts -------------------------------------------------------------------------------------
 
 
-def affiliated_hospitals(user, region_id: int) -> set[int]:
-    from apps.applications.selectors import affiliated_hospitals as pool_affiliations
-
-    return pool_affiliations(user, region_id)
-
-
 def eligible_experts(dispute: Dispute) -> list:
     """Active pool members (apps.applications' ExpertProfile) not affiliated with the disputing hospital and
     not assigned to this dispute before."""
     from apps.applications.models import ExpertProfile
 
-    taken = set(_scoped(Assignment, dispute.region_id).filter(dispute=dispute).values_list("expert_id", flat=True))
-    pool = (_scoped(ExpertProfile, dispute.region_id).filter(region_id=dispute.region_id, active=True,
+    taken = set(scoped(Assignment, dispute.region_id).filter(dispute=dispute).values_list("expert_id", flat=True))
+    pool = (scoped(ExpertProfile, dispute.region_id).filter(region_id=dispute.region_id, active=True,
                                                              user__is_active=True)
             .exclude(user_id__in=taken).select_related("user", "hospital").order_by("user__username"))
     return [p for p in pool if dispute.hospital_id not in affiliated_hospitals(p.user, dispute.region_id)]
 
 
 def active_assignments(dispute: Dispute) -> QuerySet[Assignment]:
-    return _scoped(Assignment, dispute.region_id).filter(dispute=dispute, status__in=ACTIVE_ASSIGNMENT)
+    return scoped(Assignment, dispute.region_id).filter(dispute=dispute, status__in=ACTIVE_ASSIGNMENT)
 
 
 def opinions(dispute: Dispute) -> QuerySet[Opinion]:
-    return (_scoped(Opinion, dispute.region_id)
+    return (scoped(Opinion, dispute.region_id)
             .filter(assignment__dispute=dispute, assignment__status=AssignmentStatus.DONE)
             .select_related("assignment", "assignment__expert").order_by("submitted_at"))
 

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from apps.core.errors import DomainError, Forbidden, NotFound
+from apps.core.errors import DomainError, NotFound
 from apps.core.pdf import pdf_response, read_stored_pdf
+from apps.core.web import show_error as _fail
 from apps.core.workflow import shows_expert_names
 from apps.hospitals.models import Hospital
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import User
 
 from . import rules, selectors, services
@@ -46,23 +46,11 @@ ACTIONS = {
 }
 
 
-def _fail(request, err: DomainError) -> None:
-    if isinstance(err, NotFound):
-        raise Http404
-    if isinstance(err, Forbidden):
-        raise PermissionDenied(err.message)
-    messages.error(request, err.message)
-
-
 def _get(request, pk: int) -> Dispute:
     try:
         return selectors.dispute_get(request.user, pk)
     except NotFound:
         raise Http404
-
-
-def _regions(request, *roles) -> list[int]:
-    return [r for r in request.access.region_ids if request.access.has_role(r, *roles)]
 
 
 def timeline_rows(dispute: Dispute, viewer=None) -> list[dict]:
@@ -99,8 +87,8 @@ def subject_url(dispute: Dispute) -> str | None:
 @login_required
 def dispute_list(request):
     """Hospital: our disputes; bureau and readers: the queue with deadlines. Experts → their reviews."""
-    if not _regions(request, *REGION_WIDE_READ_ROLES, *HOSPITAL_ROLES):
-        if _regions(request, Role.EXPERT):
+    if not request.access.readable_region_ids():
+        if request.access.expert_region_ids():
             return redirect("disputes:assignments")
         raise PermissionDenied
     # the queue: a hospital's draft is its own until submitted, so the bureau never sees it here
@@ -119,19 +107,19 @@ def dispute_list(request):
         qs = qs.filter(selectors.overdue_q(today))
     elif f["due"] == "soon":
         qs = qs.filter(selectors.due_soon_q(today, today + dt.timedelta(days=7)))
-    is_bureau = bool(_regions(request, *BUREAU_ROLES))
+    is_bureau = bool(request.access.bureau_region_ids())
     order = ("accept_due", "decision_due", "-pk") if is_bureau and f["status"] in ("open", "submitted") \
         else ("-created_at", "-pk")
     page_obj = Paginator(qs.order_by(*order), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "disputes/list.html", {
         "page_obj": page_obj, "statuses": Status.choices, "subjects": SubjectType.choices, "filters": f,
-        "is_bureau": is_bureau, "is_hospital": bool(_regions(request, *HOSPITAL_ROLES)), "today": today})
+        "is_bureau": is_bureau, "is_hospital": bool(request.access.hospital_region_ids()), "today": today})
 
 
 @login_required
 def dispute_new(request):
     """Raise a dispute about an item of the user's hospital (the object pages link here with the subject)."""
-    if not _regions(request, *HOSPITAL_ROLES):
+    if not request.access.hospital_region_ids():
         raise PermissionDenied
     own = list(Hospital.objects.filter(pk__in=request.access.hospital_ids()).order_by("code"))
     initial = {k: request.GET.get(k, "") for k in ("subject_type", "subject_ref", "year")}
@@ -296,7 +284,7 @@ def letter(request, pk: int):
 
 @login_required
 def my_assignments(request):
-    if not _regions(request, Role.EXPERT):
+    if not request.access.expert_region_ids():
         raise PermissionDenied
     return render(request, "disputes/assignments.html", {"rows": selectors.my_assignments(request.user),
                                                          "today": timezone.localdate()})
@@ -305,7 +293,7 @@ def my_assignments(request):
 @login_required
 def statistics_view(request):
     """Counts by subject, status and outcome, working days to decision, per hospital (readers and hospitals)."""
-    if not _regions(request, *REGION_WIDE_READ_ROLES, *HOSPITAL_ROLES):
+    if not request.access.readable_region_ids():
         raise PermissionDenied
     qs = selectors.visible_disputes(request.user).exclude(status__in=(Status.DRAFT, Status.WITHDRAWN))
     year = request.GET.get("year", "")
@@ -324,7 +312,7 @@ def statistics_view(request):
 
 
 def bureau_widget(request) -> dict | None:
-    regions = _regions(request, *BUREAU_ROLES)
+    regions = request.access.bureau_region_ids()
     if not regions:
         return None
     qs = Dispute.objects.filter(region_id__in=regions)
@@ -347,7 +335,7 @@ def hospital_widget(request) -> dict | None:
 
 
 def expert_widget(request) -> dict | None:
-    if not _regions(request, Role.EXPERT):
+    if not request.access.expert_region_ids():
         return None
     rows = selectors.my_assignments(request.user).filter(
         status=AssignmentStatus.ASSIGNED, dispute__status__in=(Status.UNDER_REVIEW, Status.APPEALED))

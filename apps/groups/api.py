@@ -17,9 +17,9 @@ from rest_framework.views import APIView
 
 from apps.core.api import HTTP_202, ScopedAPIMixin
 from apps.core.errors import InvalidTransition, ValidationFailed
-from apps.tenants.enums import REGION_WIDE_READ_ROLES
 from apps.tenants.models import Region
 
+from . import rules
 from .models import Group, GroupStat, StatsVersion
 from .selectors import latest_stats, published_stats, stats_rows, stats_versions
 from .services import catalogue_import, group_stats_compute, group_stats_publish
@@ -134,7 +134,7 @@ class GroupStatsView(ScopedAPIMixin, APIView):
 
     def get(self, request, code: str, year: int):
         region = scoped_region(request, code)
-        if request.access.has_role(region.pk, *REGION_WIDE_READ_ROLES):
+        if rules.reads_stats_versions(request.access, region.pk):
             number = request.query_params.get("version")
             version = (get_object_or_404(stats_versions(region, year), number=number) if number and number.isdigit()
                        else latest_stats(region, year))

@@ -7,22 +7,17 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
+from apps.core.scoping import scoped
 from apps.tenants.models import PolicyYear, Region
 
 from .enums import StatsStatus
 from .models import Catalogue, Group, GroupStat, StatsVersion
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
-
-
 def catalogue_version_of(grouper_version: str) -> str:
     """The catalogue version a grouper version loads as (its DRG list), e.g. chs-drg-1.1 → chs-drg-1.1."""
-    try:
-        from .grouper.files import SHIPPED
-    except ImportError:
-        return grouper_version
+    from .grouper.files import SHIPPED
+
     return SHIPPED.get(grouper_version, {}).get("catalogue_version", grouper_version)
 
 
@@ -31,7 +26,7 @@ def governing_policy(region: Region, year: int) -> PolicyYear | None:
     it names a catalogue or grouper version, else the nearest later payment year whose base period covers `year`
     (default base period: the three years before it), so base-period cases are checked against the catalogue
     of the payment year that uses them."""
-    policies = list(_scoped(PolicyYear, region.pk).filter(region=region, year__gte=year).order_by("year"))
+    policies = list(scoped(PolicyYear, region.pk).filter(region=region, year__gte=year).order_by("year"))
     for policy in policies:
         if not (policy.catalogue or policy.grouper_version):
             continue
@@ -50,20 +45,20 @@ def active_catalogue(region: Region, year: int | None = None) -> Catalogue | Non
     if year is not None:
         policy = governing_policy(region, year)
         if policy is not None:
-            catalogues = _scoped(Catalogue, region.pk).filter(region=region)
+            catalogues = scoped(Catalogue, region.pk).filter(region=region)
             for version in (catalogue_version_of(policy.grouper_version) if policy.grouper_version else "",
                             policy.catalogue):
                 found = catalogues.filter(version=version).first() if version else None
                 if found is not None:
                     return found
-    return _scoped(Catalogue, region.pk).filter(region=region, is_active=True).first()
+    return scoped(Catalogue, region.pk).filter(region=region, is_active=True).first()
 
 
 def payment_grouper_version(region: Region, year: int | None = None) -> str:
     """The grouper version the region pays on for a discharge year ('' = no portal grouper: the declared codes
     are used as they are)."""
     if year is None:
-        policy = (_scoped(PolicyYear, region.pk).filter(region=region).exclude(grouper_version="")
+        policy = (scoped(PolicyYear, region.pk).filter(region=region).exclude(grouper_version="")
                   .order_by("-year").first())
         return policy.grouper_version if policy else ""
     policy = governing_policy(region, year)
@@ -71,20 +66,20 @@ def payment_grouper_version(region: Region, year: int | None = None) -> str:
 
 
 def group_codes(catalogue: Catalogue) -> set[str]:
-    return set(_scoped(Group, catalogue.region_id).filter(catalogue=catalogue).values_list("code", flat=True))
+    return set(scoped(Group, catalogue.region_id).filter(catalogue=catalogue).values_list("code", flat=True))
 
 
 def group_mdcs(catalogue: Catalogue) -> dict[str, str]:
     """Group code → MDC code (e.g. 'MDCN'), for the gender checks of the quality control."""
-    return dict(_scoped(Group, catalogue.region_id).filter(catalogue=catalogue).values_list("code", "mdc_code"))
+    return dict(scoped(Group, catalogue.region_id).filter(catalogue=catalogue).values_list("code", "mdc_code"))
 
 
 def catalogue_groups(catalogue: Catalogue) -> QuerySet[Group]:
-    return _scoped(Group, catalogue.region_id).filter(catalogue=catalogue).order_by("code")
+    return scoped(Group, catalogue.region_id).filter(catalogue=catalogue).order_by("code")
 
 
 def stats_versions(region: Region, year: int) -> QuerySet[StatsVersion]:
-    return _scoped(StatsVersion, region.pk).filter(region=region, year=year).order_by("-number")
+    return scoped(StatsVersion, region.pk).filter(region=region, year=year).order_by("-number")
 
 
 def latest_stats(region: Region, year: int) -> StatsVersion | None:
@@ -101,11 +96,11 @@ def published_stats(region: Region, year: int) -> StatsVersion | None:
 
 
 def stats_rows(version: StatsVersion) -> QuerySet[GroupStat]:
-    return _scoped(GroupStat, version.region_id).filter(version=version).order_by("group_code")
+    return scoped(GroupStat, version.region_id).filter(version=version).order_by("group_code")
 
 
 def stats_years(region: Region) -> list[int]:
-    return list(_scoped(StatsVersion, region.pk).filter(region=region).values_list("year", flat=True)
+    return list(scoped(StatsVersion, region.pk).filter(region=region).values_list("year", flat=True)
                 .distinct().order_by("-year"))
 
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from apps.core.audit import model_snapshot, record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from apps.core.scoping import region_scope
+from apps.core.scoping import region_scope, scoped
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region, User
+from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES, REGION_ADMINS
 from apps.tenants.services import policy_get_or_create
 
 from . import catalogue as files
@@ -30,9 +30,9 @@ __all__ = [
     "group_stats_compute", "group_stats_publish", "compute_stats_sql", "stats_version_run",
 ]
 
-CATALOGUE_ROLES = (Role.BUREAU_ADMIN, Role.PLATFORM_ADMIN)
-COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
-PUBLISH_ROLES = (Role.BUREAU_ADMIN,)
+CATALOGUE_ROLES = REGION_ADMINS
+COMPUTE_ROLES = BUREAU_ROLES
+PUBLISH_ROLES = BUREAU_ADMINS
 STALE_AFTER = dt.timedelta(minutes=30)
 
 
@@ -42,9 +42,7 @@ def _require(actor: User | None, region: Region, roles: tuple[str, ...], message
         raise Forbidden(message)
 
 
-def _scoped(model, region_id: int):
-    """The model's manager bound to exactly the region the service acts on."""
-    return model.objects.with_scope(region=[region_id])
+_scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
 # --- catalogues -----------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,10 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.core.errors import DomainError, Forbidden
-from apps.tenants.enums import REGION_WIDE_READ_ROLES, Role
+from apps.core.errors import DomainError
+from apps.core.web import show_error as _fail
 from apps.tenants.models import Region
 
+from . import rules
 from .enums import StatsStatus
 from .exports import write_stats_csv
 from .models import Adrg, Catalogue, Group, Mdc, StatsVersion
@@ -41,12 +41,6 @@ def _region(request, code: str) -> Region:
     return region
 
 
-def _fail(request, err: DomainError) -> None:
-    if isinstance(err, Forbidden):
-        raise PermissionDenied(err.message)
-    messages.error(request, err.message)
-
-
 # --- catalogues ----------------------------------------------------------------------------------
 
 
@@ -54,10 +48,9 @@ def _fail(request, err: DomainError) -> None:
 def catalogue_list(request):
     catalogues = Catalogue.objects.select_related("region")
     counts = dict(Group.objects.values_list("catalogue").annotate(n=Count("id")).values_list("catalogue", "n"))
-    manageable = [r for r in Region.objects.filter(pk__in=request.access.region_ids).order_by("code")
-                  if request.access.has_role(r.pk, Role.BUREAU_ADMIN)]
+    manageable = list(Region.objects.filter(pk__in=rules.catalogue_region_ids(request.access)).order_by("code"))
     rows = [{"catalogue": c, "n_groups": counts.get(c.pk, 0),
-             "can_manage": request.access.has_role(c.region_id, Role.BUREAU_ADMIN)}
+             "can_manage": rules.can_manage_catalogue(request.access, c.region_id)}
             for c in catalogues.order_by("region__code", "-is_active", "version")]
     return render(request, "groups/catalogue_list.html", {"rows": rows, "manageable": manageable})
 
@@ -87,7 +80,7 @@ def catalogue_detail(request, pk: int):
     term = request.GET.get("q", "").strip()[:50]
     tree = _tree(catalogue, term)
     context = {"catalogue": catalogue, "tree": tree, "q": term, "n_matches": sum(m["n"] for m in tree),
-               "can_manage": request.access.has_role(catalogue.region_id, Role.BUREAU_ADMIN)}
+               "can_manage": rules.can_manage_catalogue(request.access, catalogue.region_id)}
     if request.headers.get("HX-Request"):
         return render(request, "groups/_tree.html", context)
     return render(request, "groups/catalogue_detail.html", context)
@@ -146,7 +139,7 @@ def catalogue_make_active(request, pk: int):
 
 
 def _reads_all(request, region: Region) -> bool:
-    return request.access.has_role(region.pk, *REGION_WIDE_READ_ROLES)
+    return rules.reads_stats_versions(request.access, region.pk)
 
 
 def _version(request, region: Region, year: int) -> StatsVersion | None:
@@ -188,8 +181,8 @@ def stats(request, code: str, year: int):
     context = {
         "region": region, "year": year, "version": version, "rows": rows, "sort": sort,
         "versions": stats_versions(region, year).select_related("computed_by", "published_by") if reads_all else [],
-        "can_compute": request.access.has_role(region.pk, Role.BUREAU_ADMIN, Role.BUREAU_STAFF),
-        "can_publish": request.access.has_role(region.pk, Role.BUREAU_ADMIN),
+        "can_compute": rules.can_compute_stats(request.access, region.pk),
+        "can_publish": rules.can_publish_stats(request.access, region.pk),
         "stable_count": sum(1 for r in rows if r.stable) if version else 0,
         "columns": [("code", _("Group")), ("name", _("Name")), ("n", _("Cases")), ("mean", _("Mean cost")),
                     ("sd", _("SD")), ("cv", _("CV")), ("stable", _("Stability")), ("bp", _("Base points")),

@@ -18,12 +18,13 @@ from apps.cases.enums import DischargeMethod
 from apps.cases.selectors import grouping_report
 from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import Region
 
+from . import rules
 from .api_grouper import group_fields, region_version, version_label
-
-LOCAL_RULE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+from .grouper.services import local_rule_create
+from .grouper.services import local_rule_deactivate as local_rule_deactivate_service
+from .models import LocalGroupRule
 
 
 def _regions(request):
@@ -163,8 +164,7 @@ REPORT_COLUMNS = ("cases", "ok", "ambiguous", "ungroupable", "invalid", "declare
 
 def _report_regions(request):
     access = request.access
-    ids = [r for r in access.region_ids
-           if access.has_role(r, *REGION_WIDE_READ_ROLES) or access.has_role(r, *HOSPITAL_ROLES)]
+    ids = [r for r in access.region_ids if rules.reads_grouper_report(access, r)]
     return Region.objects.filter(pk__in=ids).order_by("code")
 
 
@@ -188,8 +188,8 @@ def grouper_report(request):
     export = request.GET.get("export")
     if export in ("hospital", "adrg"):
         return _report_csv(report, export, region, period)
-    whole = request.access.has_role(region.pk, *REGION_WIDE_READ_ROLES)
-    can_run = request.access.has_role(region.pk, *BUREAU_ROLES, Role.PLATFORM_ADMIN)
+    whole = request.access.reads_region(region.pk)
+    can_run = rules.can_run_grouper(request.access, region.pk)
     jobs = _recent_jobs(region) if can_run else []
     from .selectors import payment_grouper_version
 
@@ -208,7 +208,7 @@ def grouper_jobs(request):
     region = _region_or_404(request, request.GET.get("region"))
     if region is None:
         raise Http404
-    if not request.access.has_role(region.pk, *BUREAU_ROLES, Role.PLATFORM_ADMIN):
+    if not rules.can_run_grouper(request.access, region.pk):
         raise PermissionDenied
     jobs = _recent_jobs(region)
     return render(request, "groups/grouper/_jobs.html", {"jobs": jobs, "region": region,
@@ -266,47 +266,23 @@ def grouper_run(request):
 
 # ---------------------------------------------------------------- local subdivision rules (bureau)
 
-def _local_rule_model():
-    try:
-        from apps.groups.models import LocalGroupRule
-    except ImportError:
-        return None
-    return LocalGroupRule
-
-
-def _local_rule_service(name: str):
-    """Part of the grouper package (apps.groups.grouper.services) or of apps.groups.services."""
-    from importlib import import_module
-
-    for module in ("apps.groups.grouper.services", "apps.groups.services"):
-        try:
-            found = getattr(import_module(module), name, None)
-        except ImportError:
-            continue
-        if found is not None:
-            return found
-    raise Http404
-
-
 @login_required
 def local_rules(request):
     """List (and, for the bureau, create) a region's local subdivision rules."""
     access = request.access
     asked = _region_or_404(request, request.GET.get("region") or request.POST.get("region"))
-    regions = [r for r in _regions(request) if access.has_role(r.pk, *LOCAL_RULE_ROLES, *REGION_WIDE_READ_ROLES)]
+    regions = [r for r in _regions(request) if rules.reads_local_rules(access, r.pk)]
     if not regions:
         raise PermissionDenied
     region = asked or regions[0]
     if region not in regions:
         raise Http404
-    model = _local_rule_model()
-    can_manage = access.has_role(region.pk, *LOCAL_RULE_ROLES)
+    can_manage = rules.can_manage_local_rules(access, region.pk)
     form = LocalRuleForm(request.POST or None, versions=sorted(grouping.version_names())) if can_manage else None
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
         if form.is_valid():
-            local_rule_create = _local_rule_service("local_rule_create")
             try:
                 local_rule_create(actor=request.user, region=region, **form.service_kwargs())
             except Forbidden as err:
@@ -316,23 +292,19 @@ def local_rules(request):
             else:
                 messages.success(request, _("Local rule saved."))
                 return redirect(f"{reverse('groups:local_rules')}?region={region.code}")
-    rules = list(model.objects.filter(region=region).order_by("-is_active", "base_code", "local_code")) if model else []
+    local = list(LocalGroupRule.objects.filter(region=region).order_by("-is_active", "base_code", "local_code"))
     return render(request, "groups/grouper/local_rules.html", {
-        "regions": regions, "region": region, "rules": rules, "form": form, "can_manage": can_manage})
+        "regions": regions, "region": region, "rules": local, "form": form, "can_manage": can_manage})
 
 
 @login_required
 @require_POST
 def local_rule_deactivate(request, pk: int):
-    model = _local_rule_model()
-    if model is None:
-        raise Http404
-    rule = model.objects.filter(pk=pk, region_id__in=request.access.region_ids).first()
+    rule = LocalGroupRule.objects.filter(pk=pk, region_id__in=request.access.region_ids).first()
     if rule is None:
         raise Http404
-    deactivate = _local_rule_service("local_rule_deactivate")
     try:
-        deactivate(actor=request.user, region=rule.region, rule=rule)
+        local_rule_deactivate_service(actor=request.user, region=rule.region, rule=rule)
     except Forbidden as err:
         raise PermissionDenied(err.message) from err
     except DomainError as err:

@@ -4,12 +4,12 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from apps.tenants.access import Access
-from apps.tenants.enums import Role
 from apps.tenants.models import Region
+from apps.tenants.roles import REGION_ADMINS
 
 from .models import Hospital
 
-MANAGER_ROLES = (Role.BUREAU_ADMIN, Role.PLATFORM_ADMIN)
+MANAGER_ROLES = REGION_ADMINS
 
 
 def hospitals_visible(access: Access) -> QuerySet[Hospital]:

@@ -177,7 +177,7 @@ class IndicatorViewSet(ScopedAPIMixin, mixins.ListModelMixin, viewsets.GenericVi
         scope = request.query_params.get("scope") or Scope.HOSPITAL
         if scope not in Scope.values:
             raise ValidationFailed(f"scope: one of {', '.join(Scope.values)}")
-        own = None if selectors.reads_all(access, region.pk) else selectors.own_hospitals(access, region.pk)
+        own = None if access.reads_region(region.pk) else access.own_hospitals(region.pk)
         if own is not None and scope == Scope.LEVEL:
             raise PermissionDenied()
         if scope == Scope.HOSPITAL:
@@ -208,7 +208,7 @@ class IndicatorPeriodViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retri
 
     def get_queryset(self):
         access = self.request.access
-        wide = [r for r in access.region_ids if selectors.reads_all(access, r)]
+        wide = [r for r in access.region_ids if access.reads_region(r)]
         return IndicatorPeriod.objects.filter(region_id__in=wide).select_related("region").order_by("-start", "kind")
 
     @extend_schema(request=PeriodStartSerializer, responses={202: IndicatorPeriodSerializer, **ERRORS})
@@ -231,16 +231,15 @@ class RankingViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
 
     def get_queryset(self):
         access = self.request.access
-        wide = [r for r in access.region_ids if selectors.reads_all(access, r)]
-        hospital = [r for r in access.region_ids if r not in wide and selectors.own_hospitals(access, r)]
+        wide = [r for r in access.region_ids if access.reads_region(r)]
+        hospital = [r for r in access.region_ids if r not in wide and access.own_hospitals(r)]
         qs = Ranking.objects.filter(region_id__in=wide) | Ranking.objects.filter(
             region_id__in=hospital, status=RankingStatus.PUBLISHED)
         return qs.select_related("region").order_by("-quarter", "region__code")
 
     def _own(self, ranking: Ranking) -> set[int] | None:
         access = self.request.access
-        return None if selectors.reads_all(access, ranking.region_id) else selectors.own_hospitals(
-            access, ranking.region_id)
+        return None if access.reads_region(ranking.region_id) else access.own_hospitals(ranking.region_id)
 
     @extend_schema(parameters=[OpenApiParameter("region", str), OpenApiParameter("quarter", str),
                                OpenApiParameter("status", str)], responses={200: RankingOut(many=True), **ERRORS})
@@ -303,11 +302,11 @@ def _subject(request, region) -> tuple[Hospital, bool]:
     access = request.access
     code = request.query_params.get("hospital")
     qs = Hospital.objects.filter(region=region).order_by("code")
-    if selectors.reads_all(access, region.pk):
+    if access.reads_region(region.pk):
         found = qs.filter(code=code).first() if code else qs.first()
         names = True
     else:
-        qs = qs.filter(pk__in=selectors.own_hospitals(access, region.pk))
+        qs = qs.filter(pk__in=access.own_hospitals(region.pk))
         found = qs.filter(code=code).first() if code else qs.first()
         names = False
     if found is None:
@@ -437,7 +436,7 @@ class ScorecardViewSet(ScopedAPIMixin, viewsets.ViewSet):
         year = _int_param(request, "year", dt.date.today().year, 2000, 2100)
         month = _int_param(request, "month", None, 1, 12)
         ids = None
-        if request.query_params.get("hospital") or not selectors.reads_all(access, region.pk):
+        if request.query_params.get("hospital") or not access.reads_region(region.pk):
             ids = {_subject(request, region)[0].pk}
         cards = scorecards(region, year, [month] if month else None, ids)
         codes = dict(Hospital.objects.filter(pk__in={c["hospital_id"] for c in cards}).values_list("pk", "code"))
@@ -491,9 +490,9 @@ class RectificationViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
         access = self.request.access
         q = Q(pk__in=[])
         for r in access.region_ids:
-            if selectors.reads_all(access, r):
+            if access.reads_region(r):
                 q |= Q(region_id=r)
-            elif own := selectors.own_hospitals(access, r):
+            elif own := access.own_hospitals(r):
                 q |= Q(region_id=r, hospital_id__in=own)
         return Rectification.objects.filter(q).select_related("region", "hospital").order_by("-sent_at")
 

@@ -12,7 +12,7 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         from apps.core.dashboard import register_widget
         from apps.core.navigation import HOSPITAL, READERS, NavItem, register
-        from apps.tenants.enums import Role
+        from apps.tenants.roles import BUREAU_AND_AUDITORS, SUPERVISORS
 
         from .widgets import monitoring_overview
 
@@ -21,6 +21,6 @@ class MonitoringConfig(AppConfig):
         register(NavItem("monitoring:pnl", _("Group profit and loss"), READERS | HOSPITAL, 73))
         register(NavItem("monitoring:quality", _("Data quality"), READERS | HOSPITAL, 74))
         register(NavItem("monitoring:compare", _("Province comparison"),
-                         frozenset({Role.PROVINCE_SUPERVISOR, Role.PLATFORM_ADMIN}), 72))
-        register_widget("monitoring_overview", {Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR},
+                         SUPERVISORS, 72))
+        register_widget("monitoring_overview", BUREAU_AND_AUDITORS,
                         "monitoring/widgets/overview.html", monitoring_overview, 40)

@@ -159,7 +159,7 @@ def compute_period_sql(period: IndicatorPeriod) -> IndicatorPeriod:
     with transaction.atomic():
         ensure_risk_classes(period.region_id, period.year, period.stats_version_id)
         _set(period.pk, progress=20)
-        with connection.cursor() as cursor, local_settings(cursor, enable_nestloop="off"):  # bulk joins
+        with connection.cursor() as cursor, local_settings(cursor, enable_nestloop="off", jit="off"):  # jit: see settlement.engine
             cursor.execute("DELETE FROM monitoring_indicator WHERE period_id = %s", [period.pk])
             cursor.execute("DELETE FROM monitoring_periodgroup WHERE period_id = %s", [period.pk])
             cursor.execute("DROP TABLE IF EXISTS monitoring_hg")

@@ -12,9 +12,10 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from apps.core.errors import NotFound
+from apps.core.scoping import scoped
 from apps.hospitals.models import Hospital
-from apps.tenants.enums import HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import Region
+from apps.tenants.roles import SUPERVISORS
 
 from .enums import ComputeStatus, RankingStatus, Scope
 from .formulas import anonymous_label, parse_period
@@ -29,26 +30,13 @@ TIER_FIELDS = (("cmi", True), ("cost_index", False), ("time_index", False), ("gr
                ("lowrisk_mortality", False))
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
-
 
 # --- access ---------------------------------------------------------------------------------------
 
 
-def reads_all(access, region_id: int) -> bool:
-    return access.has_role(region_id, *REGION_WIDE_READ_ROLES)
-
-
-def own_hospitals(access, region_id: int) -> set[int]:
-    if not access.has_role(region_id, *HOSPITAL_ROLES):
-        return set()
-    return access.hospital_ids(region_id)
-
-
 def readable_regions(access) -> list[Region]:
     """Regions whose monitoring the user may open (wholly or as a hospital)."""
-    ids = [r for r in access.region_ids if reads_all(access, r) or own_hospitals(access, r)]
+    ids = access.readable_region_ids()
     return list(Region.objects.filter(pk__in=ids).select_related("province").order_by("code"))
 
 
@@ -67,7 +55,7 @@ def region_for(access, code: str | None) -> Region:
 
 def supervised_regions(access) -> list[Region]:
     """Regions a province supervisor (or the platform administrator) compares side by side."""
-    ids = [r for r in access.region_ids if access.has_role(r, Role.PROVINCE_SUPERVISOR, Role.PLATFORM_ADMIN)]
+    ids = access.regions_with(*SUPERVISORS)
     return list(Region.objects.filter(pk__in=ids).select_related("province").order_by("province__code", "code"))
 
 
@@ -75,7 +63,7 @@ def supervised_regions(access) -> list[Region]:
 
 
 def periods(region: Region, ready_only: bool = True) -> QuerySet[IndicatorPeriod]:
-    qs = _scoped(IndicatorPeriod, region.pk).filter(region=region)
+    qs = scoped(IndicatorPeriod, region.pk).filter(region=region)
     if ready_only:
         qs = qs.filter(status=ComputeStatus.READY)
     return qs.order_by("-year", "kind", "-start")
@@ -94,24 +82,24 @@ def any_period(region: Region, text: str) -> IndicatorPeriod | None:
 
 
 def hospital_rows(period: IndicatorPeriod, hospital_ids: set[int] | None = None) -> QuerySet[Indicator]:
-    qs = _scoped(Indicator, period.region_id).filter(period=period, scope=Scope.HOSPITAL)
+    qs = scoped(Indicator, period.region_id).filter(period=period, scope=Scope.HOSPITAL)
     if hospital_ids is not None:
         qs = qs.filter(hospital_id__in=hospital_ids)
     return qs.select_related("hospital").order_by("hospital__code")
 
 
 def level_rows(period: IndicatorPeriod) -> QuerySet[Indicator]:
-    return _scoped(Indicator, period.region_id).filter(period=period, scope=Scope.LEVEL).order_by("-level")
+    return scoped(Indicator, period.region_id).filter(period=period, scope=Scope.LEVEL).order_by("-level")
 
 
 def region_row(period: IndicatorPeriod) -> Indicator | None:
-    return _scoped(Indicator, period.region_id).filter(period=period, scope=Scope.REGION).first()
+    return scoped(Indicator, period.region_id).filter(period=period, scope=Scope.REGION).first()
 
 
 def trend(region: Region, year: int, hospital_id: int | None = None) -> list[dict]:
     """The months of a year with ready indicators: the region's (or one hospital's) row per month."""
     months = {p.pk: p for p in periods(region).filter(kind="month", year=year)}
-    qs = _scoped(Indicator, region.pk).filter(period_id__in=months)
+    qs = scoped(Indicator, region.pk).filter(period_id__in=months)
     qs = qs.filter(scope=Scope.HOSPITAL, hospital_id=hospital_id) if hospital_id else qs.filter(scope=Scope.REGION)
     rows = sorted(qs, key=lambda r: months[r.period_id].start)
     return [{"period": months[r.period_id].period, "row": r} for r in rows]
@@ -121,11 +109,11 @@ def trend(region: Region, year: int, hospital_id: int | None = None) -> list[dic
 
 
 def published_ranking(region: Region, quarter: str) -> Ranking | None:
-    return _scoped(Ranking, region.pk).filter(region=region, quarter=quarter, status=RankingStatus.PUBLISHED).first()
+    return scoped(Ranking, region.pk).filter(region=region, quarter=quarter, status=RankingStatus.PUBLISHED).first()
 
 
 def ranking_rows(ranking: Ranking) -> QuerySet[RankingRow]:
-    return (_scoped(RankingRow, ranking.region_id).filter(ranking=ranking).select_related("hospital")
+    return (scoped(RankingRow, ranking.region_id).filter(ranking=ranking).select_related("hospital")
             .order_by("-level", "type", "rank", "hospital__code"))
 
 
@@ -156,7 +144,7 @@ def tier_position(period: IndicatorPeriod, hospital: Hospital) -> dict:
 
     With fewer than MIN_PEERS other hospitals in the tier nothing about them is shown (`suppressed`): only the
     hospital's own figures (issue 18: in a tier of two, 机构A is obviously the other one)."""
-    rows = list(_scoped(Indicator, period.region_id).filter(
+    rows = list(scoped(Indicator, period.region_id).filter(
         period=period, scope=Scope.HOSPITAL, hospital__level=hospital.level, hospital__type=hospital.type)
         .select_related("hospital").order_by("-cmi", "hospital__code"))
     own = next((r for r in rows if r.hospital_id == hospital.pk), None)

@@ -11,13 +11,14 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from apps.core.scoping import region_scope
+from apps.core.scoping import region_scope, scoped
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import Region, User
+from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES
 from apps.tenants.services import policy_get_or_create
 
 from .enums import ComputeStatus, RankingStatus, Scope
@@ -27,8 +28,8 @@ from .models import Indicator, IndicatorPeriod, Ranking, RankingRow
 __all__ = ["indicators_compute", "indicator_period_run", "ranking_compute", "ranking_publish", "rectification_send",
            "rectification_acknowledge", "rectification_reply"]
 
-COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
-PUBLISH_ROLES = (Role.BUREAU_ADMIN,)
+COMPUTE_ROLES = BUREAU_ROLES
+PUBLISH_ROLES = BUREAU_ADMINS
 STALE_AFTER = dt.timedelta(minutes=30)
 
 
@@ -42,8 +43,7 @@ def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message
         raise Forbidden(message)
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
+_scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
 def indicators_compute(*, actor: User | None, region: Region, period: str, sync: bool = False) -> IndicatorPeriod:
@@ -230,7 +230,7 @@ def ranking_publish(*, actor: User | None, ranking: Ranking, title: str = "", do
 
 # --- data quality: rectification requests (整改通知) ------------------------------------------------------------
 
-RECTIFY_ROLES = (Role.BUREAU_ADMIN,)
+RECTIFY_ROLES = BUREAU_ADMINS
 
 
 def _scorecard_snapshot(card: dict) -> dict:
@@ -363,6 +363,8 @@ def rectification_reply(*, actor: User | None, rect, text: str):
     if locked.sent_by_id:
         from django.urls import reverse
 
-        notify(users=[locked.sent_by], region=locked.region, title=f"整改答复：{locked.hospital.name} {locked.month}",
+        notify(users=[locked.sent_by], region=locked.region,
+               title=lambda: _("Rectification reply: %(hospital)s, %(month)s") % {
+                   "hospital": locked.hospital.name, "month": locked.month},
                body=text[:200], url=reverse("monitoring:rectification", args=[locked.pk]), kind="rectification")
     return locked

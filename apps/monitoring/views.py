@@ -21,9 +21,8 @@ from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from apps.hospitals.enums import HospitalType, Level
 from apps.hospitals.models import Hospital
-from apps.tenants.enums import BUREAU_ROLES, Role
 
-from . import charts, selectors
+from . import charts, rules, selectors
 from .enums import ComputeStatus, RankingStatus
 from .formulas import parse_period
 from .models import IndicatorPeriod, Ranking
@@ -73,7 +72,7 @@ def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
 
 
 def _own_hospital(request, region) -> Hospital:
-    own = selectors.own_hospitals(request.access, region.pk)
+    own = request.access.own_hospitals(region.pk)
     wanted = request.GET.get("hospital")
     qs = Hospital.objects.filter(region=region, pk__in=own).order_by("code")
     hospital = qs.filter(code=wanted).first() if wanted else qs.first()
@@ -95,13 +94,13 @@ def _trend_chart(trend: list[dict]) -> dict:
 @login_required
 def dashboard(request):
     region = _region(request)
-    if not selectors.reads_all(request.access, region.pk):
+    if not request.access.reads_region(region.pk):
         return hospital_dashboard(request, region)
     period = _period(region, request.GET.get("period"))
     ctx = {"region": region, "regions": [r for r in selectors.readable_regions(request.access)
-                                         if selectors.reads_all(request.access, r.pk)],
+                                         if request.access.reads_region(r.pk)],
            "periods": selectors.periods(region), "period": period, "labels": labels(),
-           "can_compute": request.access.has_role(region.pk, *BUREAU_ROLES),
+           "can_compute": rules.can_compute(request.access, region.pk),
            "busy": selectors.periods(region, ready_only=False).filter(
                status__in=(ComputeStatus.QUEUED, ComputeStatus.RUNNING, ComputeStatus.FAILED)).order_by("-created_at")}
     if period is not None:
@@ -209,7 +208,7 @@ def compute(request):
 @login_required
 def progress(request, pk: int):
     item = get_object_or_404(IndicatorPeriod, pk=pk)
-    if not selectors.reads_all(request.access, item.region_id):
+    if not request.access.reads_region(item.region_id):
         raise Http404
     response = render(request, "monitoring/_progress.html", {"item": item})
     if item.status not in (ComputeStatus.QUEUED, ComputeStatus.RUNNING) and request.headers.get("HX-Request"):
@@ -225,7 +224,7 @@ def period_groups(request, pk: int):
     from .models import GroupRiskClass, PeriodGroup
 
     item = get_object_or_404(IndicatorPeriod.objects.select_related("region"), pk=pk)
-    if not selectors.reads_all(request.access, item.region_id):
+    if not request.access.reads_region(item.region_id):
         raise Http404
     z = {r.group_code: r for r in GroupRiskClass.objects.filter(region_id=item.region_id, year=item.year)}
     groups = [{"g": g, "risk": z.get(g.group_code)} for g in PeriodGroup.objects.filter(period=item).order_by("group_code")]
@@ -259,7 +258,7 @@ def export(request, table: str):
         raise Http404
     names = labels()
     header_ind = [names[c] for c in INDICATOR_COLUMNS]
-    if not selectors.reads_all(request.access, region.pk):
+    if not request.access.reads_region(region.pk):
         if table not in ("tier", "mytrend"):
             raise Http404
         hospital = _own_hospital(request, region)
@@ -299,14 +298,14 @@ def export(request, table: str):
 @login_required
 def rankings(request):
     region = _region(request)
-    wide = selectors.reads_all(request.access, region.pk)
+    wide = request.access.reads_region(region.pk)
     qs = Ranking.objects.filter(region=region).order_by("-quarter")
     if not wide:
         qs = qs.filter(status=RankingStatus.PUBLISHED)
     quarters = selectors.periods(region).filter(kind="quarter")
     return render(request, "monitoring/rankings.html", {
         "region": region, "regions": selectors.readable_regions(request.access), "rankings": qs,
-        "quarters": quarters, "can_compute": request.access.has_role(region.pk, *BUREAU_ROLES)})
+        "quarters": quarters, "can_compute": rules.can_compute(request.access, region.pk)})
 
 
 @login_required
@@ -329,9 +328,9 @@ def ranking_compute(request):
 
 def _ranking_for(request, pk: int) -> tuple[Ranking, set[int] | None]:
     ranking = get_object_or_404(Ranking.objects.select_related("region"), pk=pk)
-    if selectors.reads_all(request.access, ranking.region_id):
+    if request.access.reads_region(ranking.region_id):
         return ranking, None
-    own = selectors.own_hospitals(request.access, ranking.region_id)
+    own = request.access.own_hospitals(ranking.region_id)
     if not own or ranking.status != RankingStatus.PUBLISHED:
         raise Http404
     return ranking, own
@@ -361,7 +360,7 @@ def ranking_detail(request, pk: int):
                         rotate=30)
     return render(request, "monitoring/ranking_detail.html", {
         "ranking": ranking, "tiers": tiers, "own": own, "labels": labels(), "chart": chart,
-        "can_publish": own is None and request.access.has_role(ranking.region_id, Role.BUREAU_ADMIN)
+        "can_publish": own is None and rules.can_publish(request.access, ranking.region_id)
         and ranking.status == RankingStatus.DRAFT})
 
 
@@ -378,8 +377,6 @@ def ranking_publish(request, pk: int):
         if isinstance(err, Forbidden):
             raise PermissionDenied(err.message)
         messages.error(request, err.message)
-    except ImportError:
-        messages.error(request, _("Notices are not available yet."))
     return redirect("monitoring:ranking_detail", pk=ranking.pk)
 
 

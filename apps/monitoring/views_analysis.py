@@ -20,9 +20,8 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.exports import xlsx_bytes
 from apps.hospitals.models import Hospital
-from apps.tenants.enums import Role
 
-from . import analysis, charts, quality, selectors
+from . import analysis, charts, quality, rules, selectors
 from .formulas import parse_period
 from .models import Rectification
 from .views import _region
@@ -32,12 +31,12 @@ def _subject(request, region) -> tuple[Hospital, bool]:
     """The hospital looked at and whether the viewer sees other hospitals' names (region-wide readers)."""
     wanted = request.GET.get("hospital") or request.POST.get("hospital")
     hospitals = Hospital.objects.filter(region=region)
-    if selectors.reads_all(request.access, region.pk):
+    if request.access.reads_region(region.pk):
         found = hospitals.filter(code=wanted).first() if wanted else hospitals.order_by("code").first()
         if found is None:
             raise Http404
         return found, True
-    own = selectors.own_hospitals(request.access, region.pk)
+    own = request.access.own_hospitals(region.pk)
     qs = hospitals.filter(pk__in=own).order_by("code")
     found = qs.filter(code=wanted).first() if wanted else qs.first()
     if found is None:
@@ -118,7 +117,7 @@ def pnl(request):
     loss = [r for r in analysis.pnl(region, hospital, year, ("group",), month)["rows"] if r["profit"] < 0][:10]
     trend = selectors.trend(region, year, hospital.pk)
     hospitals = (Hospital.objects.filter(region=region).order_by("code") if names else
-                 Hospital.objects.filter(region=region, pk__in=selectors.own_hospitals(request.access, region.pk)))
+                 Hospital.objects.filter(region=region, pk__in=request.access.own_hospitals(region.pk)))
     cats = [f"{year}-{r['month']:02d}" for r in sorted(by_month["rows"], key=lambda r: r["month"])]
     ordered = sorted(by_month["rows"], key=lambda r: r["month"])
     return render(request, "monitoring/pnl.html", {
@@ -222,7 +221,7 @@ def quality_labels() -> dict[str, str]:
 
 def _quality_context(request):
     region = _region(request)
-    wide = selectors.reads_all(request.access, region.pk)
+    wide = request.access.reads_region(region.pk)
     year, month = _year(request), _month(request)
     if wide:
         cards = quality.scorecards(region, year, [month] if month else None)
@@ -252,7 +251,7 @@ def quality_view(request):
         "region": region, "wide": wide, "hospital": hospital, "year": year, "month": month, "cards": ordered,
         "labels": quality_labels(), "columns": QUALITY_COLUMNS, "weights": quality.WEIGHTS, "rects": rects[:50],
         "months": range(1, 13), "query": request.GET.urlencode(),
-        "can_send": wide and request.access.has_role(region.pk, Role.BUREAU_ADMIN),
+        "can_send": wide and rules.can_rectify(request.access, region.pk),
         "charts": {"score": charts.bars(chart_cats, {_("Quality score"): [c["score"] for c in ordered]},
                                         rotate=30 if len(ordered) > 6 else 0)}})
 
@@ -276,7 +275,7 @@ def rectify(request):
     from . import services
 
     region = _region(request)
-    if not request.access.has_role(region.pk, Role.BUREAU_ADMIN):
+    if not rules.can_rectify(request.access, region.pk):
         raise PermissionDenied
     hospital = Hospital.objects.filter(region=region, code=request.POST.get("hospital", "")).first()
     if hospital is None:
@@ -295,9 +294,9 @@ def rectify(request):
 def _rect_for(request, pk: int) -> Rectification:
     rect = get_object_or_404(Rectification.objects.select_related("region", "hospital", "sent_by", "replied_by"),
                              pk=pk)
-    if selectors.reads_all(request.access, rect.region_id):
+    if request.access.reads_region(rect.region_id):
         return rect
-    if rect.hospital_id not in selectors.own_hospitals(request.access, rect.region_id):
+    if rect.hospital_id not in request.access.own_hospitals(rect.region_id):
         raise Http404
     return rect
 
@@ -305,7 +304,7 @@ def _rect_for(request, pk: int) -> Rectification:
 @login_required
 def rectification(request, pk: int):
     rect = _rect_for(request, pk)
-    own = rect.hospital_id in selectors.own_hospitals(request.access, rect.region_id)
+    own = rect.hospital_id in request.access.own_hospitals(rect.region_id)
     return render(request, "monitoring/rectification.html", {
         "rect": rect, "own": own, "labels": quality_labels(), "columns": QUALITY_COLUMNS,
         "by_rule": sorted((rect.scorecard.get("by_rule") or {}).items())})

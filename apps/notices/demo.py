@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 
 from apps.core.demo_data import DEMO_PAYMENT_YEAR
 from apps.core.errors import DomainError
+from apps.core.scoping import scoped
 from apps.hospitals.models import Hospital
 from apps.tenants.enums import Role
 from apps.tenants.models import Membership, Region, User
@@ -26,16 +27,13 @@ from .models import Notice
 SETTLEMENT_HOSPITALS = 3  # statements published for the first hospitals; the others stay drafts
 
 
-def _scoped(model, region: Region):
-    return model.objects.with_scope(region=[region.pk])
-
 
 def _has(region: Region, kind: str) -> bool:
-    return _scoped(Notice, region).filter(region=region, type=kind).exists()
+    return scoped(Notice, region.pk).filter(region=region, type=kind).exists()
 
 
 def _hospitals(region: Region) -> list[Hospital]:
-    return list(_scoped(Hospital, region).filter(region=region, active=True).order_by("code"))
+    return list(scoped(Hospital, region.pk).filter(region=region, active=True).order_by("code"))
 
 
 def _static_notices(region: Region, year: int) -> list[dict]:
@@ -74,7 +72,7 @@ def _static_notices(region: Region, year: int) -> list[dict]:
 
 def _acknowledge_some(region: Region, notices: list[Notice]) -> int:
     """Hospital administrators of every second addressed hospital acknowledge."""
-    admins = {m.hospital_id: m.user for m in _scoped(Membership, region).filter(
+    admins = {m.hospital_id: m.user for m in scoped(Membership, region.pk).filter(
         region=region, role=Role.HOSPITAL_ADMIN).select_related("user")}
     count = 0
     for notice in notices:

@@ -6,21 +6,21 @@ addressed to their hospital. Anything else — other regions, other hospitals' n
 """
 from __future__ import annotations
 
-from apps.tenants.access import get_access
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.access import get_access, own_hospitals
+from apps.tenants.roles import BUREAU_WRITERS, REGION_ADMINS
+
+__all__ = ["can_draft", "can_publish", "can_see", "own_hospitals", "reads_region"]
 
 # Drafting (create, edit, prepare from published data): the bureau. Every notice is a city bureau's document
 # under its red head; the province supervisor reads them but never drafts, edits, publishes or withdraws one
 # (there are no province notices; decision 0023).
-DRAFT_ROLES = (*BUREAU_ROLES, Role.PLATFORM_ADMIN)
+DRAFT_ROLES = BUREAU_WRITERS
 # Publishing, withdrawing, superseding: the bureau administrator.
-PUBLISH_ROLES = (Role.BUREAU_ADMIN, Role.PLATFORM_ADMIN)
-# Acknowledging receipt (签收): hospital users of an addressed hospital.
-ACK_ROLES = tuple(HOSPITAL_ROLES)
+PUBLISH_ROLES = REGION_ADMINS
 
 
 def reads_region(user, region_id: int) -> bool:
-    return user is None or get_access(user).has_role(region_id, *REGION_WIDE_READ_ROLES)
+    return user is None or get_access(user).reads_region(region_id)
 
 
 def can_draft(user, region_id: int) -> bool:
@@ -29,15 +29,6 @@ def can_draft(user, region_id: int) -> bool:
 
 def can_publish(user, region_id: int) -> bool:
     return user is None or get_access(user).has_role(region_id, *PUBLISH_ROLES)
-
-
-def own_hospitals(user, region_id: int) -> set[int]:
-    if user is None:
-        return set()
-    access = get_access(user)
-    if not access.has_role(region_id, *ACK_ROLES):
-        return set()
-    return access.hospital_ids(region_id)
 
 
 def can_see(user, notice) -> bool:

@@ -7,9 +7,8 @@ from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet,
 
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
-from apps.tenants.enums import REGION_WIDE_READ_ROLES
+from apps.tenants.roles import REGION_WIDE_READ_ROLES
 
-from . import rules
 from .enums import LIVE, VISIBLE_TO_HOSPITALS, NoticeStatus, NoticeType
 from .models import Acknowledgement, Notice, NoticeRead, NoticeRecipient
 
@@ -17,9 +16,9 @@ from .models import Acknowledgement, Notice, NoticeRead, NoticeRecipient
 def visible_q(user) -> Q:
     """Notices a user may read: whole regions for region-wide readers, addressed notices for hospital users."""
     access = get_access(user)
-    wide = [r for r in access.region_ids if access.has_role(r, *REGION_WIDE_READ_ROLES)]
+    wide = access.regions_with(*REGION_WIDE_READ_ROLES)
     q = Q(region_id__in=wide)
-    own = {h for r in access.region_ids for h in rules.own_hospitals(user, r)}
+    own = {h for r in access.region_ids for h in access.own_hospitals(r)}
     if own:
         q |= Q(status__in=VISIBLE_TO_HOSPITALS, pk__in=NoticeRecipient.objects.filter(hospital_id__in=own)
                .values("notice_id"))
@@ -47,7 +46,7 @@ def get_visible(user, pk) -> Notice:
 
 def hospital_ids_of(user) -> set[int]:
     access = get_access(user)
-    return {h for r in access.region_ids for h in rules.own_hospitals(user, r)}
+    return {h for r in access.region_ids for h in access.own_hospitals(r)}
 
 
 def annotate_for_hospital(qs: QuerySet[Notice], user) -> QuerySet[Notice]:

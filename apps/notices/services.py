@@ -24,6 +24,8 @@ from apps.core.audit import record_event
 from apps.core.calendar import add_working_days
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from apps.core.pdf import store_pdf
+from apps.core.scoping import scoped
+from apps.core.workflow import authorize, require_state, transition
 from apps.hospitals.models import Hospital
 from apps.notifications.services import notify
 from apps.tenants.enums import HOSPITAL_ROLES
@@ -32,6 +34,7 @@ from apps.tenants.models import Membership, PolicyYear, Region, User
 from . import rules
 from .enums import LIVE, TYPE_CN, NoticeStatus, NoticeType
 from .models import Acknowledgement, Notice, NoticeRecipient
+from .transitions import WORKFLOW
 
 log = logging.getLogger(__name__)
 
@@ -39,38 +42,12 @@ EDITABLE_FIELDS = ("type", "title", "doc_number", "body", "blocks", "addressees"
 BLOCK_KINDS = {"heading", "paragraph", "table", "settlement_cases"}
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
+_scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
-def _lock(notice: Notice) -> Notice:
-    return _scoped(Notice, notice.region_id).select_for_update(of=("self",)).select_related("region").get(pk=notice.pk)
-
-
-def _check_scope(actor, notice: Notice) -> None:
-    if actor is not None and not rules.can_see(actor, notice):
-        raise NotFound()
-
-
-def _require_draft_role(actor, region_id: int) -> None:
-    if not rules.can_draft(actor, region_id):
-        raise Forbidden(_("Only the medical insurance bureau can prepare notices."))
-
-
-def _require_publish_role(actor, region_id: int) -> None:
-    if not rules.can_publish(actor, region_id):
-        raise Forbidden(_("Only the bureau administrator can publish, withdraw or supersede notices."))
-
-
-def _require_state(notice: Notice, *allowed: str) -> None:
-    if notice.status not in allowed:
-        raise InvalidTransition(_("Not possible while the notice is %(status)s.")
-                                % {"status": notice.get_status_display()})
-
-
-def _event(actor, notice: Notice, action: str, old: str, reason: str = "", **extra) -> None:
-    record_event(actor=actor, action=f"notice.{action}", obj=notice, old={"status": old},
-                 new={"status": notice.status, **extra}, reason=reason)
+def _require_live(notice: Notice) -> None:
+    """The other notice of a supersession must itself be in force (the table's sources of `supersede`)."""
+    require_state(WORKFLOW, notice, "supersede")
 
 
 def notice_url(notice: Notice) -> str:
@@ -143,7 +120,8 @@ def notice_create(*, actor, region, type: str, title: str, doc_number: str = "",
     """A draft notice of `region`. Other apps (training, monitoring, disputes) call this with actor=None."""
     if actor is not None and not get_region_visible(actor, region.pk):
         raise NotFound()
-    _require_draft_role(actor, region.pk)
+    if not rules.can_draft(actor, region.pk):
+        raise Forbidden(_("Only the medical insurance bureau can prepare notices."))
     if type not in NoticeType.values:
         raise ValidationFailed(_("Unknown notice type."))
     if objection_days is not None and int(objection_days) < 0:
@@ -171,42 +149,37 @@ def get_region_visible(actor, region_id: int) -> bool:
 @transaction.atomic
 def notice_update(*, actor, notice: Notice, **changes) -> Notice:
     """Edit a draft (any of EDITABLE_FIELDS); a published notice never changes."""
-    notice = _lock(notice)
-    _check_scope(actor, notice)
-    _require_draft_role(actor, notice.region_id)
-    _require_state(notice, NoticeStatus.DRAFT)
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(_("Cannot change %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
-    old = {k: getattr(notice, k) for k in changes}
-    if "type" in changes and changes["type"] not in NoticeType.values:
-        raise ValidationFailed(_("Unknown notice type."))
-    if "title" in changes:
-        changes["title"] = _clean_text(changes["title"], "title", required=True, max_length=200)
-    if "doc_number" in changes:
-        changes["doc_number"] = _clean_text(changes["doc_number"], "doc_number", max_length=60)
-    if "addressees" in changes:
-        changes["addressees"] = clean_addressees(notice.region_id, changes["addressees"])
-    if "blocks" in changes:
-        changes["blocks"] = clean_blocks(changes["blocks"])
-    if changes.get("objection_days") is not None and int(changes["objection_days"]) < 0:
-        raise ValidationFailed(_("The objection period cannot be negative."))
-    for key, value in changes.items():
-        setattr(notice, key, value if key != "body" else (value or ""))
-    notice.save()
-    record_event(actor=actor, action="notice.update", obj=notice, old={k: str(v)[:200] for k, v in old.items()},
-                 new={k: str(getattr(notice, k))[:200] for k in changes})
-    return notice
+    def clean() -> None:
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise ValidationFailed(_("Cannot change %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
+
+    def check(locked: Notice) -> None:
+        if "type" in changes and changes["type"] not in NoticeType.values:
+            raise ValidationFailed(_("Unknown notice type."))
+        if "title" in changes:
+            changes["title"] = _clean_text(changes["title"], "title", required=True, max_length=200)
+        if "doc_number" in changes:
+            changes["doc_number"] = _clean_text(changes["doc_number"], "doc_number", max_length=60)
+        if "addressees" in changes:
+            changes["addressees"] = clean_addressees(locked.region_id, changes["addressees"])
+        if "blocks" in changes:
+            changes["blocks"] = clean_blocks(changes["blocks"])
+        if changes.get("objection_days") is not None and int(changes["objection_days"]) < 0:
+            raise ValidationFailed(_("The objection period cannot be negative."))
+        old.update({k: str(getattr(locked, k))[:200] for k in changes})
+        for key, value in changes.items():
+            setattr(locked, key, value if key != "body" else (value or ""))
+
+    old: dict = {}
+    return transition(notice, "edit", actor=actor, clean=clean, check=check, audit=False,
+                      after=lambda n, status: record_event(actor=actor, action="notice.update", obj=n, old=old,
+                                                           new={k: str(getattr(n, k))[:200] for k in changes}))
 
 
 @transaction.atomic
 def notice_delete_draft(*, actor, notice: Notice) -> None:
-    notice = _lock(notice)
-    _check_scope(actor, notice)
-    _require_draft_role(actor, notice.region_id)
-    _require_state(notice, NoticeStatus.DRAFT)
-    record_event(actor=actor, action="notice.delete", obj=notice, old={"status": notice.status, "title": notice.title})
-    notice.delete()
+    transition(notice, "delete", actor=actor, snapshot=("title",), after=lambda n, old: n.delete())
 
 
 # --- publishing ------------------------------------------------------------------------------------
@@ -260,37 +233,40 @@ def notice_publish(*, actor, notice: Notice, sync: bool = False) -> Notice:
     """draft → published: number, date, objection period, addressed hospitals, notifications; PDF rendered once."""
     # One publication at a time per region: document numbers stay unique.
     Region.objects.select_for_update().filter(pk=notice.region_id).first()
-    notice = _lock(notice)
-    _check_scope(actor, notice)
-    _require_publish_role(actor, notice.region_id)
-    _require_state(notice, NoticeStatus.DRAFT)
-    hospital_ids = resolve_recipients(notice)
-    if not hospital_ids:
-        raise ValidationFailed(_("The notice is not addressed to any hospital."), code="no_addressees")
-    if notice.replaces_id:
-        replaced = _scoped(Notice, notice.region_id).select_for_update().get(pk=notice.replaces_id)
-        _require_state(replaced, *LIVE)
-    now = timezone.now()
-    today = timezone.localdate(now)
-    notice.status = NoticeStatus.PUBLISHED
-    notice.published_at = now
-    notice.published_by = actor if actor is not None and actor.is_authenticated else None
-    if not notice.doc_number:
-        notice.doc_number = next_doc_number(notice.region, notice.year or today.year)
-    days = _objection_days(notice, today)
-    notice.objection_days = days
-    notice.objection_ends = add_working_days(notice.region, today, days) if days else None
-    notice.save()
-    NoticeRecipient.objects.with_scope(region=[notice.region_id]).bulk_create(
-        [NoticeRecipient(region_id=notice.region_id, notice=notice, hospital_id=h) for h in hospital_ids])
-    _event(actor, notice, "publish", NoticeStatus.DRAFT, doc_number=notice.doc_number, recipients=len(hospital_ids),
-           objection_ends=notice.objection_ends)
-    if notice.replaces_id:
-        _supersede(actor, replaced, notice)
-    label = TYPE_CN.get(notice.type, "通知")
-    notify(users=_hospital_users(notice.region_id, hospital_ids), region=notice.region,
-           title=f"【{label}】{notice.title}", body=f"{notice.doc_number}　请查收并签收。",
-           url=notice_url(notice), kind="notice")
+    hospital_ids: list[int] = []
+    replaced: list[Notice] = []
+
+    def check(locked: Notice) -> dict:
+        hospital_ids.extend(resolve_recipients(locked))
+        if not hospital_ids:
+            raise ValidationFailed(_("The notice is not addressed to any hospital."), code="no_addressees")
+        if locked.replaces_id:
+            replaced.append(_scoped(Notice, locked.region_id).select_for_update().get(pk=locked.replaces_id))
+            _require_live(replaced[0])
+        now = timezone.now()
+        today = timezone.localdate(now)
+        locked.published_at = now
+        locked.published_by = actor if actor is not None and actor.is_authenticated else None
+        if not locked.doc_number:
+            locked.doc_number = next_doc_number(locked.region, locked.year or today.year)
+        days = _objection_days(locked, today)
+        locked.objection_days = days
+        locked.objection_ends = add_working_days(locked.region, today, days) if days else None
+        return {"doc_number": locked.doc_number, "recipients": len(hospital_ids),
+                "objection_ends": locked.objection_ends}
+
+    def after(locked: Notice, old: str) -> None:
+        NoticeRecipient.objects.with_scope(region=[locked.region_id]).bulk_create(
+            [NoticeRecipient(region_id=locked.region_id, notice=locked, hospital_id=h) for h in hospital_ids])
+        if replaced:
+            _supersede(actor, replaced[0], locked)
+        label = TYPE_CN.get(locked.type, "通知")
+        notify(users=_hospital_users(locked.region_id, hospital_ids), region=locked.region,
+               title=lambda: _("[%(label)s] %(title)s") % {"label": label, "title": locked.title},
+               body=lambda: _("%(number)s Please read and acknowledge.") % {"number": locked.doc_number},
+               url=notice_url(locked), kind="notice")
+
+    notice = transition(notice, "publish", actor=actor, check=check, after=after)
     _dispatch_render(notice, sync)
     notice.refresh_from_db()
     return notice
@@ -347,75 +323,66 @@ def notice_publish_many(*, actor, notices) -> list[Notice]:
 
 @transaction.atomic
 def notice_withdraw(*, actor, notice: Notice, reason: str) -> Notice:
-    notice = _lock(notice)
-    _check_scope(actor, notice)
-    _require_publish_role(actor, notice.region_id)
-    _require_state(notice, *LIVE)
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("A reason is required."))
-    old = notice.status
-    notice.status = NoticeStatus.WITHDRAWN
-    notice.withdrawn_at = timezone.now()
-    notice.withdraw_reason = reason
-    notice.save(update_fields=["status", "withdrawn_at", "withdraw_reason", "updated_at"])
-    _event(actor, notice, "withdraw", old, reason=reason)
-    hospital_ids = notice.recipients.values_list("hospital_id", flat=True)
-    notify(users=_hospital_users(notice.region_id, hospital_ids), region=notice.region,
-           title=f"【撤回】{notice.title}", body=reason, url=notice_url(notice), kind="notice")
-    return notice
+
+    def clean() -> None:
+        if not reason:
+            raise ValidationFailed(_("A reason is required."))
+
+    def after(locked: Notice, old: str) -> None:
+        hospital_ids = _scoped(NoticeRecipient, locked.region_id).filter(notice=locked).values_list("hospital_id",
+                                                                                                    flat=True)
+        notify(users=_hospital_users(locked.region_id, hospital_ids), region=locked.region,
+               title=lambda: _("[Withdrawn] %(title)s") % {"title": locked.title}, body=reason, url=notice_url(locked),
+               kind="notice")
+
+    return transition(notice, "withdraw", actor=actor, reason=reason, clean=clean, withdrawn_at=lambda n: timezone.now(),
+                      withdraw_reason=reason, after=after)
 
 
-def _supersede(actor, notice: Notice, replacement: Notice) -> None:
-    old = notice.status
-    notice.status = NoticeStatus.SUPERSEDED
-    notice.superseded_by = replacement
-    notice.save(update_fields=["status", "superseded_by", "updated_at"])
-    _event(actor, notice, "supersede", old, superseded_by=replacement.pk)
+def _supersede(actor, notice: Notice, replacement: Notice) -> Notice:
+    return transition(notice, "supersede", actor=actor, superseded_by=replacement,
+                      extra={"superseded_by": replacement.pk})
 
 
 @transaction.atomic
 def notice_supersede(*, actor, notice: Notice, replacement: Notice) -> Notice:
     """published/final → superseded by `replacement` (a published notice of the same region)."""
-    notice = _lock(notice)
-    _check_scope(actor, notice)
-    _require_publish_role(actor, notice.region_id)
-    _require_state(notice, *LIVE)
-    replacement = _scoped(Notice, notice.region_id).filter(pk=replacement.pk, region_id=notice.region_id).first()
-    if replacement is None or replacement.pk == notice.pk:
+    authorize(notice, "supersede", actor=actor)
+    found = _scoped(Notice, notice.region_id).filter(pk=replacement.pk, region_id=notice.region_id).first()
+    if found is None or found.pk == notice.pk:
         raise NotFound()
-    _require_state(replacement, *LIVE)
-    _supersede(actor, notice, replacement)
-    return notice
+    _require_live(found)
+    return _supersede(actor, notice, found)
 
 
 @transaction.atomic
 def notice_revise(*, actor, notice: Notice) -> Notice:
     """A new draft copying a published notice; publishing it supersedes the original."""
-    notice = _scoped(Notice, notice.region_id).select_related("region").get(pk=notice.pk)
-    _check_scope(actor, notice)
-    _require_publish_role(actor, notice.region_id)
-    _require_state(notice, *LIVE)
-    draft = notice_create(actor=actor, region=notice.region, type=notice.type, title=notice.title, body=notice.body,
-                          blocks=notice.blocks, addressees=notice.addressees, objection_days=notice.objection_days,
-                          source_kind=notice.source_kind, source_id=notice.source_id, year=notice.year)
-    draft.replaces = notice
-    draft.save(update_fields=["replaces"])
-    return draft
+    drafts: list[Notice] = []
+
+    def check(locked: Notice) -> dict:
+        draft = notice_create(actor=actor, region=locked.region, type=locked.type, title=locked.title,
+                              body=locked.body, blocks=locked.blocks, addressees=locked.addressees,
+                              objection_days=locked.objection_days, source_kind=locked.source_kind,
+                              source_id=locked.source_id, year=locked.year)
+        draft.replaces = locked
+        draft.save(update_fields=["replaces"])
+        drafts.append(draft)
+        return {"revision": draft.pk}
+
+    transition(notice, "revise", actor=actor, check=check)
+    return drafts[0]
 
 
 def notice_acknowledge(*, actor, notice: Notice) -> Acknowledgement:
     """签收 by a user of an addressed hospital: recorded once per hospital (idempotent, also concurrently)."""
     notice = _scoped(Notice, notice.region_id).get(pk=notice.pk)
-    _check_scope(actor, notice)
+    authorize(notice, "acknowledge", actor=actor)  # scope, then an addressed hospital's user
     hospitals = rules.own_hospitals(actor, notice.region_id)
     addressed = set(_scoped(NoticeRecipient, notice.region_id).filter(notice=notice, hospital_id__in=hospitals)
                     .values_list("hospital_id", flat=True))
-    if not addressed:
-        raise Forbidden(_("Only users of an addressed hospital can acknowledge a notice."))
-    if notice.status not in LIVE:
-        raise InvalidTransition(_("Not possible while the notice is %(status)s.")
-                                % {"status": notice.get_status_display()})
+    require_state(WORKFLOW, notice, "acknowledge")
     manager = Acknowledgement.objects.with_scope(region=[notice.region_id])
     with transaction.atomic():
         existing = set(manager.filter(notice=notice, hospital_id__in=addressed).values_list("hospital_id", flat=True))
@@ -448,15 +415,13 @@ def notice_finalize_expired(today: dt.date | None = None) -> int:
         ids = list(Notice.objects.filter(status=NoticeStatus.PUBLISHED, objection_ends__lt=today)
                    .values_list("pk", flat=True))
         for pk in ids:
-            with transaction.atomic():
-                notice = Notice.objects.select_for_update().filter(pk=pk, status=NoticeStatus.PUBLISHED).first()
-                if notice is None:
-                    continue
-                notice.status = NoticeStatus.FINAL
-                notice.finalized_at = timezone.now()
-                notice.save(update_fields=["status", "finalized_at", "updated_at"])
-                _event(None, notice, "finalize", NoticeStatus.PUBLISHED, objection_ends=notice.objection_ends)
-                done += 1
+            notice = Notice.objects.filter(pk=pk).first()
+            try:
+                transition(notice, "finalize", actor=None, finalized_at=lambda n: timezone.now(),
+                           check=lambda n: {"objection_ends": n.objection_ends})
+            except InvalidTransition:
+                continue  # withdrawn or superseded in the meantime
+            done += 1
         # Published notices whose PDF never got rendered (broker was down): render now.
         for pk, region_id in Notice.objects.filter(status__in=LIVE, sha256="").values_list("pk", "region_id"):
             try:

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.core.errors import DomainError, Forbidden, NotFound
+from apps.core.errors import DomainError, NotFound
 from apps.core.pdf import pdf_response, read_stored_pdf
+from apps.core.web import show_error as _fail
 from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 
@@ -27,14 +28,6 @@ from .enums import LIVE, TYPE_CN, NoticeStatus, NoticeType
 from .forms import NoticeForm, ReasonForm
 
 PER_PAGE = 30
-
-
-def _fail(request, err: DomainError) -> None:
-    if isinstance(err, NotFound):
-        raise Http404
-    if isinstance(err, Forbidden):
-        raise PermissionDenied(err.message)
-    messages.error(request, err.message)
 
 
 def _get(request, pk: int):

@@ -13,6 +13,8 @@ from .models import Notification
 
 class NotificationSerializer(serializers.ModelSerializer):
     read = serializers.BooleanField(source="is_read", read_only=True)
+    title = serializers.CharField(source="display_title", read_only=True, help_text="in the reader's language")
+    body = serializers.CharField(source="display_body", read_only=True, help_text="in the reader's language")
 
     class Meta:
         model = Notification

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.core.errors import NotFound
 
@@ -16,25 +16,45 @@ from .models import Notification
 log = logging.getLogger(__name__)
 
 
-def notify(*, users: Iterable, region, title: str, body: str = "", url: str = "", kind: str = "") -> list[Notification]:
+Text = str | Callable[[], str]
+
+
+def in_every_language(text: Text) -> dict[str, str]:
+    """A callable builds the text in the active language: call it once per portal language. A plain string
+    has only the sender's language (an empty dict: every reader sees it as given)."""
+    if not callable(text):
+        return {}
+    rendered = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            rendered[code] = str(text())
+    return rendered
+
+
+def notify(*, users: Iterable, region, title: Text, body: Text = "", url: str = "", kind: str = "") -> list[Notification]:
     """One notification per distinct active user; the e-mail goes out only if the transaction commits.
 
-    Mail failures are logged, never raised: a transition must not fail because the mail server did.
+    `title` and `body` may be callables that build the text with gettext (e.g. `lambda: _("…") % {…}`): the
+    notification then stores it in every language and each reader sees their own. Mail failures are logged,
+    never raised: a transition must not fail because the mail server did.
     """
+    titles, bodies = in_every_language(title), in_every_language(body)
+    title = str(title()) if callable(title) else str(title)
+    body = str(body()) if callable(body) else str(body)
     seen: set[int] = set()
     rows = []
     for user in users:
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        rows.append(Notification(region_id=region.pk, user=user, kind=kind, title=str(title)[:200], body=str(body),
-                                 url=url))
+        rows.append(Notification(region_id=region.pk, user=user, kind=kind, title=title[:200], body=body,
+                                 url=url, title_i18n={k: v[:200] for k, v in titles.items()}, body_i18n=bodies))
     if not rows:
         return []
     Notification._base_manager.bulk_create(rows)
     recipients = {row.pk: row.user.email for row in rows if row.user.email}
     if recipients:
-        transaction.on_commit(lambda: _send_mail(recipients, str(title), str(body), url))
+        transaction.on_commit(lambda: _send_mail(recipients, title, body, url))
     return rows
 
 

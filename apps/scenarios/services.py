@@ -20,16 +20,16 @@ from django.utils import timezone
 
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
-from apps.core.scoping import region_scope
+from apps.core.scoping import region_scope, scoped
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region, User
+from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES
 from apps.tenants.services import _coerce, policy_get_or_create, policy_set
 
 from .models import Baseline, Scenario, ScenarioStatus
 
-COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
-ADOPT_ROLES = (Role.BUREAU_ADMIN,)
+COMPUTE_ROLES = BUREAU_ROLES
+ADOPT_ROLES = BUREAU_ADMINS
 STATS_FIELDS = ("base_start", "base_end", "min_cases", "cv_max", "lln_cases")
 COEF_FIELDS = ("w_level", "w_cost", "new_hospital_factor")
 FUND_FIELDS = ("fund_budget_310", "fund_budget_390")
@@ -41,8 +41,7 @@ def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message
         raise Forbidden(message)
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
+_scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
 def _check_period(year: int, period: str | None) -> str:

@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.core.errors import DomainError, Forbidden, NotFound
-from apps.tenants.enums import Role
+from apps.core.errors import DomainError, NotFound
+from apps.core.web import show_error as _fail
 from apps.tenants.models import PolicyYear, Region
 
-from . import exports, services
+from . import exports, rules, services
 from .models import Scenario
 from .selectors import readable_region_ids, scenario_compare, scenario_figures, scenario_get, visible_scenarios
 
@@ -42,14 +42,8 @@ def _get(request, pk) -> Scenario:
         raise Http404
 
 
-def _fail(request, err: DomainError) -> None:
-    if isinstance(err, Forbidden):
-        raise PermissionDenied(err.message)
-    messages.error(request, err.message)
-
-
 def _builder_regions(request) -> list[Region]:
-    ids = [r for r in request.access.region_ids if request.access.has_role(r, *services.COMPUTE_ROLES)]
+    ids = rules.build_region_ids(request.access)
     return list(Region.objects.filter(pk__in=ids).order_by("code"))
 
 
@@ -174,8 +168,8 @@ def scenario_detail(request, pk):
         .exclude(pk=scenario.pk).order_by("name")
     return render(request, "scenarios/detail.html", {
         "scenario": scenario, "figures": figures, "parameters": _parameter_rows(scenario), "chart": _chart(figures),
-        "others": others, "can_build": request.access.has_role(scenario.region_id, *services.COMPUTE_ROLES),
-        "can_adopt": request.access.has_role(scenario.region_id, Role.BUREAU_ADMIN),
+        "others": others, "can_build": rules.can_build(request.access, scenario.region_id),
+        "can_adopt": rules.can_adopt(request.access, scenario.region_id),
         "busy": scenario.is_busy,
     })
 

@@ -176,7 +176,7 @@ def run_rules(cursor, params: dict) -> None:
     # work_mem: the self-join's hash of a 1M-case year in one batch. Right after an import the case table's
     # statistics lag (a handful of rows estimated for 100k) and the planner picks a nested loop for the
     # self-join: quadratic, minutes instead of a second. Hash joins only.
-    with local_settings(cursor, work_mem="64MB", enable_nestloop="off"):
+    with local_settings(cursor, work_mem="64MB", enable_nestloop="off", jit="off"):
         _run_rules(cursor, params)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import RegionScopedModel
+from apps.core.workflow_models import StoredFile
 
 from .enums import RULE_ZH, Rule, Status, Suggestion
 
@@ -71,22 +72,11 @@ class ScreeningItem(RegionScopedModel):
         return f"扣减：{RULE_ZH[self.rule]}，疑点 #{self.pk}"
 
 
-class Attachment(RegionScopedModel):
+class Attachment(StoredFile):
     """Evidence a hospital attaches to its answer: PDF/JPEG/PNG under PRIVATE_MEDIA_ROOT/screening."""
 
     item = models.ForeignKey(ScreeningItem, on_delete=models.CASCADE, related_name="attachments")
-    stored_name = models.CharField(max_length=100)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=50)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("screening attachment")
         verbose_name_plural = _("screening attachments")
-
-    def __str__(self) -> str:
-        return self.original_name

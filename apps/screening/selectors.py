@@ -5,7 +5,6 @@ from django.db.models import Count, Q, QuerySet
 
 from apps.core.errors import NotFound
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region
 
 from .enums import Rule, Status
@@ -16,7 +15,7 @@ def visible_items(user) -> QuerySet[ScreeningItem]:
     """Whole regions for region-wide readers, own hospitals for hospital roles, assigned items for experts."""
     access = get_access(user)
     q = access.workflow_q(experts=False)
-    expert_regions = [r for r in access.region_ids if access.has_role(r, Role.EXPERT)]
+    expert_regions = access.expert_region_ids()
     if expert_regions and access.user_id:
         q |= Q(region_id__in=expert_regions, expert_id=access.user_id)
     return ScreeningItem.objects.with_scope(region=access.region_ids).filter(q)

@@ -13,28 +13,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.core.errors import DomainError, Forbidden, NotFound
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.core.errors import DomainError, NotFound
+from apps.core.web import show_error as _fail
 from apps.tenants.models import Region, User
 
-from . import exports, selectors, services
+from . import exports, rules, selectors, services
 from .enums import Rule, Status
 from .models import Attachment
 
 PER_PAGE = 30
 FILTERS = ("region", "period", "rule", "status", "hospital")
-
-
-def _fail(request, err: DomainError) -> None:
-    if isinstance(err, NotFound):
-        raise Http404
-    if isinstance(err, Forbidden):
-        raise PermissionDenied(err.message)
-    messages.error(request, err.message)
-
-
-def _roles(request) -> set[str]:
-    return request.access.all_roles()
 
 
 def _filtered(request):
@@ -45,15 +33,14 @@ def _filtered(request):
 
 @login_required
 def item_list(request):
-    roles = _roles(request)
-    if not roles & (set(REGION_WIDE_READ_ROLES) | set(HOSPITAL_ROLES)):
+    if not rules.reads_items(request.access):
         raise PermissionDenied
     qs, values = _filtered(request)
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    bureau_regions = [r for r in request.access.region_ids if request.access.has_role(r, *BUREAU_ROLES)]
+    bureau_regions = request.access.bureau_region_ids()
     return render(request, "screening/list.html", {
         "page_obj": page, "filters": values, "rules": Rule.choices, "statuses": Status.choices,
-        "is_hospital": bool(roles & set(HOSPITAL_ROLES)), "is_bureau": bool(bureau_regions),
+        "is_hospital": request.access.is_hospital_user(), "is_bureau": bool(bureau_regions),
         "run_regions": Region.objects.filter(pk__in=bureau_regions).order_by("code"),
         "query": request.GET.urlencode(), "today": timezone.localdate(),
     })
@@ -61,7 +48,7 @@ def item_list(request):
 
 @login_required
 def my_opinions(request):
-    if Role.EXPERT not in _roles(request):
+    if not request.access.is_expert():
         raise PermissionDenied
     items = (selectors.visible_items(request.user).filter(expert=request.user)
              .select_related("hospital", "case").order_by("status", "-found_at"))
@@ -88,7 +75,7 @@ def item_detail(request, pk: int):
     return render(request, "screening/detail.html", {
         "item": item, "can": can, "experts": experts, "history": history,
         "attachments": list(item.attachments.all()),
-        "is_bureau": access.has_role(item.region_id, *BUREAU_ROLES),
+        "is_bureau": access.is_bureau(item.region_id),
         "evidence": sorted(item.evidence.items()),
     })
 
@@ -141,7 +128,7 @@ def run(request):
     """On-demand screening of a region's period (the same service as `screen_cases`)."""
     if request.method != "POST":
         return redirect("screening:list")
-    if not request.access.has_any_role(*services.RUN_ROLES):
+    if not rules.can_run(request.access):
         raise PermissionDenied
     region = Region.objects.filter(code=request.POST.get("region", "")).first()
     if region is None or region.pk not in request.access.region_ids:
@@ -160,7 +147,7 @@ def run(request):
 
 @login_required
 def statistics(request):
-    if not _roles(request) & set(REGION_WIDE_READ_ROLES):
+    if not rules.reads_statistics(request.access):
         raise PermissionDenied
     qs, values = _filtered(request)
     by_rule = selectors.counts_by_rule(qs)
@@ -173,8 +160,7 @@ def statistics(request):
 
 @login_required
 def export(request):
-    roles = _roles(request)
-    if not roles & (set(REGION_WIDE_READ_ROLES) | set(HOSPITAL_ROLES)):
+    if not rules.reads_items(request.access):
         raise PermissionDenied
     qs, _values = _filtered(request)
     return exports.xlsx_response(qs)

@@ -6,7 +6,6 @@ published runs and coefficients only, and only their own hospital's rows.
 """
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
@@ -20,6 +19,8 @@ from apps.core.api import HTTP_202, ScopedAPIMixin
 from apps.core.errors import InvalidTransition, ValidationFailed
 from apps.tenants.models import Region
 
+from . import rules, selectors
+from . import services as settlement_services
 from .enums import VersionStatus
 from .filters import CaseResultFilter, RunFilter
 from .forms import period_error
@@ -36,7 +37,6 @@ from .serializers import (
     RunStartSerializer,
     SettlementRunSerializer,
 )
-from .views import PUBLIC, check_reader, own_hospitals, reads_all, services
 
 ERROR = inline_serializer("SettlementError", {"detail": serializers.CharField(), "code": serializers.CharField()})
 ERRORS = {400: OpenApiResponse(ERROR), 403: OpenApiResponse(ERROR), 404: OpenApiResponse(ERROR)}
@@ -57,11 +57,9 @@ def scoped_region(request, code: str) -> Region:
 
 
 def reader_or_raise(request, region_id: int, status: str) -> set[int] | None:
-    """None = reads the whole region, else the caller's hospital ids; Http404/PermissionDenied otherwise.
-
-    The API exception handler turns Django's Http404 and PermissionDenied into 404/403 `{detail, code}`.
-    """
-    return check_reader(request, region_id, status)
+    """None = reads the whole region, else the caller's hospital ids; Http404/PermissionDenied otherwise (the
+    settlement policy, apps/settlement/rules.py). The API exception handler turns them into 404/403."""
+    return rules.reader_hospitals(request.access, region_id, status)
 
 
 # --- coefficients ----------------------------------------------------------------------------------
@@ -81,10 +79,10 @@ class CoefficientsView(ScopedAPIMixin, APIView):
     def get(self, request, code: str, year: int):
         region = scoped_region(request, code)
         versions = CoefficientVersion.objects.filter(region=region, year=year).order_by("-number")
-        if reads_all(request, region.pk):
+        if request.access.reads_region(region.pk):
             number = request.query_params.get("version", "")
             version = versions.filter(number=int(number)).first() if number.isdigit() else versions.first()
-        elif own_hospitals(request, region.pk):
+        elif request.access.own_hospitals(region.pk):
             version = versions.filter(status=VersionStatus.PUBLISHED).first()
         else:
             raise PermissionDenied()
@@ -101,7 +99,7 @@ class CoefficientsView(ScopedAPIMixin, APIView):
     @extend_schema(request=None, responses={202: RunCreatedSerializer, **ERRORS})
     def post(self, request, code: str, year: int):
         region = scoped_region(request, code)
-        version = services().coefficients_compute(actor=request.user, region=region, year=year)
+        version = settlement_services.coefficients_compute(actor=request.user, region=region, year=year)
         return Response({"id": version.pk, "status": version.status}, status=HTTP_202)
 
 
@@ -113,7 +111,7 @@ class CoefficientsPublishView(ScopedAPIMixin, APIView):
     @extend_schema(request=CoefficientsPublishSerializer, responses={200: CoefficientVersionSerializer, **ERRORS})
     def post(self, request, code: str, year: int):
         region = scoped_region(request, code)
-        if not reads_all(request, region.pk):
+        if not request.access.reads_region(region.pk):
             raise PermissionDenied()
         form = CoefficientsPublishSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -122,7 +120,7 @@ class CoefficientsPublishView(ScopedAPIMixin, APIView):
         version = versions.filter(number=number).first() if number else versions.first()
         if version is None:
             raise InvalidTransition("There is no computed version to publish.")
-        version = services().coefficients_publish(actor=request.user, version=version)
+        version = settlement_services.coefficients_publish(actor=request.user, version=version)
         return Response(CoefficientVersionSerializer(version).data)
 
 
@@ -139,17 +137,11 @@ class SettlementRunViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
     queryset = SettlementRun.objects.none()
 
     def get_queryset(self):
-        access = self.request.access
-        wide = [r for r in access.region_ids if reads_all(self.request, r)]
-        hospital = [r for r in access.region_ids if r not in wide and own_hospitals(self.request, r)]
-        runs = SettlementRun.objects.filter(region_id__in=wide) | SettlementRun.objects.filter(
-            region_id__in=hospital, status__in=PUBLIC)
-        return runs.select_related("region").order_by("-created_at", "-pk")
+        return selectors.runs_visible(self.request.access).select_related("region").order_by("-created_at", "-pk")
 
     def run(self) -> tuple[SettlementRun, set[int] | None]:
         """The run by id in the caller's regions (else 404), with the caller's reading rights."""
-        run = get_object_or_404(SettlementRun.objects.select_related("region"), pk=self.kwargs["pk"])
-        return run, reader_or_raise(self.request, run.region_id, run.status)
+        return selectors.run_visible_get(self.request.access, self.kwargs["pk"])
 
     def retrieve(self, request, *args, **kwargs):
         run, _own = self.run()
@@ -165,7 +157,7 @@ class SettlementRunViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
         error = period_error(data["kind"], period)
         if error:
             raise ValidationFailed(f"period: {error}")
-        run = services().settlement_run_start(actor=request.user, region=region, kind=data["kind"], period=period)
+        run = settlement_services.settlement_run_start(actor=request.user, region=region, kind=data["kind"], period=period)
         return Response({"id": run.pk, "status": run.status}, status=HTTP_202)
 
     @extend_schema(request=None, responses={200: SettlementRunSerializer, **ERRORS})
@@ -174,7 +166,7 @@ class SettlementRunViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
         run, own = self.run()
         if own is not None:
             raise PermissionDenied()
-        run = services().settlement_run_publish(actor=request.user, run=run)
+        run = settlement_services.settlement_run_publish(actor=request.user, run=run)
         return Response(SettlementRunSerializer(run).data)
 
     @extend_schema(responses={200: HospitalResultSerializer(many=True), **ERRORS})
@@ -219,7 +211,7 @@ class MonthStatusView(ScopedAPIMixin, APIView):
     @extend_schema(responses={200: MonthHospitalSerializer(many=True), **ERRORS})
     def get(self, request, code: str, period: str):
         region = scoped_region(request, code)
-        rows = services().month_status(request.access, region, period)
+        rows = settlement_services.month_status(request.access, region, period)
         return Response(MonthHospitalSerializer(rows, many=True).data)
 
 
@@ -241,8 +233,8 @@ class MonthSubmitView(ScopedAPIMixin, APIView):
             hospital = Hospital.objects.filter(region=region, code=form.validated_data["hospital"]).first()
             if hospital is None:
                 raise NotFound()
-        row = services().month_submit(actor=request.user, region=region, period=period, hospital=hospital)
-        status = next(r for r in services().month_status(request.access, region, period)
+        row = settlement_services.month_submit(actor=request.user, region=region, period=period, hospital=hospital)
+        status = next(r for r in settlement_services.month_status(request.access, region, period)
                       if r["hospital_id"] == row.hospital_id)
         return Response(MonthHospitalSerializer(status).data, status=201)
 

@@ -11,7 +11,7 @@ class SettlementConfig(AppConfig):
         from apps.core import navigation
         from apps.core.dashboard import register_widget
         from apps.core.navigation import HOSPITAL, READERS, NavItem
-        from apps.tenants.enums import Role
+        from apps.tenants.roles import BUREAU_ROLES
 
         from .views import deadlines_widget, latest_run_widget
 
@@ -20,5 +20,5 @@ class SettlementConfig(AppConfig):
         register_widget("settlement_latest_run", READERS | HOSPITAL, "settlement/widgets/latest_run.html",
                         latest_run_widget, order=20)
         navigation.register(NavItem("settlement:month_status", _("Monthly list declarations"), READERS | HOSPITAL, 52))
-        register_widget("settlement_deadlines", {Role.BUREAU_ADMIN, Role.BUREAU_STAFF},
+        register_widget("settlement_deadlines", BUREAU_ROLES,
                         "settlement/widgets/deadlines.html", deadlines_widget, order=21)

@@ -84,7 +84,7 @@ def compute_coefficients_sql(version: CoefficientVersion) -> CoefficientVersion:
         "w_level": version.w_level, "w_cost": version.w_cost, "factor": version.new_hospital_factor,
     }
     with transaction.atomic(), connection.cursor() as cursor:
-        with local_settings(cursor, enable_nestloop="off"):  # a bulk join: see engine.compute_run_sql
+        with local_settings(cursor, enable_nestloop="off", jit="off"):  # a bulk join: see engine.compute_run_sql
             cursor.execute("DELETE FROM settlement_hospitalcoefficient WHERE version_id = %s", [version.pk])
             cursor.execute(COEFFICIENTS_SQL, params)
             cursor.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT is_new) FROM settlement_hospitalcoefficient "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import reverse
@@ -18,14 +19,17 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.scoping import scoped
 from apps.tenants.access import get_access
-from apps.tenants.enums import HOSPITAL_ROLES, Role
+from apps.tenants.enums import HOSPITAL_ROLES
 from apps.tenants.models import Region, User
+from apps.tenants.roles import BUREAU_ROLES
 from apps.tenants.services import policy_get_or_create
 
-from .models import HospitalResult, MonthSubmission, SettlementRun
+if TYPE_CHECKING:
+    from apps.notifications.services import Text
 
-BUREAU_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+from .models import HospitalResult, MonthSubmission, SettlementRun
 
 
 def month_of(period: str) -> tuple[int, int]:
@@ -64,15 +68,12 @@ def latest_due_period(region: Region, today: dt.date | None = None) -> str | Non
     return None
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
-
 
 def drg_hospitals(region: Region, period: str):
     """Active hospitals of the region paid by DRG on the month's last day: the ones that must declare."""
     from apps.hospitals.models import Hospital
 
-    return (_scoped(Hospital, region.pk).filter(region=region, active=True, drg_enabled_from__isnull=False,
+    return (scoped(Hospital, region.pk).filter(region=region, active=True, drg_enabled_from__isnull=False,
                                                  drg_enabled_from__lte=_month_end(period)).order_by("code"))
 
 
@@ -82,7 +83,8 @@ def _hospital_users(region_id: int, hospital_id: int | None, roles) -> list[User
     return users_with_roles(region_id, roles, hospital_id)
 
 
-def _notify(region: Region, users, title: str, body: str, url: str, kind: str) -> None:
+def _notify(region: Region, users, title: Text, body: Text, url: str, kind: str) -> None:
+    """Title and body are built in each portal language (callables), so every reader sees their own."""
     from apps.notifications.services import notify
 
     notify(users=users, region=region, title=title, body=body, url=url, kind=kind)
@@ -113,7 +115,7 @@ def month_submit(*, actor: User, region: Region, period: str, hospital=None) -> 
     if _month_end(period) >= timezone.localdate():
         raise ValidationFailed(f"period: {period} is not over yet; declare it complete after its last day")
     deadline = deadline_of(region, period)
-    row, _created = _scoped(MonthSubmission, region.pk).select_for_update().get_or_create(
+    row, _created = scoped(MonthSubmission, region.pk).select_for_update().get_or_create(
         region=region, hospital_id=hospital_id, period=period, defaults={"deadline": deadline})
     if row.submitted_at is not None:
         raise InvalidTransition(_("This month was declared complete already (%(at)s).") % {
@@ -127,8 +129,9 @@ def month_submit(*, actor: User, region: Region, period: str, hospital=None) -> 
     if row.overdue_at is not None:
         name = row.hospital.name
         _notify(region, _hospital_users(region.pk, None, BUREAU_ROLES),
-                _("%(hospital)s declared %(period)s complete after the deadline") % {"hospital": name, "period": period},
-                _("Its advance for %(period)s is suspended until the month is re-run.") % {"period": period},
+                lambda: _("%(hospital)s declared %(period)s complete after the deadline") % {"hospital": name,
+                                                                                              "period": period},
+                lambda: _("Its advance for %(period)s is suspended until the month is re-run.") % {"period": period},
                 _month_url(region, period), "settlement.month_submit")
     return row
 
@@ -149,7 +152,7 @@ def months_flag_overdue(*, region: Region, period: str | None = None, today: dt.
     flagged: list[MonthSubmission] = []
     now = timezone.now()
     with transaction.atomic():
-        rows = {r.hospital_id: r for r in _scoped(MonthSubmission, region.pk).select_for_update()
+        rows = {r.hospital_id: r for r in scoped(MonthSubmission, region.pk).select_for_update()
                 .filter(region=region, period=period)}
         for hospital in drg_hospitals(region, period):
             row = rows.get(hospital.pk)
@@ -164,14 +167,14 @@ def months_flag_overdue(*, region: Region, period: str | None = None, today: dt.
                          new={"hospital": hospital.pk, "period": period, "deadline": str(deadline)},
                          reason=f"{period} not declared complete by {deadline}")
             _notify(region, _hospital_users(region.pk, hospital.pk, HOSPITAL_ROLES),
-                    _("%(period)s settlement lists overdue (逾期)") % {"period": period},
-                    _("The lists of %(period)s were not declared complete by %(deadline)s: the month's advance is "
-                      "suspended until you declare them and the month is re-run.") % {
+                    lambda: _("%(period)s settlement lists overdue (逾期)") % {"period": period},
+                    lambda: _("The lists of %(period)s were not declared complete by %(deadline)s: the month's "
+                              "advance is suspended until you declare them and the month is re-run.") % {
                         "period": period, "deadline": deadline},
                     _month_url(region, period), "settlement.month_overdue")
         if flagged:
             _notify(region, _hospital_users(region.pk, None, BUREAU_ROLES),
-                    _("%(n)s hospitals overdue for %(period)s") % {"n": len(flagged), "period": period},
+                    lambda: _("%(n)s hospitals overdue for %(period)s") % {"n": len(flagged), "period": period},
                     ", ".join(r.hospital.name for r in flagged[:20]), _month_url(region, period),
                     "settlement.month_overdue")
     return flagged
@@ -179,7 +182,7 @@ def months_flag_overdue(*, region: Region, period: str | None = None, today: dt.
 
 def suspended_hospitals(region: Region, period: str) -> list[int]:
     """Hospitals flagged 逾期 for `period` that have not declared it: no advance in a run of the month."""
-    return sorted(_scoped(MonthSubmission, region.pk).filter(
+    return sorted(scoped(MonthSubmission, region.pk).filter(
         region=region, period=period, overdue_at__isnull=False, submitted_at__isnull=True)
         .values_list("hospital_id", flat=True))
 
@@ -193,13 +196,13 @@ def suspension_reason(region: Region, period: str) -> str:
 def record_suspensions(*, actor: User | None, run: SettlementRun, suspended: list[int]) -> None:
     """Audit the suspensions of a new monthly run, and the release of hospitals suspended in the month's
     previous run (published, else the latest computed) that have since declared."""
-    runs = (_scoped(SettlementRun, run.region_id).filter(region_id=run.region_id, kind=run.kind, period=run.period)
+    runs = (scoped(SettlementRun, run.region_id).filter(region_id=run.region_id, kind=run.kind, period=run.period)
             .exclude(pk=run.pk))
     previous = (runs.filter(status="published").first()
                 or runs.filter(status="ready").order_by("-version").first())
     before = set()
     if previous is not None:
-        before = set(_scoped(HospitalResult, run.region_id).filter(run=previous, suspended=True)
+        before = set(scoped(HospitalResult, run.region_id).filter(run=previous, suspended=True)
                      .values_list("hospital_id", flat=True))
     for hospital_id in suspended:
         record_event(actor=actor, action="settlement.advance_suspend", obj=run,
@@ -210,9 +213,9 @@ def record_suspensions(*, actor: User | None, run: SettlementRun, suspended: lis
                      new={"hospital": hospital_id, "period": run.period, "version": run.version},
                      reason="month declared complete; re-run")
         _notify(run.region, _hospital_users(run.region_id, hospital_id, HOSPITAL_ROLES),
-                _("Advance for %(period)s released") % {"period": run.period},
-                _("Run version %(v)s of %(period)s pays your advance again.") % {"v": run.version,
-                                                                                 "period": run.period},
+                lambda: _("Advance for %(period)s released") % {"period": run.period},
+                lambda: _("Run version %(v)s of %(period)s pays your advance again.") % {"v": run.version,
+                                                                                         "period": run.period},
                 reverse("settlement:run_detail", args=[run.pk]), "settlement.advance_release")
 
 
@@ -232,12 +235,12 @@ def month_status(access, region: Region, period: str) -> list[dict]:
     hospitals = drg_hospitals(region, period)
     if own is not None:
         hospitals = hospitals.filter(pk__in=own)
-    rows = {r.hospital_id: r for r in _scoped(MonthSubmission, region.pk).filter(region=region, period=period)}
-    runs = _scoped(SettlementRun, region.pk).filter(region=region, kind="monthly", period=period)
+    rows = {r.hospital_id: r for r in scoped(MonthSubmission, region.pk).filter(region=region, period=period)}
+    runs = scoped(SettlementRun, region.pk).filter(region=region, kind="monthly", period=period)
     run = runs.filter(status="published").first() or runs.filter(status="ready").order_by("-version").first()
     in_run = {}
     if run is not None:
-        in_run = dict(_scoped(HospitalResult, region.pk).filter(run=run).values_list("hospital_id", "suspended"))
+        in_run = dict(scoped(HospitalResult, region.pk).filter(run=run).values_list("hospital_id", "suspended"))
     deadline = deadline_of(region, period)
     out = []
     for h in hospitals:

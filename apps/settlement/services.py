@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from apps.core.audit import model_snapshot, record_event
 from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
-from apps.core.scoping import region_scope
+from apps.core.scoping import region_scope, scoped
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import PolicyYear, Region, User
+from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES
 from apps.tenants.services import policy_get_or_create
 
 from .enums import RunKind, VersionStatus
@@ -31,8 +31,8 @@ __all__ = [
     "settlement_run_start", "settlement_run_publish", "settlement_run_compute",
 ]
 
-COMPUTE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
-ADMIN_ROLES = (Role.BUREAU_ADMIN,)
+COMPUTE_ROLES = BUREAU_ROLES
+ADMIN_ROLES = BUREAU_ADMINS
 # A queued/running computation older than this is taken for a lost worker: it may be started again.
 STALE_AFTER = dt.timedelta(minutes=30)
 # Policy parameters a run records (and computes with), in domain.md's names.
@@ -49,9 +49,7 @@ def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message
         raise Forbidden(message)
 
 
-def _scoped(model, region_id: int):
-    """The model's manager bound to exactly the region the service acts on."""
-    return model.objects.with_scope(region=[region_id])
+_scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
 def _check_year(year) -> int:

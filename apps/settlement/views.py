@@ -22,10 +22,9 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, Forbidden
 from apps.hospitals.models import Hospital
-from apps.tenants.enums import HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
 from apps.tenants.models import Region
 
-from . import exports
+from . import exports, rules, selectors
 from .enums import COST_BASED_TYPES, CaseType, RunKind, VersionStatus
 from .filters import CaseResultFilter, RunFilter
 from .forms import CoefficientComputeForm, OverrideForm, RunStartForm
@@ -39,42 +38,16 @@ from .models import (
     SettlementRun,
 )
 
-PUBLIC = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)  # what hospital users may see
+PUBLIC = rules.PUBLIC  # what hospital users may see
 BUSY = (VersionStatus.QUEUED, VersionStatus.RUNNING)
 PER_PAGE = 50
 
 
-# --- access helpers --------------------------------------------------------------------------------
+# --- access: the policy is apps/settlement/rules.py, the visible querysets apps/settlement/selectors.py ------
 
 
-def reads_all(request, region_id: int) -> bool:
-    return request.access.has_role(region_id, *REGION_WIDE_READ_ROLES)
-
-
-def own_hospitals(request, region_id: int) -> set[int]:
-    if not request.access.has_role(region_id, *HOSPITAL_ROLES):
-        return set()
-    return request.access.hospital_ids(region_id)
-
-
-def check_reader(request, region_id: int, status: str) -> set[int] | None:
-    """None for a region-wide reader; the own hospital ids for a hospital user of a published item.
-
-    Raises 404 for hospital users on unpublished items and 403 for other roles of the region.
-    """
-    if reads_all(request, region_id):
-        return None
-    own = own_hospitals(request, region_id)
-    if own:
-        if status not in PUBLIC:
-            raise Http404
-        return own
-    raise PermissionDenied
-
-
-def regions_with(request, *roles: str) -> list[Region]:
-    ids = [r for r in request.access.region_ids if request.access.has_role(r, *roles)]
-    return list(Region.objects.filter(pk__in=ids).order_by("code"))
+def compute_regions(request) -> list[Region]:
+    return list(Region.objects.filter(pk__in=rules.compute_region_ids(request.access)).order_by("code"))
 
 
 def fail(request, err: DomainError) -> None:
@@ -262,21 +235,17 @@ def case_steps(r: CaseResult, run: SettlementRun) -> list[dict]:
 @login_required
 def coefficients(request):
     """Versions by region and year; `?region=&year=` narrows the list; bureau users start a computation."""
-    region_ids = [r for r in request.access.region_ids
-                  if reads_all(request, r) or own_hospitals(request, r)]
+    region_ids = request.access.readable_region_ids()
     if not region_ids:
         raise PermissionDenied
-    versions = CoefficientVersion.objects.filter(region_id__in=region_ids).select_related("region")
-    for rid in region_ids:
-        if not reads_all(request, rid):
-            versions = versions.exclude(region_id=rid, status__in=[s for s in VersionStatus.values if s not in PUBLIC])
+    versions = selectors.coefficient_versions_visible(request.access).select_related("region")
     code, year = request.GET.get("region", ""), request.GET.get("year", "")
     if code:
         versions = versions.filter(region__code=code)
     if year.isdigit():
         versions = versions.filter(year=int(year))
     versions = versions.annotate(n_rows=Count("rows")).order_by("region__code", "-year", "-number")
-    computable = regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+    computable = compute_regions(request)
     form = CoefficientComputeForm(regions=computable, initial={"year": int(year) if year.isdigit() else None})
     return render(request, "settlement/coefficients.html", {
         "versions": versions[:200], "regions": Region.objects.filter(pk__in=region_ids).order_by("code"),
@@ -287,7 +256,7 @@ def coefficients(request):
 @login_required
 @require_POST
 def coefficients_compute(request):
-    form = CoefficientComputeForm(request.POST, regions=regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF))
+    form = CoefficientComputeForm(request.POST, regions=compute_regions(request))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -315,17 +284,16 @@ def _coefficient_rows(version: CoefficientVersion, own: set[int] | None) -> list
 
 @login_required
 def coefficient_version(request, pk: int):
-    version = get_object_or_404(CoefficientVersion.objects.select_related("region", "stats_version"), pk=pk)
-    own = check_reader(request, version.region_id, version.status)
+    version, own = selectors.coefficient_version_visible_get(request.access, pk)
     region_id = version.region_id
     context = {
         "version": version, "rows": _coefficient_rows(version, own), "hospital_view": own is not None,
         "progress_url": reverse("settlement:coefficient_progress", args=[version.pk]),
-        "can_compute": own is None and request.access.has_role(region_id, Role.BUREAU_ADMIN, Role.BUREAU_STAFF),
+        "can_compute": own is None and rules.can_compute(request.access, region_id),
         "can_publish": own is None and version.status == VersionStatus.READY
-        and request.access.has_role(region_id, Role.BUREAU_ADMIN),
+        and rules.can_publish(request.access, region_id),
         "can_override": own is None and version.status == VersionStatus.READY
-        and request.access.has_role(region_id, Role.BUREAU_ADMIN),
+        and rules.can_publish(request.access, region_id),
         "override_form": OverrideForm(),
         "others": CoefficientVersion.objects.filter(region_id=region_id, year=version.year).order_by("-number")
         if own is None else [],
@@ -337,7 +305,7 @@ def coefficient_version(request, pk: int):
 @login_required
 def coefficient_progress(request, pk: int):
     version = get_object_or_404(CoefficientVersion, pk=pk)
-    check_reader(request, version.region_id, version.status)
+    rules.reader_hospitals(request.access, version.region_id, version.status)
     response = render(request, "settlement/_progress.html", {
         "item": version, "url": reverse("settlement:coefficient_progress", args=[version.pk])})
     if version.status not in BUSY and request.headers.get("HX-Request"):
@@ -349,8 +317,7 @@ def coefficient_progress(request, pk: int):
 @require_POST
 def coefficient_override(request, pk: int):
     row = get_object_or_404(HospitalCoefficient.objects.select_related("version", "hospital"), pk=pk)
-    if not reads_all(request, row.region_id):
-        raise Http404 if own_hospitals(request, row.region_id) else PermissionDenied
+    rules.require_region_reader(request.access, row.region_id)
     form = OverrideForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -371,8 +338,7 @@ def coefficient_override(request, pk: int):
 @require_POST
 def coefficient_publish(request, pk: int):
     version = get_object_or_404(CoefficientVersion, pk=pk)
-    if not reads_all(request, version.region_id):
-        raise Http404 if own_hospitals(request, version.region_id) else PermissionDenied
+    rules.require_region_reader(request.access, version.region_id)
     try:
         services().coefficients_publish(actor=request.user, version=version)
         messages.success(request, _("Coefficient version %(n)s published.") % {"n": version.number})
@@ -383,8 +349,7 @@ def coefficient_publish(request, pk: int):
 
 @login_required
 def coefficient_export(request, pk: int):
-    version = get_object_or_404(CoefficientVersion.objects.select_related("region"), pk=pk)
-    own = check_reader(request, version.region_id, version.status)
+    version, own = selectors.coefficient_version_visible_get(request.access, pk)
     rows = exports.coefficient_rows(version, own)
     response = StreamingHttpResponse(exports.stream_csv(exports.COEFFICIENT_COLUMNS, rows),
                                      content_type="text/csv; charset=utf-8")
@@ -398,20 +363,16 @@ def coefficient_export(request, pk: int):
 
 def _visible_runs(request):
     """Every run of the regions read wholly, plus published runs of the regions of a hospital user."""
-    wide = [r for r in request.access.region_ids if reads_all(request, r)]
-    hospital = [r for r in request.access.region_ids if r not in wide and own_hospitals(request, r)]
-    if not wide and not hospital:
+    if not request.access.readable_region_ids():
         raise PermissionDenied
-    runs = SettlementRun.objects.filter(region_id__in=wide) | SettlementRun.objects.filter(
-        region_id__in=hospital, status__in=PUBLIC)
-    return runs.select_related("region")
+    return selectors.runs_visible(request.access).select_related("region")
 
 
 @login_required
 def run_list(request):
     runs = _visible_runs(request).order_by("-created_at", "-pk")
     filterset = RunFilter(request.GET, queryset=runs)
-    startable = regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+    startable = compute_regions(request)
     return render(request, "settlement/run_list.html", {
         "filter": filterset, "page_obj": pages(request, filterset.qs),
         "form": RunStartForm(regions=startable) if startable else None,
@@ -422,7 +383,7 @@ def run_list(request):
 @login_required
 @require_POST
 def run_start(request):
-    startable = regions_with(request, Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+    startable = compute_regions(request)
     if not startable:
         raise PermissionDenied
     form = RunStartForm(request.POST, regions=startable)
@@ -443,8 +404,7 @@ def run_start(request):
 
 
 def _run_for_reader(request, pk: int) -> tuple[SettlementRun, set[int] | None]:
-    run = get_object_or_404(SettlementRun.objects.select_related("region", "coefficient_version"), pk=pk)
-    return run, check_reader(request, run.region_id, run.status)
+    return selectors.run_visible_get(request.access, pk)
 
 
 def _type_distribution(run: SettlementRun, hospital_ids: set[int] | None = None) -> list[dict]:
@@ -475,7 +435,7 @@ def run_detail(request, pk: int):
         "progress_url": reverse("settlement:run_progress", args=[run.pk]),
         "busy": run.status in BUSY, "simulation": run.kind == RunKind.SIMULATION,
         "pv_formula": point_value_formula(run), "fund_formulas": fund_point_value_formulas(run),
-        "can_publish": run.status == VersionStatus.READY and request.access.has_role(region_id, Role.BUREAU_ADMIN),
+        "can_publish": run.status == VersionStatus.READY and rules.can_publish(request.access, region_id),
         "versions": SettlementRun.objects.filter(region_id=region_id, kind=run.kind, period=run.period)
         .order_by("-version"),
     })
@@ -495,8 +455,7 @@ def run_progress(request, pk: int):
 @require_POST
 def run_publish(request, pk: int):
     run = get_object_or_404(SettlementRun, pk=pk)
-    if not reads_all(request, run.region_id):
-        raise Http404 if own_hospitals(request, run.region_id) else PermissionDenied
+    rules.require_region_reader(request.access, run.region_id)
     try:
         services().settlement_run_publish(actor=request.user, run=run)
         messages.success(request, _("Run %(run)s published.") % {"run": run})
@@ -587,10 +546,7 @@ def run_export(request, pk: int, table: str, fmt: str):
 @login_required
 def case_result(request, pk: int):
     """Why this amount: the formula of the case's type with the case's own numbers (domain §4)."""
-    result = get_object_or_404(CaseResult.objects.select_related("run", "hospital", "case"), pk=pk)
-    own = check_reader(request, result.region_id, result.run.status)
-    if own is not None and result.hospital_id not in own:
-        raise Http404
+    result, own = selectors.case_result_visible_get(request.access, pk)
     run = result.run
     return render(request, "settlement/case_result.html", {
         "result": result, "run": run, "case": result.case, "steps": case_steps(result, run),
@@ -607,7 +563,7 @@ def latest_run_widget(request) -> dict | None:
     """Per region the latest published run's point value; hospital users also see their own fund due."""
     items = []
     for region_id in request.access.region_ids:
-        wide, own = reads_all(request, region_id), own_hospitals(request, region_id)
+        wide, own = request.access.reads_region(region_id), request.access.own_hospitals(region_id)
         if not wide and not own:
             continue
         run = (SettlementRun.objects.filter(region_id=region_id, status=VersionStatus.PUBLISHED)
@@ -626,7 +582,7 @@ def latest_run_widget(request) -> dict | None:
 
 
 def _month_regions(request) -> list[Region]:
-    ids = [r for r in request.access.region_ids if reads_all(request, r) or own_hospitals(request, r)]
+    ids = request.access.readable_region_ids()
     return list(Region.objects.filter(pk__in=ids).order_by("code"))
 
 
@@ -666,8 +622,8 @@ def month_status(request):
         rows, deadline = rows_of(request.access, region, period), deadline_of(region, period)
     return render(request, "settlement/month_status.html", {
         "regions": regions, "region": region, "period": period, "rows": rows, "deadline": deadline,
-        "hospital_view": not reads_all(request, region.pk),
-        "can_flag": request.access.has_role(region.pk, Role.BUREAU_ADMIN, Role.BUREAU_STAFF),
+        "hospital_view": not request.access.reads_region(region.pk),
+        "can_flag": rules.can_compute(request.access, region.pk),
         "back": reverse("settlement:month_status") + f"?region={region.code}&period={period}",
     })
 
@@ -696,8 +652,7 @@ def month_flag(request):
     """Bureau staff: flag 逾期 now (what the daily task does) the hospitals that missed the month's deadline."""
     region = get_object_or_404(Region, code=request.POST.get("region", ""), pk__in=request.access.region_ids)
     period = request.POST.get("period", "")
-    if not reads_all(request, region.pk):
-        raise Http404 if own_hospitals(request, region.pk) else PermissionDenied
+    rules.require_region_reader(request.access, region.pk)
     try:
         rows = services().months_flag_overdue(actor=request.user, region=region, period=period)
         messages.success(request, _("%(n)s hospitals flagged overdue.") % {"n": len(rows)})
@@ -716,7 +671,7 @@ def deadlines_widget(request) -> dict | None:
 
     items = []
     for region in _month_regions(request):
-        if not reads_all(request, region.pk):
+        if not request.access.reads_region(region.pk):
             continue
         period = latest_due_period(region)
         if period is None:

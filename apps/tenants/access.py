@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django_scopes import scopes_disabled
 
-from .enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from .enums import Role
+from .roles import AUDIT_READERS, BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, SUPERVISORS
 
 
 @dataclass
@@ -40,8 +41,58 @@ class Access:
     def is_bureau(self, region_id: int | None) -> bool:
         return self.has_role(region_id, *BUREAU_ROLES)
 
+    def is_bureau_admin(self, region_id: int | None) -> bool:
+        return self.has_role(region_id, Role.BUREAU_ADMIN)
+
     def reads_whole_region(self, region_id: int | None) -> bool:
         return self.has_role(region_id, *REGION_WIDE_READ_ROLES)
+
+    reads_region = reads_whole_region
+
+    def own_hospitals(self, region_id: int | None) -> set[int]:
+        """The hospitals whose rows a hospital role reads in this region (empty for every other role)."""
+        if not self.has_role(region_id, *HOSPITAL_ROLES):
+            return set()
+        return self.hospital_ids(region_id)
+
+    def regions_with(self, *roles: str) -> list[int]:
+        """The region ids where the user holds one of `roles` (a group of apps/tenants/roles.py)."""
+        return [r for r in self.region_ids if self.has_role(r, *roles)]
+
+    def readable_region_ids(self) -> list[int]:
+        """Regions the user reads wholly or as a hospital."""
+        return [r for r in self.region_ids if self.reads_whole_region(r) or self.own_hospitals(r)]
+
+    # The named region lists screens, the API and widgets ask for (the groups are apps/tenants/roles.py).
+    def reader_region_ids(self) -> list[int]:
+        """Regions read wholly (platform, province, bureau, auditor)."""
+        return self.regions_with(*REGION_WIDE_READ_ROLES)
+
+    def bureau_region_ids(self) -> list[int]:
+        return self.regions_with(*BUREAU_ROLES)
+
+    def bureau_admin_region_ids(self) -> list[int]:
+        return self.regions_with(Role.BUREAU_ADMIN)
+
+    def hospital_region_ids(self) -> list[int]:
+        return self.regions_with(*HOSPITAL_ROLES)
+
+    def audit_region_ids(self) -> list[int]:
+        """Regions whose audit trail the user reads (AUDIT_READERS)."""
+        return self.regions_with(*AUDIT_READERS)
+
+    def expert_region_ids(self) -> list[int]:
+        return self.regions_with(Role.EXPERT)
+
+    def is_expert(self, region_id: int | None = None) -> bool:
+        """An expert of the region (of any region without one)."""
+        return self.has_role(region_id, Role.EXPERT) if region_id is not None else self.has_any_role(Role.EXPERT)
+
+    def is_hospital_user(self, region_id: int | None = None) -> bool:
+        return bool(self.own_hospitals(region_id)) if region_id is not None else bool(self.hospital_region_ids())
+
+    def supervises(self, region_id: int | None) -> bool:
+        return self.has_role(region_id, *SUPERVISORS)
 
     def hospital_ids(self, region_id: int | None = None) -> set[int]:
         if region_id is not None:
@@ -134,3 +185,22 @@ def get_access(user) -> Access:
 def forget_access(user) -> None:
     if hasattr(user, "_portal_access"):
         del user._portal_access
+
+
+def is_bureau(user, region_id: int | None) -> bool:
+    """The bureau (admin or staff) of the region — the one predicate every app's rules and services use."""
+    return get_access(user).is_bureau(region_id)
+
+
+def is_bureau_admin(user, region_id: int | None) -> bool:
+    return get_access(user).is_bureau_admin(region_id)
+
+
+def is_hospital_of(access: Access, region_id: int | None, hospital_id: int | None) -> bool:
+    """A hospital user of exactly this hospital (applications, disputes: the raising hospital's side)."""
+    return hospital_id is not None and hospital_id in access.own_hospitals(region_id)
+
+
+def own_hospitals(user, region_id: int | None) -> set[int]:
+    """The hospitals a hospital user reads in the region (empty for every other role and for no user)."""
+    return get_access(user).own_hospitals(region_id)

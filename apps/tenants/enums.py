@@ -18,10 +18,13 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
-BUREAU_ROLES = frozenset({Role.BUREAU_ADMIN, Role.BUREAU_STAFF})
-HOSPITAL_ROLES = frozenset({Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF})
-# Roles that read every row of a region (hospital roles read their hospital's rows only;
-# experts read master data of the region and the items assigned to them).
-REGION_WIDE_READ_ROLES = frozenset(
-    {Role.PLATFORM_ADMIN, Role.PROVINCE_SUPERVISOR, Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR}
-)
+_GROUPS = ("BUREAU_ROLES", "HOSPITAL_ROLES", "REGION_WIDE_READ_ROLES")
+
+
+def __getattr__(name: str):
+    """The role groups live in apps/tenants/roles.py (defined once); older imports from here still resolve."""
+    if name in _GROUPS:
+        from . import roles
+
+        return getattr(roles, name)
+    raise AttributeError(name)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.core.errors import DomainError
 from apps.hospitals.models import Hospital
 
-from . import services
+from . import rules, services
 from .access import Access
 from .enums import Role
 from .filters import UserFilter, can_manage_users, managed_users, membership_visible, user_in_scope
@@ -27,7 +27,7 @@ PAGE_SIZE = 50
 
 def _reads_region(access: Access, region_id: int) -> bool:
     """Region pages: the region-wide readers and the region's experts (master data)."""
-    return access.reads_whole_region(region_id) or access.has_role(region_id, Role.EXPERT)
+    return rules.reads_region_pages(access, region_id)
 
 
 def _region_or_404(request: HttpRequest, code: str) -> Region:
@@ -108,7 +108,7 @@ def policy_edit(request: HttpRequest, code: str, year: str) -> HttpResponse:
     access = request.access
     if not access.reads_whole_region(region.pk):
         raise PermissionDenied
-    editable = access.has_role(region.pk, Role.BUREAU_ADMIN, Role.PLATFORM_ADMIN)
+    editable = rules.can_edit_policy(access, region.pk)
     policy = PolicyYear.objects.filter(region=region, year=year).first()
     exists = policy is not None
     if policy is None:

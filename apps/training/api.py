@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from apps.core.api import ScopedAPIMixin
 from apps.core.errors import ValidationFailed
 from apps.core.pdf import pdf_response
-from apps.tenants.enums import BUREAU_ROLES
 from apps.tenants.models import Region, User
 
 from . import selectors, services
@@ -39,7 +38,7 @@ from .serializers import (
 
 def _region_for(request, code: str | None) -> Region:
     access = request.access
-    bureau = [r for r in access.region_ids if access.has_role(r, *BUREAU_ROLES)]
+    bureau = access.bureau_region_ids()
     pool = bureau or access.region_ids
     if code:
         region = Region.objects.filter(code=code, pk__in=access.region_ids).first()

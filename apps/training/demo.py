@@ -15,7 +15,6 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,7 +51,7 @@ PAST = ((0, 300, 80), (1, 260, 40), (3, 220, 40), (2, 180, 40), (4, 150, 60), (1
 
 def _demo_coders(region: Region) -> None:
     """Two coders per active hospital (bulk, one shared password hash); skipped when they exist."""
-    from apps.core.demo_data import DEMO_PASSWORD, REGIONS
+    from apps.core.demo_data import REGIONS, demo_password_hash
 
     pinyin = next((r[2] for r in REGIONS if r[0] == region.code), region.code)
     hospitals = list(Hospital.objects.with_scope(region=[region.pk]).filter(region=region, active=True)
@@ -62,7 +61,7 @@ def _demo_coders(region: Region) -> None:
     missing = [u for u in wanted if u not in existing]
     if not missing:
         return
-    password = make_password(DEMO_PASSWORD)
+    password = demo_password_hash()
     surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
     users = User.objects.bulk_create([
         User(username=u, password=password, name=f"{surnames[n % len(surnames)]}{'编码员' if wanted[u][1] == 1 else '医保专员'}"

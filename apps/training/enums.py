@@ -1,7 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.tenants.enums import Role
+from apps.tenants.roles import TRAINING_AUDIENCE
 
 
 class Category(models.TextChoices):
@@ -35,7 +35,7 @@ class EnrollmentStatus(models.TextChoices):
 
 
 # Roles a course can be addressed to (the audience); an empty audience means every one of them.
-AUDIENCE_ROLES = (Role.HOSPITAL_STAFF, Role.HOSPITAL_ADMIN, Role.EXPERT, Role.BUREAU_STAFF, Role.BUREAU_ADMIN)
+AUDIENCE_ROLES = TRAINING_AUDIENCE  # the group is apps/tenants/roles.py
 AUDIENCE_CHOICES = [(r.value, r.label) for r in AUDIENCE_ROLES]
 # An enrolment that holds a seat (counts against the capacity).
 SEATED = (EnrollmentStatus.ENROLLED, EnrollmentStatus.ATTENDED, EnrollmentStatus.ABSENT)

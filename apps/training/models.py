@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import RegionScopedModel
+from apps.core.workflow_models import StoredFile
 
 from .enums import ACTIVE, AUDIENCE_CHOICES, Category, EnrollmentStatus, Mode, SessionStatus
 
@@ -57,25 +58,15 @@ class Course(RegionScopedModel):
         return [str(Role(r).label) for r in self.audience if r in Role.values]
 
 
-class Material(RegionScopedModel):
+class Material(StoredFile):
     """A course file under PRIVATE_MEDIA_ROOT/training with a random name; served only through a scoped view."""
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="materials")
-    stored_name = models.CharField(max_length=100)
-    original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.CharField(_("content type"), max_length=100)  # Office types are longer
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("course material")
         verbose_name_plural = _("course materials")
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class Session(RegionScopedModel):

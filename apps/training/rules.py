@@ -7,20 +7,28 @@ the trainer of a session may mark attendance and scores for it. Anything out of 
 """
 from __future__ import annotations
 
-from apps.tenants.access import get_access
-from apps.tenants.enums import BUREAU_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.access import get_access, is_bureau
+from apps.tenants.enums import Role
+from apps.tenants.roles import BUREAU_ROLES, EXPERT_ROLES
+
+__all__ = ["TRAINER_ROLES", "can_run", "is_participant", "can_see_enrollment", "is_bureau", "is_member", "reads_region"]
+
+
+# Who may be named trainer of a session: the region's experts and bureau.
+TRAINER_ROLES = EXPERT_ROLES | BUREAU_ROLES
+
+
+def is_participant(access) -> bool:
+    """Takes part in training as a learner somewhere (experts and hospital users): the participant widget."""
+    return access.is_expert() or access.is_hospital_user()
 
 
 def is_member(user, region_id: int) -> bool:
     return region_id in get_access(user).region_ids
 
 
-def is_bureau(user, region_id: int) -> bool:
-    return get_access(user).has_role(region_id, *BUREAU_ROLES)
-
-
 def reads_region(user, region_id: int) -> bool:
-    return get_access(user).has_role(region_id, *REGION_WIDE_READ_ROLES)
+    return get_access(user).reads_region(region_id)
 
 
 def is_trainer(user, session) -> bool:

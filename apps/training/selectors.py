@@ -5,16 +5,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from apps.core.errors import NotFound
 from apps.tenants.access import get_access
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
+from apps.tenants.enums import Role
+from apps.tenants.models import Membership
+from apps.tenants.roles import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES
 
 from .enums import SEATED, EnrollmentStatus, SessionStatus
 from .models import Course, Enrollment, Material, Session
+from .rules import TRAINER_ROLES
 
 
 def _wide(access) -> list[int]:
@@ -243,3 +247,10 @@ def coverage(region, year: int) -> Coverage:
     result.certificates = Enrollment.objects.with_scope(region=[region.pk]).filter(
         region=region, session__in=sessions, passed=True).count()
     return result
+
+
+def trainer_candidates(region_id: int) -> list:
+    """Active users who may be named trainer of a session in the region (rules.TRAINER_ROLES)."""
+    ids = Membership.objects.with_scope(region=[region_id]).filter(
+        region_id=region_id, role__in=TRAINER_ROLES).values("user_id")
+    return list(get_user_model().objects.filter(pk__in=ids, is_active=True).order_by("username"))

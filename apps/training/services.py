@@ -9,7 +9,6 @@ the ones that find it full are waitlisted in arrival order; a cancellation promo
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -23,6 +22,9 @@ from django.utils.translation import gettext as _
 
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.scoping import scoped
+from apps.core.uploads import delete_on_commit, store_upload
+from apps.core.workflow import authorize, require_state, transition
 from apps.notifications.services import notify
 from apps.tenants.access import get_access
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES
@@ -39,6 +41,10 @@ from .enums import (
     SessionStatus,
 )
 from .models import Course, Enrollment, Material, Session
+from .transitions import ENROLLMENT, SESSION, lock_enrollment
+
+# The session fields an edit may change (their old values go into the audit event).
+SESSION_FIELDS = ("mode", "venue", "starts_at", "ends_at", "capacity", "enrol_deadline", "pass_mark")
 
 log = logging.getLogger(__name__)
 MAX_MATERIAL_BYTES = 20 * 1024 * 1024
@@ -51,8 +57,7 @@ OFFICE_TYPES = {".pptx": "application/vnd.openxmlformats-officedocument.presenta
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 
 
-def _scoped(model, region_id: int):
-    return model.objects.with_scope(region=[region_id])
+_scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
 def _require_bureau(actor: User | None, region_id: int) -> None:
@@ -160,42 +165,22 @@ def detect_material_type(head: bytes, name: str) -> tuple[str, str] | None:
 def material_add(*, actor: User | None, course: Course, upload) -> Material:
     """Store a course file (PDF, PPTX, DOCX, XLSX, PNG, JPEG by content; ≤ 20 MB) under PRIVATE_MEDIA_ROOT."""
     _require_bureau(actor, course.region_id)
-    size = getattr(upload, "size", None)
-    if not size:
-        raise ValidationFailed(_("file: empty."))
-    if size > MAX_MATERIAL_BYTES:
-        raise ValidationFailed(_("file: larger than 20 MB."))
-    name = (getattr(upload, "name", "") or "file").replace("/", "_").replace("\\", "_")[-255:]
-    upload.seek(0)
-    detected = detect_material_type(upload.read(8), name)
-    if detected is None:
-        raise ValidationFailed(_("file: its content is not an accepted type (PDF, PPTX, DOCX, XLSX, PNG, JPEG)."))
-    content_type, ext = detected
-    folder = settings.PRIVATE_MEDIA_ROOT / "training"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = secrets.token_hex(16) + ext
-    digest = hashlib.sha256()
-    upload.seek(0)
-    with open(folder / stored, "xb") as out:
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            out.write(chunk)
-    material = _scoped(Material, course.region_id).create(
-        region_id=course.region_id, course=course, stored_name=stored, original_name=name,
-        content_type=content_type, size=size, sha256=digest.hexdigest(), uploaded_by=actor)
+    stored = store_upload(upload, "training", max_bytes=MAX_MATERIAL_BYTES, detect=detect_material_type,
+                          types_label="PDF, PPTX, DOCX, XLSX, PNG, JPEG")
+    material = _scoped(Material, course.region_id).create(region_id=course.region_id, course=course,
+                                                          uploaded_by=actor, **stored)
     record_event(actor=actor, action="training.material_added", obj=course,
-                 new={"material": material.pk, "name": name, "sha256": material.sha256})
+                 new={"material": material.pk, "name": stored["original_name"], "sha256": material.sha256})
     return material
 
 
 @transaction.atomic
 def material_remove(*, actor: User | None, material: Material) -> None:
     _require_bureau(actor, material.region_id)
-    path = settings.PRIVATE_MEDIA_ROOT / "training" / material.stored_name
     record_event(actor=actor, action="training.material_removed", obj=material.course,
                  old={"material": material.pk, "name": material.original_name})
+    delete_on_commit("training", material.stored_name)
     material.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
 
 def material_path(material: Material):
@@ -248,9 +233,7 @@ def session_create(*, actor: User | None, course: Course, mode: str, starts_at: 
     return session
 
 
-def _lock_session(session: Session) -> Session:
-    return _scoped(Session, session.region_id).select_for_update(of=("self",)).select_related(
-        "course", "region").get(pk=session.pk)
+
 
 
 @transaction.atomic
@@ -259,26 +242,21 @@ def session_update(*, actor: User | None, session: Session, mode: str, starts_at
                    trainer: User | None = None) -> Session:
     """Change a draft or open session. A larger capacity promotes waitlisted participants; the capacity never
     drops below the seats taken; the pass mark is fixed once a score is entered."""
-    _require_bureau(actor, session.region_id)
-    session = _lock_session(session)
-    if session.status not in (SessionStatus.DRAFT, SessionStatus.PUBLISHED):
-        raise InvalidTransition(_("Only a draft or open session can be changed."))
-    values = _session_values(course=session.course, mode=mode, venue=venue, starts_at=starts_at, ends_at=ends_at,
-                             capacity=capacity, enrol_deadline=enrol_deadline, pass_mark=pass_mark, trainer=trainer)
-    rows = _scoped(Enrollment, session.region_id).filter(session=session)
-    seated = rows.filter(status__in=list(SEATED)).count()
-    if values["capacity"] < seated:
-        raise ValidationFailed(_("capacity: %(n)s seats are already taken.") % {"n": seated})
-    if values["pass_mark"] != session.pass_mark and rows.filter(score__isnull=False).exists():
-        raise ValidationFailed(_("pass_mark: scores are already entered."))
-    old = {k: getattr(session, k) for k in values if k != "trainer"}
-    for key, value in values.items():
-        setattr(session, key, value)
-    session.save()
-    record_event(actor=actor, action="training.session_updated", obj=session, old=old,
-                 new={k: v for k, v in values.items() if k != "trainer"})
-    _promote(actor, session)
-    return session
+    def check(locked: Session) -> dict:
+        values = _session_values(course=locked.course, mode=mode, venue=venue, starts_at=starts_at, ends_at=ends_at,
+                                 capacity=capacity, enrol_deadline=enrol_deadline, pass_mark=pass_mark, trainer=trainer)
+        rows = _scoped(Enrollment, locked.region_id).filter(session=locked)
+        seated = rows.filter(status__in=list(SEATED)).count()
+        if values["capacity"] < seated:
+            raise ValidationFailed(_("capacity: %(n)s seats are already taken.") % {"n": seated})
+        if values["pass_mark"] != locked.pass_mark and rows.filter(score__isnull=False).exists():
+            raise ValidationFailed(_("pass_mark: scores are already entered."))
+        for key, value in values.items():
+            setattr(locked, key, value)
+        return {k: v for k, v in values.items() if k != "trainer"}
+
+    return transition(session, "edit", actor=actor, check=check, after=lambda s, old: _promote(actor, s),
+                      snapshot=SESSION_FIELDS)
 
 
 def addressees_for(levels=None, hospitals=None) -> dict:
@@ -340,59 +318,42 @@ def _training_notice(actor, session: Session, addressees: dict) -> int | None:
 def session_publish(*, actor: User | None, session: Session, send_notice: bool = True, levels=None,
                     hospitals=None) -> Session:
     """draft → published (open for enrolment); optionally sends the training notice to the addressed hospitals."""
-    _require_bureau(actor, session.region_id)
-    session = _lock_session(session)
-    if session.status != SessionStatus.DRAFT:
-        raise InvalidTransition(_("Only a draft session can be published."))
-    if session.enrol_deadline <= timezone.now():
-        raise ValidationFailed(_("enrol_deadline: already passed."), code="deadline_passed")
-    session.status = SessionStatus.PUBLISHED
-    session.published_at = timezone.now()
     addressees = addressees_for(levels, hospitals)
-    if send_notice:
-        session.notice_id = _training_notice(actor, session, addressees)
-    session.save()
-    record_event(actor=actor, action="training.session_published", obj=session, old={"status": SessionStatus.DRAFT},
-                 new={"status": session.status, "notice": session.notice_id,
-                      "addressees": addressees if send_notice else None})
-    return session
+
+    def check(locked: Session) -> dict:
+        if locked.enrol_deadline <= timezone.now():
+            raise ValidationFailed(_("enrol_deadline: already passed."), code="deadline_passed")
+        locked.status = SessionStatus.PUBLISHED  # the notice reads the session as published
+        locked.published_at = timezone.now()
+        if send_notice:
+            locked.notice_id = _training_notice(actor, locked, addressees)
+        return {"notice": locked.notice_id, "addressees": addressees if send_notice else None}
+
+    return transition(session, "publish", actor=actor, check=check)
 
 
 @transaction.atomic
 def session_cancel(*, actor: User | None, session: Session, reason: str) -> Session:
     """draft | published → cancelled; everybody enrolled or waitlisted is told."""
-    _require_bureau(actor, session.region_id)
-    reason = _text(reason, "reason")
-    session = _lock_session(session)
-    if session.status not in (SessionStatus.DRAFT, SessionStatus.PUBLISHED):
-        raise InvalidTransition(_("Only a draft or open session can be cancelled."))
-    old = session.status
-    session.status = SessionStatus.CANCELLED
-    session.save()
-    active = _scoped(Enrollment, session.region_id).filter(session=session, status__in=list(ACTIVE))
-    users = list(User.objects.filter(pk__in=active.values("user_id")))
-    active.update(status=EnrollmentStatus.CANCELLED, waitlist_position=None, updated_at=timezone.now())
-    record_event(actor=actor, action="training.session_cancelled", obj=session, old={"status": old},
-                 new={"status": session.status}, reason=reason)
-    notify(users=users, region=session.region, kind="training.cancelled", url=_session_url(session),
-           title=_("Training cancelled: %(course)s") % {"course": session.course.title}, body=reason)
-    return session
+    reason = (reason or "").strip()
+
+    def after(locked: Session, old: str) -> None:
+        active = _scoped(Enrollment, locked.region_id).filter(session=locked, status__in=list(ACTIVE))
+        users = list(User.objects.filter(pk__in=active.values("user_id")))
+        active.update(status=EnrollmentStatus.CANCELLED, waitlist_position=None, updated_at=timezone.now())
+        notify(users=users, region=locked.region, kind="training.cancelled", url=_session_url(locked),
+               title=lambda: _("Training cancelled: %(course)s") % {"course": locked.course.title}, body=reason)
+
+    return transition(session, "cancel", actor=actor, reason=reason, clean=lambda: _text(reason, "reason"),
+                      after=after)
 
 
 @transaction.atomic
 def session_close(*, actor: User | None, session: Session) -> Session:
     """published → closed after the session: no more enrolments; waitlisted participants are released."""
-    _require_bureau(actor, session.region_id)
-    session = _lock_session(session)
-    if session.status != SessionStatus.PUBLISHED:
-        raise InvalidTransition(_("Only an open session can be closed."))
-    session.status = SessionStatus.CLOSED
-    session.save()
-    _scoped(Enrollment, session.region_id).filter(session=session, status=EnrollmentStatus.WAITLISTED).update(
-        status=EnrollmentStatus.CANCELLED, waitlist_position=None, updated_at=timezone.now())
-    record_event(actor=actor, action="training.session_closed", obj=session,
-                 old={"status": SessionStatus.PUBLISHED}, new={"status": session.status})
-    return session
+    return transition(session, "close", actor=actor, after=lambda s, old: _scoped(Enrollment, s.region_id).filter(
+        session=s, status=EnrollmentStatus.WAITLISTED).update(status=EnrollmentStatus.CANCELLED,
+                                                              waitlist_position=None, updated_at=timezone.now()))
 
 
 # --- enrolment -----------------------------------------------------------------------------------
@@ -435,7 +396,7 @@ def enrollment_create(*, actor: User | None, session: Session, user: User | None
     if actor is not None and session.status == SessionStatus.DRAFT and not rules.reads_region(actor, session.region_id):
         raise NotFound()
     _check_enroller(actor, user, session)
-    session = _lock_session(session)
+    session = SESSION.lock(session)
     if session.status != SessionStatus.PUBLISHED:
         raise InvalidTransition(_("The session is not open for enrolment."))
     if timezone.now() > session.enrol_deadline:
@@ -468,11 +429,8 @@ def enrollment_create(*, actor: User | None, session: Session, user: User | None
 
 def _lock_enrollment(enrollment: Enrollment) -> tuple[Session, Enrollment]:
     """Lock the session first (the order every writer uses), then the enrolment."""
-    session = _lock_session(enrollment.session)
-    locked = _scoped(Enrollment, enrollment.region_id).select_for_update(of=("self",)).select_related(
-        "user", "hospital").get(pk=enrollment.pk)
-    locked.session = session
-    return session, locked
+    locked = lock_enrollment(enrollment)
+    return locked.session, locked
 
 
 def _promote(actor, session: Session) -> list[Enrollment]:
@@ -494,8 +452,8 @@ def _promote(actor, session: Session) -> list[Enrollment]:
                      old={"status": EnrollmentStatus.WAITLISTED, "waitlist_position": old},
                      new={"status": EnrollmentStatus.ENROLLED})
         notify(users=[enrollment.user], region=session.region, kind="training.promoted", url=_session_url(session),
-               title=_("A seat is free: you are now enrolled in %(course)s") % {"course": session.course.title},
-               body=_("The session starts at %(at)s.")
+               title=lambda: _("A seat is free: you are now enrolled in %(course)s") % {"course": session.course.title},
+               body=lambda: _("The session starts at %(at)s.")
                % {"at": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M")})
     return promoted
 
@@ -504,28 +462,17 @@ def _promote(actor, session: Session) -> list[Enrollment]:
 def enrollment_cancel(*, actor: User | None, enrollment: Enrollment, reason: str = "") -> Enrollment:
     """enrolled | waitlisted → cancelled (the participant before the start, their hospital administrator, or
     the bureau); a freed seat goes to the first waitlisted participant automatically."""
-    if actor is not None and not rules.can_see_enrollment(actor, enrollment):
-        raise NotFound()
-    session, enrollment = _lock_enrollment(enrollment)
-    bureau = actor is None or rules.is_bureau(actor, session.region_id)
-    own = actor is not None and (actor.pk == enrollment.user_id
-                                 or rules.is_hospital_admin_of(actor, session.region_id, enrollment.hospital_id))
-    if not (bureau or own):
-        raise Forbidden(_("Only the participant, their hospital administrator or the bureau can cancel."))
-    if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED):
-        raise InvalidTransition(_("Not possible while the enrolment is %(status)s.")
-                                % {"status": enrollment.get_status_display()})
-    if not bureau and session.starts_at <= timezone.now():
-        raise InvalidTransition(_("The session has started; ask the bureau."))
-    old = enrollment.status
-    enrollment.status = EnrollmentStatus.CANCELLED
-    enrollment.waitlist_position = None
-    enrollment.save()
-    record_event(actor=actor, action="training.enrollment_cancelled", obj=enrollment, region=session.region,
-                 old={"status": old}, new={"status": enrollment.status}, reason=(reason or "").strip())
-    if old == EnrollmentStatus.ENROLLED:
-        _promote(actor, session)
-    return enrollment
+    def check(locked: Enrollment) -> None:
+        if actor is not None and not rules.is_bureau(actor, locked.region_id) \
+                and locked.session.starts_at <= timezone.now():
+            raise InvalidTransition(_("The session has started; ask the bureau."))
+
+    def after(locked: Enrollment, old: str) -> None:
+        if old == EnrollmentStatus.ENROLLED:
+            _promote(actor, locked.session)
+
+    return transition(enrollment, "cancel", actor=actor, reason=(reason or "").strip(), check=check,
+                      waitlist_position=None, after=after)
 
 
 def _check_session_day(session: Session) -> None:
@@ -535,44 +482,34 @@ def _check_session_day(session: Session) -> None:
 
 @transaction.atomic
 def enrollment_attend(*, actor: User | None, enrollment: Enrollment) -> Enrollment:
-    """enrolled | absent → attended (a correction is possible until a score is entered)."""
-    _require_runner(actor, enrollment.session)
-    session, enrollment = _lock_enrollment(enrollment)
-    if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.ABSENT, EnrollmentStatus.ATTENDED) \
-            or session.status == SessionStatus.CANCELLED:
-        raise InvalidTransition(_("Not possible while the enrolment is %(status)s.")
-                                % {"status": enrollment.get_status_display()})
-    _check_session_day(session)
-    if enrollment.status == EnrollmentStatus.ATTENDED:
-        return enrollment
-    old = enrollment.status
-    enrollment.status = EnrollmentStatus.ATTENDED
-    enrollment.save()
-    record_event(actor=actor, action="training.attended", obj=enrollment, region=session.region,
-                 old={"status": old}, new={"status": enrollment.status})
-    return enrollment
+    """enrolled | absent → attended (a correction is possible until a score is entered); marking it twice is a
+    no-op."""
+    return _mark(actor, enrollment, "attend", EnrollmentStatus.ATTENDED)
+
+
+def _mark(actor, enrollment: Enrollment, action: str, target: str) -> Enrollment:
+    """Attendance: from the day of the session, never on a cancelled session; the same mark again changes nothing."""
+    def check(locked: Enrollment) -> None:
+        if locked.session.status == SessionStatus.CANCELLED:
+            raise InvalidTransition(_("Not possible while the enrolment is %(status)s.")
+                                    % {"status": locked.get_status_display()})
+        if action == "absent" and locked.score is not None:
+            raise InvalidTransition(_("A score is already entered."))
+        _check_session_day(locked.session)
+
+    if enrollment.status == target:
+        authorize(enrollment, action, actor=actor)
+        locked = lock_enrollment(enrollment)
+        if locked.status == target:
+            check(locked)
+            return locked
+    return transition(enrollment, action, actor=actor, check=check)
 
 
 @transaction.atomic
 def enrollment_absent(*, actor: User | None, enrollment: Enrollment) -> Enrollment:
     """enrolled | attended (no score yet) → absent."""
-    _require_runner(actor, enrollment.session)
-    session, enrollment = _lock_enrollment(enrollment)
-    if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.ATTENDED, EnrollmentStatus.ABSENT) \
-            or session.status == SessionStatus.CANCELLED:
-        raise InvalidTransition(_("Not possible while the enrolment is %(status)s.")
-                                % {"status": enrollment.get_status_display()})
-    if enrollment.score is not None:
-        raise InvalidTransition(_("A score is already entered."))
-    _check_session_day(session)
-    if enrollment.status == EnrollmentStatus.ABSENT:
-        return enrollment
-    old = enrollment.status
-    enrollment.status = EnrollmentStatus.ABSENT
-    enrollment.save()
-    record_event(actor=actor, action="training.absent", obj=enrollment, region=session.region,
-                 old={"status": old}, new={"status": enrollment.status})
-    return enrollment
+    return _mark(actor, enrollment, "absent", EnrollmentStatus.ABSENT)
 
 
 def _new_code() -> str:
@@ -580,8 +517,7 @@ def _new_code() -> str:
 
 
 def _score(actor, session: Session, enrollment: Enrollment, score) -> Enrollment:
-    if enrollment.status != EnrollmentStatus.ATTENDED:
-        raise InvalidTransition(_("A score is entered only for a participant who attended."))
+    require_state(ENROLLMENT, enrollment, "score")
     if enrollment.certificate_number:
         raise InvalidTransition(_("The certificate is issued; the score is final."))
     value = _decimal(score, "score", Decimal("0"), Decimal("100"))
@@ -603,7 +539,7 @@ def _score(actor, session: Session, enrollment: Enrollment, score) -> Enrollment
         transaction.on_commit(lambda: render_certificate_task.delay(region_id=region_id, enrollment_id=pk))
         notify(users=[enrollment.user], region=session.region, kind="training.certificate",
                url=reverse("training:mine"),
-               title=_("You passed %(course)s: certificate %(number)s")
+               title=lambda: _("You passed %(course)s: certificate %(number)s")
                % {"course": session.course.title, "number": enrollment.certificate_number})
     return enrollment
 
@@ -620,7 +556,7 @@ def enrollment_score(*, actor: User | None, enrollment: Enrollment, score) -> En
 def scores_bulk(*, actor: User | None, session: Session, scores: dict[int, object]) -> list[Enrollment]:
     """Enter many scores of one session at once (enrolment id → score); all or nothing."""
     _require_runner(actor, session)
-    session = _lock_session(session)
+    session = SESSION.lock(session)
     ids = [int(k) for k in scores]
     rows = {e.pk: e for e in _scoped(Enrollment, session.region_id).select_for_update(of=("self",))
             .select_related("user").filter(session=session, pk__in=ids)}

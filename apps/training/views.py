@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core import exports as safe_csv
-from apps.core.errors import DomainError, Forbidden, NotFound
+from apps.core.errors import DomainError, NotFound
 from apps.core.pdf import pdf_response
-from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, REGION_WIDE_READ_ROLES, Role
-from apps.tenants.models import Membership, Region, User
+from apps.core.web import show_error as _fail
+from apps.tenants.models import Region, User
 
 from . import rules, selectors, services
 from .enums import Category, EnrollmentStatus, SessionStatus
@@ -30,18 +30,6 @@ from .forms import CourseForm, MaterialForm, PublishForm, ReasonForm, SessionFor
 from .models import Course, Session
 
 PER_PAGE = 30
-
-
-def _fail(request, err: DomainError) -> None:
-    if isinstance(err, NotFound):
-        raise Http404
-    if isinstance(err, Forbidden):
-        raise PermissionDenied(err.message)
-    messages.error(request, err.message)
-
-
-def _regions(request, *roles) -> list[int]:
-    return [r for r in request.access.region_ids if request.access.has_role(r, *roles)]
 
 
 def _get(fn, *args):
@@ -56,7 +44,7 @@ def _get(fn, *args):
 
 @login_required
 def index(request):
-    if _regions(request, *REGION_WIDE_READ_ROLES):
+    if request.access.reader_region_ids():
         return redirect("training:session_list")
     return redirect("training:browse")
 
@@ -64,7 +52,7 @@ def index(request):
 @login_required
 def session_list(request):
     """Readers: every session of their regions with seats, filterable. Others go to the open sessions."""
-    if not _regions(request, *REGION_WIDE_READ_ROLES):
+    if not request.access.reader_region_ids():
         return redirect("training:browse")
     qs = selectors.visible_sessions(request.user)
     status, year, category = (request.GET.get(k, "") for k in ("status", "year", "category"))
@@ -80,7 +68,7 @@ def session_list(request):
     return render(request, "training/session_list.html", {
         "page_obj": page_obj, "rows": rows, "statuses": SessionStatus.choices, "categories": Category.choices,
         "filters": {"status": status, "year": year, "category": category},
-        "is_bureau": bool(_regions(request, *BUREAU_ROLES))})
+        "is_bureau": bool(request.access.bureau_region_ids())})
 
 
 @login_required
@@ -111,15 +99,15 @@ def course_list(request):
     category = request.GET.get("category", "")
     if category:
         qs = qs.filter(category=category)
-    if not _regions(request, *REGION_WIDE_READ_ROLES):
+    if not request.access.reader_region_ids():
         qs = qs.filter(active=True)
     return render(request, "training/course_list.html", {
         "courses": qs, "categories": Category.choices, "category": category,
-        "is_bureau": bool(_regions(request, *BUREAU_ROLES))})
+        "is_bureau": bool(request.access.bureau_region_ids())})
 
 
 def _bureau_region(request) -> Region:
-    ids = _regions(request, *BUREAU_ROLES)
+    ids = request.access.bureau_region_ids()
     if not ids:
         raise PermissionDenied
     wanted = request.GET.get("region") or request.POST.get("region")
@@ -212,9 +200,7 @@ def material_remove(request, pk: int):
 
 
 def _trainers(region_id: int) -> list[User]:
-    ids = Membership.objects.with_scope(region=[region_id]).filter(
-        region_id=region_id, role__in=[Role.EXPERT, *BUREAU_ROLES]).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("username"))
+    return selectors.trainer_candidates(region_id)
 
 
 def _session_form(request, region_id_list, session: Session | None = None):
@@ -390,7 +376,7 @@ def certificate(request, pk: int):
 
 
 def _coverage_args(request):
-    ids = _regions(request, *REGION_WIDE_READ_ROLES)
+    ids = request.access.reader_region_ids()
     if not ids:
         raise PermissionDenied
     regions = list(Region.objects.filter(pk__in=ids).order_by("code"))
@@ -469,7 +455,7 @@ def verify(request, code: str):
 
 
 def bureau_widget(request) -> dict | None:
-    ids = _regions(request, *BUREAU_ROLES)
+    ids = request.access.bureau_region_ids()
     if not ids:
         return None
     now = timezone.now()
@@ -483,8 +469,7 @@ def bureau_widget(request) -> dict | None:
 
 
 def participant_widget(request) -> dict | None:
-    roles = request.access.all_roles()
-    if not roles & ({Role.EXPERT} | set(HOSPITAL_ROLES)):
+    if not rules.is_participant(request.access):
         return None
     now = timezone.now()
     mine = selectors.my_enrollments(request.user)

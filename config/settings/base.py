@@ -103,6 +103,10 @@ if _settings_module.endswith(".prod") and not os.environ.get("DATABASE_URL"):
 # Tests prefer the machine's server on 127.0.0.1:5432; `make run` uses the embedded one.
 _db_url, DATABASE_SOURCE = database.resolve(for_tests=_settings_module.endswith(".test"))
 DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+# No JIT: the portal's statements are short or set-based over indexed ranges; PostgreSQL's JIT thresholds are
+# crossed by plan cost, not run time, and compiling took ~0.8 s on one-row statements (docs/performance.md).
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = (_db_options.get("options", "") + " -c jit=off").strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tenants.User"
 
@@ -244,6 +248,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):  # kombu does not create its fold
     for _folder in ("queue", "processed", "control"):
         (_CELERY_FS / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# One queue name per deployment (a province's nodes may share a broker with others).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -18,7 +18,7 @@ from apps.applications.models import Application, ExpertProfile
 from apps.cases.models import Case
 from apps.tenants.enums import Role
 from apps.tenants.services import policy_set, user_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, shared
 from tests.settlement.conftest import add_cases, case
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -90,8 +90,12 @@ def private_media(settings, tmp_path):
 
 
 @pytest.fixture
-def aw(world):
-    """Region A and B application worlds."""
+def aw(request, module_aw, world):
+    """Region A and B application worlds (built once per module where every database test asks for them)."""
+    return build_aw(world) if module_aw is None else shared(module_aw, request)
+
+
+def build_aw(world) -> dict:
     return {"A": build_app_region(world["A"]), "B": build_app_region(world["B"]), "world": world}
 
 

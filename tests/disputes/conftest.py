@@ -16,7 +16,7 @@ from apps.disputes import services
 from apps.disputes.models import Dispute
 from apps.tenants.enums import Role
 from apps.tenants.services import user_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, shared
 from tests.settlement.conftest import add_cases, case
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -73,7 +73,12 @@ def private_media(settings, tmp_path):
 
 
 @pytest.fixture
-def dw(world):
+def dw(request, module_dw, world):
+    """Dispute worlds of A and B (built once per module where every database test asks for them)."""
+    return build_dw(world) if module_dw is None else shared(module_dw, request)
+
+
+def build_dw(world) -> dict:
     return {"A": build_dispute_region(world["A"]), "B": build_dispute_region(world["B"]), "world": world}
 
 

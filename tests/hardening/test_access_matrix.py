@@ -258,3 +258,18 @@ def test_every_api_operation_is_in_the_access_table():
 def test_the_table_names_no_dead_urls():
     stale = sorted(set(SCREENS) - set(portal_url_names())) + sorted(set(API) - set(api_operations()))
     assert not stale, f"remove rows for URLs that no longer exist: {stale}"
+
+
+# ---------------------------------------------------------------- named rows of the policy
+def test_supervisor_publishing_a_city_notice_is_refused(world):
+    """The province supervisor reads a city's notices but never publishes one under the city bureau's letterhead
+    (issue 16; refused since issue 17): the table says so, and the portal and the API answer so."""
+    screen, api = SCREENS["notices:action"], API["POST /api/v1/notices/{id}/publish/"]
+    assert Role.PROVINCE_SUPERVISOR not in screen.allow and Role.PROVINCE_SUPERVISOR not in api.allow
+    own = Scope(world["A"], world["A"].hospitals[0])
+    supervisor = world["supervisor"]
+    url = reverse("notices:action", kwargs={**screen.obj(own), **screen.kwargs})
+    assert Caller(supervisor, False)("post", url, screen.data) in (403, REFUSED)
+    path = "/api/v1/notices/{id}/publish/"
+    api_url = re.sub(r"\{(\w+)\}", lambda m: str(api_kwargs(path, own, api)[m.group(1)]), path)
+    assert Caller(supervisor, True)("post", api_url, {}) == 403

@@ -95,3 +95,28 @@ def test_unread_count_tag_and_widget(people, client):
     html = client.get("/").content.decode()
     assert 'id="widget-notifications_unread"' in html and "仪表盘提醒" in html
     assert 'href="/inbox/"' in html  # the navigation entry
+
+
+def test_a_translatable_notification_reads_in_each_readers_language(people, client, api):
+    """Issue 18: stored texts follow the reader's language. A sender gives callables; notify stores every
+    language; the inbox (zh-hans, then en) and the API answer in the reader's."""
+    from django.utils.translation import gettext as _
+
+    with scopes_disabled():
+        [row, _admin_row] = notify(
+            users=[people["staff"], people["admin"]], region=people["A"].region, kind="settlement.advance_release",
+            title=lambda: _("Advance for %(period)s released") % {"period": "2026-11"},
+            body=lambda: _("Run version %(v)s of %(period)s pays your advance again.") % {"v": 2, "period": "2026-11"})
+    assert row.title_i18n == {"zh-hans": "2026-11 预付款已恢复", "en": "Advance for 2026-11 released"}
+    assert row.body_i18n["en"] == "Run version 2 of 2026-11 pays your advance again."
+    client.login(username=people["staff"].username, password=PASSWORD)
+    assert "2026-11 预付款已恢复" in client.get("/inbox/").content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get("/inbox/").content.decode()
+    assert "Advance for 2026-11 released" in page and "Run version 2 of 2026-11 pays your advance again." in page
+    assert "预付款已恢复" not in page
+    api_client = api(people["staff"])
+    titles = [n["title"] for n in api_client.get("/api/v1/notifications/?lang=en").json()["results"]]
+    assert titles == ["Advance for 2026-11 released"]
+    assert api_client.get("/api/v1/notifications/").json()["results"][0]["title"] == "2026-11 预付款已恢复"
+

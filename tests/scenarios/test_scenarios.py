@@ -391,3 +391,20 @@ def test_a_scenario_splitting_the_funds_shows_a_point_value_per_fund(published):
     assert set(figures.point_values) >= {"310"}
     expected = q((D("1000000") + official.total_self_pay) / official.total_adjusted_points, "0.0001")
     assert D(figures.point_values["310"]) == expected
+
+
+def test_a_scenario_runs_case_result_is_not_an_official_figure(published, client):
+    """The official "why this amount" screen reads official runs only (apps/settlement/selectors
+    `case_result_visible_get`): a what-if run's case result is 404 even for the bureau, by id."""
+    from tests.conftest import PASSWORD
+
+    world = published["world"]
+    a = world["A"]
+    scenario = build(world, a.region, "影子", {"fund_budget": "1500000"})
+    with scopes_disabled():
+        what_if = CaseResult.objects.filter(run_id=scenario.run_id).first()
+        official = CaseResult.objects.filter(run=published["run"]).first()
+    assert what_if is not None and official is not None
+    client.login(username=a.users[Role.BUREAU_ADMIN].username, password=PASSWORD)
+    assert client.get(f"/settlement/results/{official.pk}/").status_code == 200
+    assert client.get(f"/settlement/results/{what_if.pk}/").status_code == 404

@@ -30,6 +30,7 @@ from apps.groups.services import catalogue_load_shipped, group_stats_compute, gr
 from apps.hospitals.services import hospital_create
 from apps.settlement.services import coefficients_compute, coefficients_publish
 from apps.tenants.services import policy_set
+from tests.conftest import shared
 
 YEAR = 2025
 BUDGET = Decimal("1200000.00")
@@ -89,8 +90,13 @@ def publish_inputs(region, year: int = YEAR, budget: Decimal = BUDGET, **policy)
 
 
 @pytest.fixture
-def small(world):
-    """Region A with the base period above, two new hospitals and published 2025 inputs."""
+def small(request, module_small, world):
+    """Region A with the base period above, two new hospitals and published 2025 inputs (built once per module where
+    every database test asks for it, see tests/conftest.py)."""
+    return build_small(world) if module_small is None else shared(module_small, request)
+
+
+def build_small(world) -> dict:
     a = world["A"]
     h1, h2, h3 = a.hospitals
     h4 = new_hospital(a.region, "H3418000004", 3, dt.date(2025, 1, 1))

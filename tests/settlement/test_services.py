@@ -6,22 +6,23 @@ from decimal import Decimal
 
 import pytest
 from django.db import ProgrammingError
+from django.http import Http404
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
 from apps.core.models import AuditEvent
 from apps.settlement import engine
 from apps.settlement.enums import VersionStatus
 from apps.settlement.models import CaseResult, HospitalCoefficient, SettlementRun
 from apps.settlement.selectors import (
     case_results,
-    coefficient_version_get,
+    coefficient_version_visible_get,
     hospital_results,
     latest_coefficients,
     published_coefficients,
-    run_get,
-    visible_runs,
+    run_visible_get,
+    runs_visible,
 )
 from apps.settlement.services import (
     coefficient_override,
@@ -253,19 +254,19 @@ def test_region_b_runs_are_invisible_to_region_a(small):
     run_a = settlement_run_start(actor=None, region=small["region"], kind="monthly", period=f"{YEAR}-03")
     run_b = settlement_run_start(actor=None, region=b.region, kind="monthly", period=f"{YEAR}-03")
     access_a = get_access(world["A"].users[Role.BUREAU_ADMIN])
-    assert run_get(access_a, run_a.pk).pk == run_a.pk
-    with pytest.raises(NotFound):
-        run_get(access_a, run_b.pk)
-    with pytest.raises(NotFound):
-        coefficient_version_get(access_a, run_b.coefficient_version_id)
-    assert set(visible_runs(access_a).values_list("pk", flat=True)) == {run_a.pk}
+    assert run_visible_get(access_a, run_a.pk)[0].pk == run_a.pk
+    with pytest.raises(Http404):
+        run_visible_get(access_a, run_b.pk)
+    with pytest.raises(Http404):
+        coefficient_version_visible_get(access_a, run_b.coefficient_version_id)
+    assert set(runs_visible(access_a).values_list("pk", flat=True)) == {run_a.pk}
     with scopes_disabled():
         b_cases = set(CaseResult.objects.filter(run=run_b).values_list("case__region_id", flat=True))
         a_cases = set(CaseResult.objects.filter(run=run_a).values_list("case__region_id", flat=True))
     assert b_cases == {b.region.pk} and a_cases == {small["region"].pk}
     # the supervisor of the province sees both; a hospital user of A only its own hospital's rows
     supervisor = get_access(world["supervisor"])
-    assert set(visible_runs(supervisor).values_list("pk", flat=True)) == {run_a.pk, run_b.pk}
+    assert set(runs_visible(supervisor).values_list("pk", flat=True)) == {run_a.pk, run_b.pk}
     hospital_user = get_access(world["A"].users[Role.HOSPITAL_STAFF])
     own = world["A"].hospital.pk
     assert {r.hospital_id for r in case_results(run_a, hospital_user)} == {own}

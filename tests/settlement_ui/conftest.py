@@ -18,7 +18,7 @@ from apps.settlement.enums import VersionStatus
 from apps.settlement.models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
 from apps.tenants.enums import Role
 from apps.tenants.services import user_create
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, shared
 
 _ids = itertools.count(1)
 D = Decimal
@@ -137,8 +137,13 @@ def build(world_region, *, period: str = "2025-03") -> Settled:
 
 
 @pytest.fixture
-def settled(world):
-    """{"A": Settled, "B": Settled, "other_hospital_user": hospital_admin of A's 2nd hospital, "world": world}."""
+def settled(request, module_settled, world):
+    """{"A": Settled, "B": Settled, "other_hospital_user": hospital_admin of A's 2nd hospital, "world": world}
+    (built once per module where every database test asks for it)."""
+    return build_settled(world) if module_settled is None else shared(module_settled, request)
+
+
+def build_settled(world) -> dict:
     with scopes_disabled():
         a, b = build(world["A"]), build(world["B"])
         other = user_create(actor=None, username="341800_other_hospital", password=PASSWORD, name="其他医院",

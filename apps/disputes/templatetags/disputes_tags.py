@@ -7,8 +7,6 @@ from urllib.parse import urlencode
 
 from django import template
 
-from apps.tenants.enums import HOSPITAL_ROLES
-
 register = template.Library()
 
 
@@ -18,7 +16,7 @@ def raise_dispute_button(context, subject_type="other", ref="", hospital_id=None
     access = getattr(request, "access", None)
     show = False
     params = {"subject_type": subject_type, "subject_ref": ref if ref is not None else ""}
-    if access is not None and access.has_any_role(*HOSPITAL_ROLES):
+    if access is not None and access.is_hospital_user():
         own = access.hospital_ids()
         if hospital_id in (None, ""):
             show = bool(own)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .rules import translate_adrg, translate_drg, translate_mdc, translate_qy
@@ -114,6 +115,16 @@ def _qy(row: dict[str, str]) -> dict | None:
 
 
 def read_shipped(version: str = "chs-drg-1.1") -> RuleData:
+    """The version's rows, parsed once per process (the files are shipped, read-only): seed_demo loads the same
+    version for several regions and each load read all the files again. Each caller gets its own lists (a
+    test trims them); the rows in them are shared and must not be modified."""
+    data = _read_shipped(version)
+    return RuleData(meta=dict(data.meta), mdcs=list(data.mdcs), adrgs=list(data.adrgs), drgs=list(data.drgs),
+                    codes=list(data.codes))
+
+
+@lru_cache(maxsize=4)
+def _read_shipped(version: str) -> RuleData:
     base = shipped_dir(version)
     data = RuleData(meta=dict(SHIPPED[version]))
     drg_names = dict(_dat(base / "DATA" / "DRG.dat"))

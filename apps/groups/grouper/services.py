@@ -25,8 +25,8 @@ from apps.groups.services import (
     catalogue_activate,
 )
 from apps.tenants.access import get_access
-from apps.tenants.enums import Role
 from apps.tenants.models import Region, User
+from apps.tenants.roles import BUREAU_WRITERS
 
 from .files import SHIPPED, read_catalogue_rows, read_shipped
 from .models import GrouperRuleSet, LocalGroupRule
@@ -34,7 +34,7 @@ from .models import GrouperRuleSet, LocalGroupRule
 __all__ = ["grouper_catalogue_load", "local_rule_create", "local_rule_update", "local_rule_deactivate",
            "LOCAL_RULE_ROLES"]
 
-LOCAL_RULE_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.PLATFORM_ADMIN)
+LOCAL_RULE_ROLES = BUREAU_WRITERS
 LOCAL_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9.\-_]{0,19}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9.+*\-x]{1,40}$")
 FIELDS = ("base_code", "local_code", "local_name", "procedures", "diagnoses", "age_min", "age_max", "los_min",

@@ -14,12 +14,20 @@ from django.core.management import BaseCommand, call_command
 from django.db import transaction
 from django_scopes import scopes_disabled
 
-from apps.core.demo_data import DEMO_PASSWORD, DEMO_PAYMENT_YEAR, HOSPITALS, REGIONS, hospital_code, username
+from apps.core.demo_data import (
+    DEMO_PASSWORD,
+    DEMO_PAYMENT_YEAR,
+    HOSPITALS,
+    REGIONS,
+    demo_user_create,
+    hospital_code,
+    username,
+)
 from apps.hospitals.models import Hospital
 from apps.hospitals.services import hospital_create
 from apps.tenants.enums import Role
 from apps.tenants.models import Province, Region, User
-from apps.tenants.services import membership_add, policy_get_or_create, region_create, user_create
+from apps.tenants.services import membership_add, policy_get_or_create, region_create
 
 MAIN_REGION = "341800"  # 宣城: every screen's richest example
 REGION_ROLES = [Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.AUDITOR, Role.EXPERT, Role.HOSPITAL_ADMIN, Role.HOSPITAL_STAFF]
@@ -64,8 +72,8 @@ class Command(BaseCommand):
     @transaction.atomic
     def _platform_admin(self, summary) -> None:
         if not User.objects.filter(username="platform_admin").exists():
-            user_create(actor=None, username="platform_admin", password=DEMO_PASSWORD, name="平台管理员",
-                        memberships=[{"role": Role.PLATFORM_ADMIN}])
+            demo_user_create(actor=None, username="platform_admin", name="平台管理员",
+                             memberships=[{"role": Role.PLATFORM_ADMIN}])
 
     @transaction.atomic
     def _region(self, spec, summary) -> Region:
@@ -95,13 +103,13 @@ class Command(BaseCommand):
             elif role == Role.EXPERT:
                 membership["hospital"] = hospitals["00002"]  # affiliation, for conflict of interest
             label = Role(role).label
-            user_create(actor=None, username=uname, password=DEMO_PASSWORD, name=f"{city}{label}",
-                        memberships=[membership])
+            demo_user_create(actor=None, username=uname, name=f"{city}{label}",
+                             memberships=[membership])
         # A second hospital's coder, so hospital-to-hospital isolation is visible in the demo.
         uname = f"{pinyin}_hospital_staff_2"
         if not User.objects.filter(username=uname).exists():
-            user_create(actor=None, username=uname, password=DEMO_PASSWORD, name=f"{city}中医院编码员",
-                        memberships=[{"role": Role.HOSPITAL_STAFF, "region": region, "hospital": hospitals["00003"]}])
+            demo_user_create(actor=None, username=uname, name=f"{city}中医院编码员",
+                             memberships=[{"role": Role.HOSPITAL_STAFF, "region": region, "hospital": hospitals["00003"]}])
         for year in range(DEMO_PAYMENT_YEAR - 3, DEMO_PAYMENT_YEAR + 1):
             policy_get_or_create(region=region, year=year)
         return region
@@ -159,7 +167,7 @@ class Command(BaseCommand):
             uname = f"{province_pinyin}_province_supervisor"
             user = User.objects.filter(username=uname).first()
             if user is None:
-                user_create(actor=None, username=uname, password=DEMO_PASSWORD, name=f"{province.name}医保局监管",
-                            memberships=[{"role": Role.PROVINCE_SUPERVISOR, "province": province}])
+                demo_user_create(actor=None, username=uname, name=f"{province.name}医保局监管",
+                                 memberships=[{"role": Role.PROVINCE_SUPERVISOR, "province": province}])
             else:
                 membership_add(actor=None, user=user, role=Role.PROVINCE_SUPERVISOR, province=province)
