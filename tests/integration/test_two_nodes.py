@@ -94,6 +94,15 @@ def busy_node(nodes: list[Node], task_name: str) -> Node | None:
     return None
 
 
+def use_broker(**conf) -> None:
+    """Point this process's Celery app at another broker. The connection pool and the producer pool are
+    cached on the app (an earlier test of the same process may have used another broker): both go, or the
+    control messages and tasks would still be published to the old one."""
+    celery_app.conf.update(conf)
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 def make_region():
     from apps.groups.grouper_demo import ensure_loaded, version_catalogue
     from apps.groups.services import catalogue_activate, catalogue_load_shipped
@@ -138,8 +147,7 @@ def test_two_nodes_share_import_and_regrouping_and_survive_a_killed_node(tmp_pat
            "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT), "DEBUG": "false"}
     settings.CELERY_TASK_ALWAYS_EAGER = False
     saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
-    celery_app.conf.update(broker_url=AMQP_URL, task_always_eager=False, task_default_queue=queue)
-    celery_app._pool = None  # the producer pool follows the new broker
+    use_broker(broker_url=AMQP_URL, task_always_eager=False, task_default_queue=queue)
     nodes = [Node("node1", queue, env, tmp_path / "node1.log"), Node("node2", queue, env, tmp_path / "node2.log")]
     try:
         wait_for("both nodes to answer", lambda: len(celery_app.control.ping(
@@ -190,5 +198,4 @@ def test_two_nodes_share_import_and_regrouping_and_survive_a_killed_node(tmp_pat
     finally:
         for node in nodes:
             node.stop()
-        celery_app.conf.update(saved)
-        celery_app._pool = None
+        use_broker(**saved)
