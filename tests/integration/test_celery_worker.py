@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_scopes import scopes_disabled
 from kombu import Connection
 
@@ -17,25 +16,14 @@ from apps.core.models import AuditEvent
 from apps.core.tasks import worker_ping
 from config.celery import app as celery_app
 
+from .helpers import broker_answers, database_url
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def redis_answers() -> bool:
-    try:
-        with Connection(REDIS_URL, connect_timeout=1) as conn:
-            conn.ensure_connection(max_retries=1)
-        return True
-    except Exception:
-        return False
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    host = s.get("HOST") or ""
-    if host.startswith("/"):
-        return f"postgresql://{s['USER']}@/{s['NAME']}?host={host}&port={s.get('PORT') or 5432}"
-    return f"postgresql://{s['USER']}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
+    return broker_answers(REDIS_URL, timeout=1)
 
 
 @pytest.mark.integration

@@ -30,7 +30,8 @@ from django.db.models import F
 from django_scopes import scopes_disabled
 
 from apps.tenants.enums import Role
-from tests.integration.test_celery_worker import REDIS_URL, database_url, redis_answers
+from tests.integration.helpers import database_url
+from tests.integration.test_celery_worker import REDIS_URL, redis_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 SLEEP_SECONDS = 8  # how long the slowed statement sleeps: the window in which the process is killed

@@ -17,12 +17,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django_scopes import scopes_disabled
-from kombu import Connection
 
 from apps.cases.enums import ImportStatus
 from config.celery import app as celery_app
+
+from .helpers import broker_answers, database_url
 
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,21 +31,6 @@ VERSION = "chs-drg-1.1"
 YEAR = 2025
 
 
-def rabbit_answers() -> bool:
-    try:
-        with Connection(AMQP_URL, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1)
-        return True
-    except Exception:
-        return False
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    host = s.get("HOST") or "127.0.0.1"
-    if host.startswith("/"):
-        return f"postgresql://{s['USER']}@/{s['NAME']}?host={host}&port={s.get('PORT') or 5432}"
-    return f"postgresql://{s['USER']}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
 class Node:
@@ -130,7 +115,7 @@ def make_region():
 @pytest.mark.timeout(900)
 @pytest.mark.django_db(transaction=True)
 def test_two_nodes_share_import_and_regrouping_and_survive_a_killed_node(tmp_path, settings):
-    if not rabbit_answers():
+    if not broker_answers(AMQP_URL):
         pytest.skip(f"RabbitMQ does not answer at {AMQP_URL}")
     from apps.cases.demo import write_synthetic_csv
     from apps.cases.models import Case, GroupingChunk, GroupingJob, ImportJob
