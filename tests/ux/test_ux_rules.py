@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from apps.core.labels import action_label
@@ -74,7 +74,7 @@ def test_dispute_about_a_never_settled_case_has_a_window(world):
     with scopes_disabled():
         case = make_case(a.hospitals[0], "ES23", "9000.00")
         subject = resolve_subject(a.region, a.hospitals[0], "case", case.settlement_id)
-        received = Case.objects.get(pk=case.pk).created_at.date()
+        received = timezone.localdate(Case.objects.get(pk=case.pk).created_at)  # the region's day, as the service reads it
         days = policy_for(a.region, 2025).dispute_window_days
         assert subject.published_on is None and subject.window_ends == received + dt.timedelta(days=days)
 
