@@ -77,7 +77,7 @@ def _work(args: tuple[int, int, bool, str]) -> dict:
 REFERENCE_CASES_PER_S = 1869  # issue 15: the reference open grouper run in process on the same cases (not runnable here)
 
 
-def stored(region: str, workers: int | None) -> None:
+def stored(region: str, workers: int | None, period: str | None = None) -> None:
     """`group_cases --region R --all` on the region's stored cases (the bench database): wall time, cases per
     second, the ratio to the reference open grouper's in-process speed, peak RSS of the command and of its
     largest worker process, and the machine's load average (other work on the same 2 cores slows it)."""
@@ -92,6 +92,7 @@ def stored(region: str, workers: int | None) -> None:
     out = io.StringIO()
     start = time.perf_counter()
     args = ["group_cases", "--region", region, "--all"] + (["--workers", str(workers)] if workers else [])
+    args += ["--period", period] if period else []
     call_command(*args, stdout=out, stderr=io.StringIO())
     wall = time.perf_counter() - start
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
@@ -111,11 +112,12 @@ def main() -> None:
     parser.add_argument("--stored", metavar="REGION", help="regroup the region's stored cases with group_cases")
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--period", default=None, help="with --stored: only this discharge period (YYYY or YYYY-MM)")
     parser.add_argument("--trace", action="store_true", help="build the Chinese trace for every case")
     parser.add_argument("--source", choices=("files", "db"), default="files")
     opts = parser.parse_args()
     if opts.stored:
-        stored(opts.stored, opts.workers)
+        stored(opts.stored, opts.workers, opts.period)
         return
     share = [opts.cases // opts.workers + (1 if i < opts.cases % opts.workers else 0) for i in range(opts.workers)]
     start = time.perf_counter()

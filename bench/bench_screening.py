@@ -7,10 +7,14 @@ Without it (`--synthetic N`), it builds region 990200 once with N cases of the y
 hospitals, patients drawn from a pool of N/3 so readmissions occur, groups from 60 ADRGs × severities 1/3/5,
 lognormal costs) and publishes group statistics computed from them.
 
-Measured, `--repeat` times each (median reported):
-* floor: one scan of the year's cases reading the columns the rules use (`SELECT COUNT(*), SUM(…), …`);
-* floor_insert_select: the same scan writing those rows to a temp table (the settlement bench's floor);
-* screening: `screen_cases(period=YEAR)` — stage + four rule statements + stale clean-up + counts.
+Measured in the same run, `--repeat` times each, interleaved (median reported), with the load average:
+* floor: one scan of the year's cases (`SELECT COUNT(*), SUM(…), …` — the issue's "single scan");
+* floor_rule_columns: the same scan touching every column the rules read (patient, dates, codes, costs);
+* floor_insert_select: the year's narrow columns written to a temp table (the settlement bench's floor);
+* new / old: `screen_cases(period=YEAR)` with the current engine and with the previous one
+  (bench/screening_engine_v1.py) once the items exist (the steady state: a re-run after an upload);
+* first_run: each engine once on an empty item table (every hit inserted); the two must leave the same
+  items (`identical_items`: a digest of rule, case, related case and evidence).
 The target (issue 20) is screening ≤ 3× the floor. Prints one JSON line.
 """
 from __future__ import annotations
@@ -118,50 +122,137 @@ def ensure_synthetic(n: int, year: int):
     return region, timings
 
 
+RULE_COLUMNS_FLOOR_SQL = """
+SELECT COUNT(*), SUM(total_cost), SUM(self_pay), SUM(los_days), COUNT(patient_hash), COUNT(hospital_id),
+       COUNT(admission_date), COUNT(discharge_method), COUNT(principal_dx), COUNT(principal_proc), COUNT(other_procs),
+       COUNT(drg_code), COUNT(declared_drg_code), COUNT(grouper_drg_code), COUNT(grouper_adrg)
+  FROM cases_case WHERE region_id = %s AND discharge_date >= %s AND discharge_date < %s
+"""
+
+# One digest of the year's items (rule, case, related case, evidence): the old and the new engine must agree.
+DIGEST_SQL = """
+SELECT md5(string_agg(rule || ':' || case_id || ':' || COALESCE(related_case_id, 0) || ':' || evidence::text, '|'
+                      ORDER BY rule, case_id))
+  FROM screening_screeningitem WHERE region_id = %s AND year = %s
+"""
+
+
+def _timed(fn) -> float:
+    t = time.monotonic()
+    fn()
+    return time.monotonic() - t
+
+
+def publish_stats(region, year: int) -> dict:
+    """Upcoding and low standard compare with the year's published group statistics: compute and publish them
+    once with the services (from the base years, as bench_scenario.py's `prepare` does)."""
+    from apps.groups.selectors import published_stats
+    from apps.groups.services import group_stats_compute, group_stats_publish
+
+    if published_stats(region, year) is not None:
+        return {}
+    started = time.monotonic()
+    group_stats_publish(actor=None, version=group_stats_compute(actor=None, region=region, year=year, sync=True))
+    return {"stats_published_s": round(time.monotonic() - started, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--region", default="990100", help="bench region (generate_region.py)")
     parser.add_argument("--synthetic", type=int, default=0, help="build region 990200 with this many cases instead")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-old", action="store_true", help="skip the previous engine (screening_engine_v1)")
     args = parser.parse_args()
     django_setup()
     import datetime as dt
+    import os
 
+    import screening_engine_v1
     from django.db import connection
     from django_scopes import scope, scopes_disabled
 
-    from apps.screening.services import screen_cases
+    from apps.screening import services
     from apps.tenants.models import Region
 
+    new_engine = services.engine
     timings: dict = {}
     if args.synthetic:
         region, timings = ensure_synthetic(args.synthetic, args.year)
     else:
         with scopes_disabled():
             region = Region.objects.get(code=args.region)
+            timings = publish_stats(region, args.year)
     start, end = dt.date(args.year, 1, 1), dt.date(args.year + 1, 1, 1)
-    floors, copies, runs, result = [], [], [], None
-    for _ in range(args.repeat):
+    load = [os.getloadavg()]
+
+    def scan(sql: str) -> float:
         with connection.cursor() as cur:
-            t = time.monotonic()
-            cur.execute(FLOOR_SQL, [region.pk, start, end])
-            n_cases = cur.fetchone()[0]
-            floors.append(time.monotonic() - t)
-            t = time.monotonic()
-            cur.execute(FLOOR_COPY_SQL, [region.pk, start, end])
-            copies.append(time.monotonic() - t)
+            return _timed(lambda: cur.execute(sql, [region.pk, start, end]) or cur.fetchall())
+
+    def copy() -> float:
+        with connection.cursor() as cur:
+            took = _timed(lambda: cur.execute(FLOOR_COPY_SQL, [region.pk, start, end]))
             cur.execute("DROP TABLE bench_floor")
-        with scope(region=[region.pk]):
-            t = time.monotonic()
-            result = screen_cases(actor=None, region=region, period=str(args.year))
-            runs.append(time.monotonic() - t)
-    floor, copy, run = statistics.median(floors), statistics.median(copies), statistics.median(runs)
-    print(json.dumps({"region": region.code, "year": args.year, "cases": n_cases, **timings,
-                      "floor_s": round(floor, 3), "screening_s": round(run, 3), "ratio": round(run / floor, 2),
-                      "floor_insert_select_s": round(copy, 3), "ratio_insert_select": round(run / copy, 2),
-                      "floors": [round(x, 3) for x in floors], "runs": [round(x, 3) for x in runs],
-                      "items": result.counts, "peak_rss_mb": round(peak_rss_mb())}, ensure_ascii=False))
+        return took
+
+    def screen(engine):
+        services.engine = engine
+        try:
+            with scope(region=[region.pk]):
+                return services.screen_cases(actor=None, region=region, period=str(args.year))
+        finally:
+            services.engine = new_engine
+
+    def clear_items() -> None:
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM screening_screeningitem WHERE region_id = %s AND year = %s", [region.pk, args.year])
+
+    def digest() -> str:
+        with connection.cursor() as cur:
+            cur.execute(DIGEST_SQL, [region.pk, args.year])
+            return cur.fetchone()[0]
+
+    with connection.cursor() as cur:
+        cur.execute(FLOOR_SQL, [region.pk, start, end])
+        n_cases = cur.fetchone()[0]
+    # First runs (no items of the year yet): every hit is inserted. The old engine's items must be the new one's.
+    first: dict = {}
+    if not args.no_old:
+        clear_items()
+        first["old_s"] = round(_timed(lambda: screen(screening_engine_v1)), 3)
+        old_digest = digest()
+    clear_items()
+    result = None
+
+    def run_new():
+        nonlocal result
+        result = screen(new_engine)
+
+    first["new_s"] = round(_timed(run_new), 3)
+    new_digest = digest()
+    # Re-runs (the steady state: the items exist), interleaved with the floors, `--repeat` times each.
+    m: dict[str, list[float]] = {"floor": [], "floor_rule_columns": [], "floor_insert_select": [], "old": [], "new": []}
+    for _ in range(args.repeat):
+        m["floor"].append(scan(FLOOR_SQL))
+        m["floor_rule_columns"].append(scan(RULE_COLUMNS_FLOOR_SQL))
+        m["floor_insert_select"].append(copy())
+        if not args.no_old:
+            m["old"].append(_timed(lambda: screen(screening_engine_v1)))
+        m["new"].append(_timed(run_new))
+    load.append(os.getloadavg())
+    med = {k: round(statistics.median(v), 3) for k, v in m.items() if v}
+    floor = med["floor"]
+    out = {"region": region.code, "year": args.year, "cases": n_cases, **timings, **{f"{k}_s": v for k, v in med.items()},
+           "ratio_new": round(med["new"] / floor, 2), "ratio_new_rule_columns": round(med["new"] / med["floor_rule_columns"], 2),
+           "ratio_new_insert_select": round(med["new"] / med["floor_insert_select"], 2),
+           "first_run": first, "ratio_new_first_run": round(first["new_s"] / floor, 2),
+           "all": {k: [round(x, 3) for x in v] for k, v in m.items()}, "load_avg": load,
+           "items": result.counts, "peak_rss_mb": round(peak_rss_mb())}
+    if not args.no_old:
+        out.update(ratio_old=round(med["old"] / floor, 2), ratio_old_first_run=round(first["old_s"] / floor, 2),
+                   identical_items=old_digest == new_digest)
+    print(json.dumps(out, ensure_ascii=False))
 
 
 if __name__ == "__main__":

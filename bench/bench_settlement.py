@@ -90,13 +90,13 @@ def main() -> None:
     from django_scopes import scope, scopes_disabled
 
     from apps.cases.models import Case
+    from apps.core.lifecycle import Lifecycle
     from apps.groups.models import StatsVersion
     from apps.groups.selectors import published_stats
     from apps.groups.services import group_stats_compute, group_stats_publish
     from apps.hospitals.models import Hospital
     from apps.hospitals.services import hospital_update
     from apps.settlement.engine import CASES_SQL, approved_adjustments_sql, run_params
-    from apps.settlement.enums import VersionStatus
     from apps.settlement.selectors import published_coefficients
     from apps.settlement.services import coefficients_compute, coefficients_publish, settlement_run_start
     from apps.tenants.models import Region
@@ -138,7 +138,7 @@ def main() -> None:
             started = time.monotonic()
             coef = coefficients_compute(actor=None, region=region, year=year, sync=True)
             prep["coefficients_compute_seconds"] = round(time.monotonic() - started, 2)
-            if coef.status != VersionStatus.READY:
+            if coef.status != Lifecycle.READY:
                 raise SystemExit(f"coefficients failed: {coef.status} {coef.error}")
             started = time.monotonic()
             coef = coefficients_publish(actor=None, version=coef)

@@ -18,4 +18,6 @@ app.conf.beat_schedule = {
     "settlement-flag-overdue-uploads": {"task": "settlement.flag_overdue_uploads", "schedule": crontab(hour=0, minute=30)},
     # uploads and error reports older than IMPORT_FILE_RETENTION_DAYS (docs/operations.md §6)
     "purge-import-files": {"task": "cases.purge_import_files", "schedule": crontab(hour=3, minute=15)},
+    # queued/running computations and jobs whose worker died → failed "stale" (apps.core.lifecycle, decision 0041)
+    "reap-stale-computations": {"task": "core.reap_stale", "schedule": 300.0},
 }

@@ -22,10 +22,11 @@ def run(*args) -> dict:
     return json.loads(out.getvalue().strip().splitlines()[-1])
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # committed, so that the regions are seeded side by side as in `make run`
 @pytest.mark.timeout(900)
 def test_seed_demo_builds_every_role_and_is_idempotent():
-    first = run("--cases-per-year", "30")
+    first = run("--cases-per-year", "30", "--jobs", "2")
+    assert first["jobs"] == 2
     before = _workflow_counts()
     # Idempotency: every region runs the same hooks, so re-seeding a DRG and a DIP region proves it (and halves
     # the test's time).

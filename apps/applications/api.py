@@ -50,7 +50,7 @@ class ApplicationViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        qs = selectors.visible_applications(self.request.user).prefetch_related("attachments")
+        qs = selectors.application_queue(self.request.user).prefetch_related("attachments")
         params = self.request.query_params
         for name in ("status", "type"):
             if params.get(name):

@@ -12,10 +12,15 @@ from statistics import median
 from django.db.models import Q, QuerySet
 
 from apps.cases.models import Case
+from apps.core.errors import NotFound, ValidationFailed
+from apps.core.models import AuditEvent
 from apps.core.scoping import scoped
+from apps.groups.models import GroupStat
+from apps.groups.selectors import published_stats
 from apps.hospitals.models import Hospital
+from apps.settlement.selectors import case_published_results
 from apps.tenants.access import get_access
-from apps.tenants.models import PolicyYear, Region
+from apps.tenants.models import Membership, PolicyYear, Region, User
 from apps.tenants.services import policy_defaults
 
 from .enums import (
@@ -50,9 +55,13 @@ def visible_applications(user) -> QuerySet[Application]:
     return qs.select_related("region", "hospital", "case", "created_by")
 
 
-def application_get(user, pk: int) -> Application:
-    from apps.core.errors import NotFound
+def application_queue(user) -> QuerySet[Application]:
+    """The applications a user's lists show (screen and `GET /applications/`): what they may read minus other
+    hospitals' drafts — a draft is its hospital's own until submitted, so the bureau never sees it listed."""
+    return visible_applications(user).filter(get_access(user).drafts_hidden_q(Status.DRAFT))
 
+
+def application_get(user, pk: int) -> Application:
     app = visible_applications(user).filter(pk=pk).first()
     if app is None:
         raise NotFound()
@@ -156,9 +165,6 @@ def rare_disease_of(case: Case) -> str | None:
 def secondary_group_for(region: Region, year: int, drg_code: str) -> str | None:
     """The declared secondary surgery's group without CC/MCC: same ADRG with severity 5, else 9 —
     whichever has published statistics for the payment year (None when neither does)."""
-    from apps.groups.models import GroupStat
-    from apps.groups.selectors import published_stats
-
     code = (drg_code or "").strip().upper()
     if len(code) != 4:
         return None
@@ -181,8 +187,6 @@ def affiliated_hospitals(user, region_id: int) -> set[int]:
     """An expert's affiliations (conflict of interest): the pool profile's hospital and the hospital of every
     membership the user holds, whatever its role — an expert who is also a hospital's staff or admin never
     reviews that hospital (issue 17; disputes use this same rule)."""
-    from apps.tenants.models import Membership
-
     ids = set(scoped(ExpertProfile, region_id).filter(user=user, hospital__isnull=False)
               .values_list("hospital_id", flat=True))
     ids |= set(Membership.objects.with_scopes_disabled().filter(user=user, hospital__isnull=False)
@@ -230,23 +234,16 @@ def suggestion(application: Application) -> dict:
 def latest_case_result(case: Case):
     """The case's figures in its latest published (in force) settlement run, or None — never a simulation or an
     unpublished draft, which a hospital must not take for its payment."""
-    from apps.settlement.selectors import case_published_results
-
     return case_published_results(case).first()
 
 
 def timeline(application: Application):
-    from apps.core.models import AuditEvent
-
     return (AuditEvent.objects.with_scope(region=[application.region_id])
             .filter(object_type=Application._meta.label, object_id=str(application.pk)).order_by("at", "id"))
 
 
 def users_by_username(names: list[str]) -> list:
     """The users named in an `assign {experts: [usernames]}` body, in order; unknown names are a 400."""
-    from apps.core.errors import ValidationFailed
-    from apps.tenants.models import User
-
     users = {u.username: u for u in User.objects.filter(username__in=names)}
     missing = [n for n in names if n not in users]
     if missing:

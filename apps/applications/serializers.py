@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.core.workflow import shows_expert_names
 
-from . import rules, selectors
+from . import rules
 from .enums import ApplicationType, AttachmentKind, Outcome, Verdict
 from .models import Application, Attachment, ExpertProfile
 
@@ -117,7 +117,3 @@ class ExpertProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExpertProfile
         fields = ["id", "region", "username", "name", "specialty", "hospital", "active"]
-
-
-def suggestion_json(application: Application) -> dict:
-    return SuggestionSerializer(selectors.suggestion(application)).data

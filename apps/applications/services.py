@@ -8,7 +8,6 @@ differs per action: the input rules, the guards under the lock and the messages.
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -26,6 +25,7 @@ from apps.core.uploads import delete_on_commit, store_upload
 from apps.core.uploads import detect_content_type as detect_content_type
 from apps.core.workflow import tell, transition
 from apps.notifications.services import notify
+from apps.settlement.selectors import cleared_years
 from apps.tenants.access import get_access
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES, Role
 from apps.tenants.models import Membership, User
@@ -215,8 +215,6 @@ def submit(*, actor: User | None, application: Application) -> Application:
     The deadline (`application_deadline_days` after the end of the discharge month) applies to the first
     submission; resubmitting a returned application is answering the bureau, not a late application.
     """
-    from apps.settlement.selectors import cleared_years
-
     def check(locked: Application) -> None:
         case = locked.case
         if case.hospital_id != locked.hospital_id:
@@ -549,10 +547,6 @@ def enlist_expert(actor: User | None, membership) -> ExpertProfile | None:
     record_event(actor=actor, action="expert_profile.saved", obj=profile, region=membership.region,
                  new={"specialty": "", "hospital": profile.hospital_id, "active": True, "source": "membership"})
     return profile
-
-
-def review_deadline(region, start: dt.date | None = None) -> dt.date:
-    return add_working_days(region, start or timezone.localdate(), REVIEW_WORKING_DAYS)
 
 
 # --- a decision changed after a dispute (workflows §2: "final … except through a dispute") -------

@@ -10,12 +10,11 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from apps.core.tasks import RegionTask
+from apps.tenants.models import Region
 
 
 @shared_task(base=RegionTask, name="applications.mark_overdue_reviews")
 def mark_overdue_reviews_task(*, region_id: int) -> dict:
-    from apps.tenants.models import Region
-
     from .services import mark_overdue_reviews
 
     return {"region_id": region_id, "reviewed": mark_overdue_reviews(Region.objects.get(pk=region_id))}

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from apps.cases.models import Case
 from apps.core.errors import DomainError, NotFound
 from apps.core.web import show_error as _fail
-from apps.core.workflow import shows_expert_names
+from apps.core.workflow import mask_expert_actors, shows_expert_names
 from apps.hospitals.models import Hospital
 from apps.tenants.enums import Role
 from apps.tenants.models import Membership, Region, User
@@ -54,8 +54,6 @@ ACTIONS = {
 def timeline_rows(application: Application, viewer=None) -> list[dict]:
     """The audit trail of the application in words: who, when, what, old → new status, why (experts stay
     anonymous to anyone but the bureau: apps/core/workflow.py)."""
-    from apps.core.workflow import mask_expert_actors
-
     labels = dict(Status.choices)
     rows = []
     events = list(selectors.timeline(application))
@@ -79,8 +77,7 @@ def application_list(request):
         if request.access.expert_region_ids():
             return redirect("applications:assignments")
         raise PermissionDenied
-    # the queue: a hospital's draft is its own until submitted, so the bureau never sees it here
-    qs = selectors.visible_applications(request.user).filter(access.drafts_hidden_q(Status.DRAFT))
+    qs = selectors.application_queue(request.user)  # the bureau never sees a hospital's draft listed
     status, app_type, hospital = (request.GET.get(k, "") for k in ("status", "type", "hospital"))
     if status == "open":
         qs = qs.exclude(status__in=(Status.APPROVED, Status.REJECTED, Status.WITHDRAWN))

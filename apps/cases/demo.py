@@ -171,18 +171,45 @@ MDC_DEPARTMENTS = ["重症医学科", "神经内科", "眼科", "耳鼻喉科", 
                    "精神科", "精神科", "急诊科", "烧伤科", "康复科", "感染科", "创伤外科"]
 
 
-def _template_params(region: Region, year: int, n: int, seed: int, version: str) -> dict | None:
-    """The template generator's arrays, or None when the version has no template file."""
+# department by the ICD-10 chapter letter of a DIP type's principal diagnosis (A … Z)
+ICD_DEPARTMENTS = ["感染科", "感染科", "肿瘤科", "血液科", "内分泌科", "精神科", "神经内科", "眼科", "心内科", "呼吸内科",
+                   "消化内科", "皮肤科", "骨科", "泌尿外科", "产科", "新生儿科", "儿科", "急诊科", "创伤外科", "创伤外科",
+                   "感染科", "急诊科", "急诊科", "急诊科", "急诊科", "康复科"]
+
+
+def _dip_templates(region: Region) -> tuple[list[dict], dict[str, float], dict[str, str]] | None:
+    """A DIP region on declared codes (no portal grouper): the demo's DIP types' templates, their 分值 / 100
+    as relative weights, and the upcoding target of a 保守治疗 type (the same 亚目's heaviest operative type)."""
+    from apps.groups.demo import dip_catalogue, dip_templates
+    from apps.tenants.enums import PaymentMethod
+
+    if region.payment_method != PaymentMethod.DIP:
+        return None
+    catalogue = dip_catalogue()
+    weights = {row["code"]: float(row["score"]) / 100 for row in catalogue}
+    operative: dict[str, str] = {}
+    for row in sorted(catalogue, key=lambda r: float(r["score"])):
+        if row["proc"]:
+            operative[row["dx"]] = row["code"]
+    up = {row["code"]: operative.get(row["dx"], "") for row in catalogue if not row["proc"]}
+    return list(dip_templates()), weights, up
+
+
+def _template_params(region: Region, year: int, n: int, seed: int, version: str | None) -> dict | None:
+    """The template generator's arrays, or None when the version has no template file (or, without a
+    version, the region is not a DIP region: DIP types come from the demo's DIP templates, decision 0040)."""
     from apps.groups.grouper_demo import read_templates, template_path
 
-    if not template_path(version).exists():
+    dip = _dip_templates(region) if version is None else None
+    if dip is None and (version is None or not template_path(version).exists()):
         return None
     with scope(region=[region.pk]):
         codes = {c.upper() for c in selectors.catalogue_group_codes(region, year)}
-    templates = [t for t in read_templates(version) if not codes or t["drg"] in codes]
+    source = dip[0] if dip else read_templates(version)
+    templates = [t for t in source if not codes or t["drg"] in codes]
     if not templates:
         return None
-    weights = _weights()
+    weights = dip[1] if dip else _weights()
     by_drg: dict[str, list[dict]] = {}
     for t in templates:
         by_drg.setdefault(t["drg"], []).append(t)
@@ -196,11 +223,12 @@ def _template_params(region: Region, year: int, n: int, seed: int, version: str)
     for x in drgs:
         if x[3:] in ("1", "3"):
             severe.setdefault(x[:3], []).append(x)
-    up = [next((x for x in severe.get(d[:3], ()) if x < d), "") for d in drgs]
+    up = [dip[2].get(d, "") for d in drgs] if dip else [next((x for x in severe.get(d[:3], ()) if x < d), "")
+                                                         for d in drgs]
     # frequency: light groups tend to be common, heavy ones (transplants, pre-MDC A*) rare
     rnd = random.Random(seed)
     order = sorted(range(1, len(drgs) + 1),
-                   key=lambda i: rnd.random() * rws[i - 1] * (50 if drgs[i - 1][:1] == "A" else 1))
+                   key=lambda i: rnd.random() * rws[i - 1] * (50 if drgs[i - 1][:1] == "A" and not dip else 1))
     gp = [gi for rank, gi in enumerate(order, start=1) for _ in range(max(1, int(60 / rank ** 0.9)))]
     flat, ts, tc = [], [], []
     for d in drgs:
@@ -222,7 +250,7 @@ def _template_params(region: Region, year: int, n: int, seed: int, version: str)
             "pdx": [t["pdx"] for t in flat], "sdx": [t["sdx"] for t in flat], "prc": [t["procs"] for t in flat],
             "sex": ints("sex"), "alo": ints("age_lo"), "ahi": ints("age_hi"), "adays": ints("age_days"),
             "bw": ints("weight"), "tlos": ints("los"), "dth": [t["death_ok"] == "1" for t in flat],
-            "hosp": hosp, "hf": hf, "dept": MDC_DEPARTMENTS, "region": region.code, "year": year,
+            "hosp": hosp, "hf": hf, "dept": ICD_DEPARTMENTS if dip else MDC_DEPARTMENTS, "region": region.code, "year": year,
             "n": n, "base": BASE_COST, "days": max(days, 1)}
 
 
@@ -250,12 +278,13 @@ def write_synthetic_csv(path: Path, region: Region, years: list[int], cases_per_
     """Write `cases_per_year` synthetic rows per year to a CSV file with COPY … TO STDOUT; returns the rows written.
 
     With a grouper `version` that has templates, cases come from them (they fit their declared group, with
-    birth weights); without, codes are drawn at random from the catalogue (a region on declared codes, DIP)."""
+    birth weights); a DIP region without a version draws from the demo's DIP types' templates (principal
+    diagnosis and procedure fit the declared 病种); otherwise codes are drawn at random from the catalogue."""
     rows = 0
     with path.open("wb") as fh:
         first = True
         for year in years:
-            params = _template_params(region, year, cases_per_year, seed + year, version) if version else None
+            params = _template_params(region, year, cases_per_year, seed + year, version)
             sql = TEMPLATE_SQL if params else SYNTH_SQL
             params = params or _params(region, year, cases_per_year, seed + year)
             if header and first:
@@ -274,9 +303,9 @@ def write_synthetic_csv(path: Path, region: Region, years: list[int], cases_per_
 
 def generate_cases(region: Region, years: list[int], cases_per_year: int, seed: int) -> int:
     """Demo hook: synthetic cases for the region's hospitals through the normal import (idempotent)."""
+    from apps.core.lifecycle import Lifecycle
     from apps.groups.grouper_demo import region_version
 
-    from .enums import ImportStatus
     from .models import ImportJob
     from .services import case_import_run, case_import_start
 
@@ -284,7 +313,7 @@ def generate_cases(region: Region, years: list[int], cases_per_year: int, seed: 
     # name would change nothing, and re-generating and re-importing ~55k identical rows was 40 s of a re-seed.
     name = f"demo-{region.code}-{cases_per_year}-{years[0]}-{years[-1]}-{seed}-{dt.date.today():%Y%m}.csv"
     with scope(region=[region.pk]):
-        done = (ImportJob.objects.filter(region=region, original_name=name, status=ImportStatus.DONE, dry_run=False)
+        done = (ImportJob.objects.filter(region=region, original_name=name, status=Lifecycle.READY, dry_run=False)
                 .order_by("-pk").first())
     if done is not None:
         return done.created + done.updated + done.unchanged
@@ -323,7 +352,7 @@ def write_demo_upload_file(path: Path, region: Region, rows: int = 200, year: in
         bad.update(kind)
         records.insert(10 + i * 17, bad)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(EXPORT_COLUMNS))
+        writer = csv.DictWriter(fh, fieldnames=list(EXPORT_COLUMNS), extrasaction="ignore")  # DIP rows: birth weight
         writer.writeheader()
         writer.writerows(records)
     return path

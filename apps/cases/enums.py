@@ -28,12 +28,6 @@ class CaseWarning(models.TextChoices):
     COST_OUTLIER = "cost_outlier", _("Cost over 10 times the group mean")
 
 
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("queued")
-    RUNNING = "running", _("running")
-    DONE = "done", _("done")
-    FAILED = "failed", _("failed")
-
 
 class GroupingStatus(models.TextChoices):
     """The portal grouper's answer for a case ('' = not grouped by the portal yet)."""

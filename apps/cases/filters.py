@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from apps.hospitals.models import Hospital
@@ -70,11 +69,3 @@ def capped_count(qs: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count up to `cap` rows (a bounded index scan) instead of COUNT(*) over a million cases."""
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
-
-
-def estimated_total(table: str = "cases_case") -> int:
-    """The planner's row estimate of the whole table (free), for 'about N cases' on the dashboard."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-        found = cur.fetchone()
-    return max(int(found[0]), 0) if found else 0

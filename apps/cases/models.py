@@ -6,9 +6,11 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.lifecycle import Lifecycle, LifecycleSpec
 from apps.core.scoping import RegionScopedModel
+from apps.core.workflow_models import Computed
 
-from .enums import CaseWarning, DischargeMethod, Gender, GroupingScope, GroupingStatus, ImportStatus, InsuranceType
+from .enums import CaseWarning, DischargeMethod, Gender, GroupingScope, GroupingStatus, InsuranceType
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -43,7 +45,7 @@ class ProcedureCode(models.Model):
         return f"{self.code} {self.name}"
 
 
-class ImportJob(RegionScopedModel):
+class ImportJob(RegionScopedModel, Computed):
     """One upload of a settlement-list file; the file lives under PRIVATE_MEDIA_ROOT/case_imports."""
 
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("uploaded by"))
@@ -53,7 +55,7 @@ class ImportJob(RegionScopedModel):
     stored_file = models.CharField(_("stored file"), max_length=255, help_text="relative to PRIVATE_MEDIA_ROOT")
     dry_run = models.BooleanField(_("preview only"), default=False)
     language = models.CharField(max_length=10, blank=True, help_text="language of the error messages")
-    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     total = models.PositiveIntegerField(_("rows"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
@@ -68,6 +70,10 @@ class ImportJob(RegionScopedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # A worker that holds the job's advisory lock is alive whatever its heartbeat says (a long parse).
+    lifecycle = LifecycleSpec(name="case_import", error="error_message", started="started_at",
+                              finished="finished_at", alive=lambda pk: _import_lock_held(pk))
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["region", "-created_at"])]
@@ -79,7 +85,19 @@ class ImportJob(RegionScopedModel):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        return self.status in (Lifecycle.READY, Lifecycle.FAILED)
+
+
+def _import_lock_held(job_id: int) -> bool:
+    """Whether some session holds the import's advisory lock (apps.cases.services.IMPORT_LOCK)."""
+    from django.db import connection
+
+    from .services import IMPORT_LOCK
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+                       "AND objsubid = 2 AND granted", [IMPORT_LOCK, job_id])
+        return cursor.fetchone() is not None
 
 
 class Case(RegionScopedModel):
@@ -158,7 +176,7 @@ class Case(RegionScopedModel):
         return [p for p in [self.principal_proc, *self.other_procs] if p]
 
 
-class GroupingJob(RegionScopedModel):
+class GroupingJob(RegionScopedModel, Computed):
     """One run of the grouper over a region's cases, split into chunks (Celery tasks) that report progress."""
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -168,7 +186,7 @@ class GroupingJob(RegionScopedModel):
     period = models.CharField(_("period"), max_length=7, blank=True)
     import_job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                    verbose_name=_("import"))
-    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.QUEUED)
     total = models.PositiveIntegerField(_("cases"), default=0)
     done = models.PositiveIntegerField(_("grouped"), default=0)
     chunks = models.PositiveIntegerField(default=0)
@@ -184,6 +202,10 @@ class GroupingJob(RegionScopedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    # progress is counted from the chunks (done / total); each applied chunk is the heartbeat
+    lifecycle = LifecycleSpec(name="grouping", error="error_message", progress=None, started="started_at",
+                              finished="finished_at")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("grouping run")
@@ -194,13 +216,13 @@ class GroupingJob(RegionScopedModel):
 
     @property
     def progress(self) -> int:
-        if self.status == ImportStatus.DONE:
+        if self.status == Lifecycle.READY:
             return 100
         return min(99, self.done * 100 // self.total) if self.total else 0
 
     @property
     def finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+        return self.status in (Lifecycle.READY, Lifecycle.FAILED)
 
     def summary(self) -> dict:
         return {"job_id": self.pk, "region": self.region.code, "version": self.version, "status": self.status,

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.groups.selectors import active_catalogue, group_codes
 from apps.tenants.access import get_access
 from apps.tenants.enums import BUREAU_ROLES
 from apps.tenants.models import User
@@ -25,8 +26,6 @@ def case_regroup(*, actor: User | None, case: Case, drg_code: str, reason: str, 
 
     Bureau roles only (actor None = system). Out-of-scope case → NotFound; an unchanged code is refused.
     """
-    from apps.groups.selectors import active_catalogue, group_codes
-
     if actor is not None:
         access = get_access(actor)
         if case.region_id not in access.region_ids:

@@ -15,8 +15,3 @@ def can_upload(access, region_id: int) -> bool:
 
 def upload_region_ids(access) -> list[int]:
     return access.regions_with(*UPLOAD_ROLES)
-
-
-def reads_cases(access) -> bool:
-    """The case list: region-wide readers and hospital users."""
-    return bool(access.readable_region_ids())

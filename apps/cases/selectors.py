@@ -3,30 +3,27 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from apps.groups.models import Group
+from apps.groups.selectors import active_catalogue, group_codes, published_stats, stats_rows
 from apps.tenants.models import Region
 
+from . import hooks
 from .models import Case, ImportJob
 
 
 def cleared_years(region: Region) -> set[int]:
-    """Years whose annual clearing is done (cases there are frozen). The settlement app fills this in."""
-    from apps.settlement.selectors import cleared_years as settlement_cleared_years  # settlement sits above cases
-
-    return set(settlement_cleared_years(region))
+    """Years whose annual clearing is done (cases there are frozen). Settlement, above cases, fills the hook."""
+    return {int(year) for hook in hooks.CLEARED_YEARS for year in hook(region)}
 
 
 def catalogue_group_codes(region: Region, year: int) -> list[str]:
     """Group codes of the region's active catalogue for a year ([] when there is none)."""
-    from apps.groups.selectors import active_catalogue, group_codes
-
     catalogue = active_catalogue(region, year)
     return list(group_codes(catalogue)) if catalogue is not None else []
 
 
 def published_group_means(region: Region, year: int) -> dict[str, object]:
     """Mean cost per group from the region's published statistics for `year` ({} if none)."""
-    from apps.groups.selectors import published_stats, stats_rows
-
     version = published_stats(region, year)
     if version is None:
         return {}
@@ -94,9 +91,6 @@ def grouping_report(access, region: Region, period: str | None = None, version: 
 
 def declared_group_mdc(case: Case) -> str:
     """The MDC of the case's declared group in the catalogue in force for its discharge year ('' if unknown)."""
-    from apps.groups.models import Group
-    from apps.groups.selectors import active_catalogue
-
     catalogue = active_catalogue(case.region, case.discharge_date.year)
     if catalogue is None:
         return ""

@@ -12,14 +12,15 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from apps.core import jobs, lifecycle
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, NotFound, ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.tenants.access import get_access
 from apps.tenants.enums import BUREAU_ROLES, Role
 from apps.tenants.models import Region, User
 
-from . import rules
-from .enums import ImportStatus
+from . import hooks, rules
 from .importer import FileError, run_import
 from .models import GroupingChunk, GroupingJob, ImportJob
 
@@ -143,7 +144,7 @@ def case_import_start(
 def case_import_confirm(*, actor: User | None, job: ImportJob) -> ImportJob:
     """Turn a checked dry run into the real import of the same stored file."""
     _check_can_upload(actor, job.region)
-    if not job.dry_run or job.status != ImportStatus.DONE:
+    if not job.dry_run or job.status != Lifecycle.READY:
         raise ValidationFailed("Only a finished preview can be confirmed.")
     if actor is not None and job.uploaded_by_id not in (None, actor.pk) and hospital_restriction(actor, job.region) is not None:
         raise Forbidden("Only the uploader or the bureau can confirm this import.")
@@ -161,10 +162,8 @@ def case_import_confirm(*, actor: User | None, job: ImportJob) -> ImportJob:
 
 
 def _enqueue(job: ImportJob) -> None:
-    from .tasks import case_import_task
-
     def send() -> None:
-        case_import_task.delay(job_id=job.pk, region_id=job.region_id)
+        jobs.enqueue("apps.cases.tasks.case_import_task", job_id=job.pk, region_id=job.region_id)
 
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         send()
@@ -174,7 +173,8 @@ def _enqueue(job: ImportJob) -> None:
 
 
 def _set_progress(job_id: int, value: int) -> None:
-    ImportJob.objects.filter(pk=job_id).update(progress=value)
+    """The importer's percentage, through the one progress writer (seen by pollers while the import runs)."""
+    lifecycle.progress(ImportJob, job_id, done=value)
 
 
 def case_import_run(job: ImportJob, *, group_sync: bool = False) -> ImportJob:
@@ -211,12 +211,15 @@ def _release_import_lock(job_id: int) -> None:
 def _run_claimed_import(job: ImportJob, *, group_sync: bool) -> ImportJob:
     # Queued → running; or running with nobody holding the lock: its node died mid-import, and the import's
     # single transaction died with it, so it starts again from the stored file.
-    claimed = ImportJob.objects.filter(pk=job.pk, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now(), progress=5
-    )
+    job.refresh_from_db()
+    if job.status == Lifecycle.RUNNING:  # we hold the lock, so its runner is gone: take it over
+        lifecycle.fail(job, error="stale: the worker stopped; taken over by another worker", quiet=True)
+        lifecycle.requeue(job)
+    claimed = lifecycle.claim(job)
     job.refresh_from_db()
     if not claimed:  # finished elsewhere (task re-delivery)
         return job
+    _set_progress(job.pk, 5)
     error_relative = f"{UPLOAD_DIR}/{job.region.code}/{uuid.uuid4().hex}-errors.csv"
     restriction = hospital_restriction(job.uploaded_by, job.region) if job.uploaded_by_id else None
     if job.uploaded_by_id and restriction is not None and job.hospital_id:
@@ -243,15 +246,11 @@ def _run_claimed_import(job: ImportJob, *, group_sync: bool) -> ImportJob:
         _finish_failed(job, _("The import stopped because of an internal error (import #%(id)s); nothing was "
                               "written. The administrator can find the cause in the log.") % {"id": job.pk})
         raise
-    job.status = ImportStatus.DONE
-    job.progress = 100
-    job.finished_at = timezone.now()
-    for name in ("total", "created", "updated", "unchanged", "rejected"):
-        setattr(job, name, getattr(result, name))
-    job.error_count = result.errors
-    job.error_file = error_relative if result.errors else ""
-    job.preview = {"errors": result.first_errors, "rows": result.first_rows, "timings": result.timings}
-    job.save()
+    lifecycle.finish(job, **{name: getattr(result, name) for name in ("total", "created", "updated", "unchanged",
+                                                                      "rejected")},
+                     error_count=result.errors, error_file=error_relative if result.errors else "",
+                     preview={"errors": result.first_errors, "rows": result.first_rows, "timings": result.timings})
+    job.refresh_from_db()
     counts = {k: getattr(result, k) for k in ("total", "created", "updated", "unchanged", "rejected")}
     record_event(actor=job.uploaded_by, action="case_import.done", obj=job, new={**counts, "dry_run": job.dry_run})
     _group_imported_cases(job, sync=group_sync)
@@ -260,20 +259,15 @@ def _run_claimed_import(job: ImportJob, *, group_sync: bool) -> ImportJob:
 
 
 def _screen_imported_cases(job: ImportJob) -> None:
-    """Screening (domain §11) after every upload; apps.screening decides when (never fails the import)."""
-    from django.apps import apps
-
-    if apps.is_installed("apps.screening"):
-        from apps.screening.hooks import after_import
-
-        after_import(job)
+    """Screening (domain §11) after every upload; apps.screening (in `hooks.AFTER_IMPORT`) decides when and
+    never fails the import."""
+    for hook in hooks.AFTER_IMPORT:
+        hook(job)
 
 
 def _finish_failed(job: ImportJob, message: str) -> None:
-    job.status = ImportStatus.FAILED
-    job.error_message = message
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error_message", "finished_at"])
+    lifecycle.fail(job, error=message, quiet=True)
+    job.refresh_from_db()
     record_event(actor=job.uploaded_by, action="case_import.failed", obj=job, new={"error": message})
 
 
@@ -322,26 +316,23 @@ def grouping_job_start(
         )
         total, chunks = grouping.plan_chunks(region.pk, scope, period or None, import_job.pk if import_job else None)
         job.total, job.chunks = total, len(chunks)
-        job.status = ImportStatus.RUNNING if chunks else ImportStatus.DONE
-        job.started_at = timezone.now()
-        job.finished_at = None if chunks else job.started_at
-        job.save()
+        job.save(update_fields=["total", "chunks"])
+        lifecycle.claim(job)  # the run is the chunks' job: running until its last chunk lands
+        if not chunks:
+            lifecycle.finish(job)
+        job.refresh_from_db()
         record_event(actor=actor, action="grouping.start", obj=job,
                      new={"version": version, "scope": scope, "period": period or "", "cases": total, "chunks": len(chunks)})
     if sync:  # here, on every core (`workers` processes over disjoint id ranges; one inside a transaction)
         grouping.run_chunks(job.pk, chunks, workers=workers, version=version, region_id=region.pk)
         job.refresh_from_db()
         return job
-    from .tasks import grouping_chunk_task
-
     def send() -> None:
         try:
             for lo, hi in chunks:
-                grouping_chunk_task.delay(region_id=region.pk, job_id=job.pk, lo=lo, hi=hi)
+                jobs.enqueue("apps.cases.tasks.grouping_chunk_task", region_id=region.pk, job_id=job.pk, lo=lo, hi=hi)
         except Exception as err:
-            GroupingJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
-                status=ImportStatus.FAILED, finished_at=timezone.now(),
-                error_message=f"queueing failed: {type(err).__name__}: {err}"[:1000])
+            lifecycle.fail(job, error=f"queueing failed: {type(err).__name__}: {err}"[:1000], quiet=True)
             raise
 
     if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
@@ -364,12 +355,12 @@ def _claim_chunk(job_id: int, lo: int, hi: int, worker: str) -> bool:
 
 def grouping_chunk_run(*, job_id: int, lo: int, hi: int, worker: str = "") -> dict:
     """One chunk of a run; the chunk that completes the run marks it done (counters move by one UPDATE each)."""
-    from django.db.models import F
+    from django.db.models import F, Q
 
     from . import grouping
 
     job = GroupingJob.objects.select_related("region").get(pk=job_id)
-    if job.status != ImportStatus.RUNNING:
+    if job.status != Lifecycle.RUNNING:
         return {}
     try:
         # The chunk's case rows, its marker and the run's counters commit together: a chunk delivered twice
@@ -385,23 +376,18 @@ def grouping_chunk_run(*, job_id: int, lo: int, hi: int, worker: str = "") -> di
                 n_ok=F("n_ok") + counts["ok"], n_ambiguous=F("n_ambiguous") + counts["ambiguous"],
                 n_ungroupable=F("n_ungroupable") + counts["ungroupable"], n_invalid=F("n_invalid") + counts["invalid"],
                 n_mismatch=F("n_mismatch") + counts["mismatch"], n_filled=F("n_filled") + counts["filled"],
+                heartbeat_at=timezone.now(),  # each applied chunk is the run's sign of life (lifecycle.reap_stale)
             )
     except Exception as err:
         logger.exception("grouping run %s chunk %s-%s failed", job_id, lo, hi)
-        GroupingJob.objects.filter(pk=job_id).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
-                                                     error_message=f"{type(err).__name__}: {err}"[:1000])
+        lifecycle.fail(GroupingJob, job_id, f"{type(err).__name__}: {err}"[:1000], quiet=True)
         raise
-    finished = GroupingJob.objects.filter(pk=job_id, status=ImportStatus.RUNNING, chunks_done__gte=F("chunks")).update(
-        status=ImportStatus.DONE, finished_at=timezone.now())
+    finished = lifecycle.finish(GroupingJob, job_id, when=Q(chunks_done__gte=F("chunks")))
     if finished:
         job.refresh_from_db()
         record_event(actor=job.created_by, action="grouping.done", obj=job, new=job.summary())
-        from django.apps import apps
-
-        if apps.is_installed("apps.screening"):  # screening (domain §11) once the grouper's answer is in place
-            from apps.screening.hooks import after_grouping
-
-            after_grouping(job)
+        for hook in hooks.AFTER_GROUPING:  # screening (domain §11) once the grouper's answer is in place
+            hook(job)
     return counts
 
 

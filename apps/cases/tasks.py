@@ -3,19 +3,19 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.core.lifecycle import Lifecycle
 from apps.core.tasks import RegionTask
 
 
 @shared_task(base=RegionTask, bind=True, acks_late=True)
 def case_import_task(self, *, job_id: int, region_id: int) -> dict:
     """Run a queued import inside the region's scope; re-delivery of a finished job is a no-op."""
-    from .enums import ImportStatus
     from .models import ImportJob
     from .services import case_import_run
 
     job = ImportJob.objects.select_related("region", "uploaded_by").get(pk=job_id, region_id=region_id)
     job = case_import_run(job)
-    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+    if job.status in (Lifecycle.QUEUED, Lifecycle.RUNNING):
         # Another session holds the job: a live worker, or one whose node just died and whose database session
         # is still closing. Ask again shortly; once the lock is free the job is finished or taken over here.
         raise self.retry(countdown=3, max_retries=100)

@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.lifecycle import Lifecycle
+from apps.groups.selectors import payment_grouper_version
 from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 
-from . import rules, selectors
-from .enums import CaseWarning, ImportStatus, InsuranceType
+from . import hooks, rules, selectors
+from .enums import CaseWarning, InsuranceType
 from .filters import capped_count, filter_cases
 from .forms import ImportUploadForm
 from .grouping import stored_answer
@@ -66,7 +68,6 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = case.import_job if case.import_job_id and visible_imports(request.access).filter(pk=case.import_job_id).exists() else None
     grouping = stored_answer(case)
     declared_mdc = selectors.declared_group_mdc(case) if case.declared_drg_code else ""
-    from apps.groups.selectors import payment_grouper_version
 
     paid_on = payment_grouper_version(case.region, case.discharge_date.year)
     return render(request, "cases/detail.html", {"case": case, "warnings": explained, "job": job,
@@ -77,16 +78,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _case_links(request: HttpRequest, case) -> dict:
     """Everything about the case one click away: its result in each published run (→ why this amount), its
-    applications and its disputes — each through the owning app's visibility rule."""
-    from apps.applications.selectors import visible_applications
-    from apps.disputes.selectors import visible_disputes
-    from apps.settlement.selectors import case_published_results
-
-    return {
-        "results": list(case_published_results(case, include_superseded=True)),
-        "case_applications": list(visible_applications(request.user).filter(case=case).order_by("-created_at")),
-        "case_disputes": list(visible_disputes(request.user).filter(case=case).order_by("-created_at")),
-    }
+    applications and its disputes — each through the owning app's visibility rule (the apps above cases
+    fill `hooks.CASE_LINKS` in their ready())."""
+    links: dict = {"results": [], "case_applications": [], "case_disputes": []}
+    for hook in hooks.CASE_LINKS:
+        links.update(hook(request, case))
+    return links
 
 
 @login_required
@@ -160,15 +157,13 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _job_context(request, job) -> dict:
-    from apps.groups.selectors import payment_grouper_version
-
     grouping = None
-    if job.status == ImportStatus.DONE and not job.dry_run:
+    if job.status == Lifecycle.READY and not job.dry_run:
         from .models import GroupingJob
 
         grouping = (GroupingJob.objects.with_scope(region=[job.region_id]).filter(region_id=job.region_id, import_job=job)
                     .order_by("-id").first())
-    return {"job": job, "can_confirm": job.dry_run and job.status == ImportStatus.DONE and job.total > job.rejected
+    return {"job": job, "can_confirm": job.dry_run and job.status == Lifecycle.READY and job.total > job.rejected
             and rules.can_upload(request.access, job.region_id),
             "paid_on": payment_grouper_version(job.region), "grouping_job": grouping}
 

@@ -17,7 +17,7 @@ from .scoping import replace_region_scope
 def exception_handler(exc, context):
     """Every error answers `{"detail": ..., "code": ...}` (interfaces.md §3); field errors add `errors`."""
     if isinstance(exc, DomainError):
-        return Response({"detail": str(exc.message), "code": exc.code}, status=exc.status)
+        return domain_error_response(exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, DjangoPermissionDenied):
@@ -52,7 +52,10 @@ class ScopedAPIMixin:
 
 
 def domain_error_response(err: DomainError) -> Response:
-    return Response({"detail": str(err.message), "code": err.code}, status=err.status)
+    data = {"detail": str(err.message), "code": err.code}
+    if getattr(err, "field", ""):  # an error about one input names it, like a serializer's field errors
+        data["errors"] = {err.field: [str(err.message)]}
+    return Response(data, status=err.status)
 
 
 HTTP_202 = status.HTTP_202_ACCEPTED

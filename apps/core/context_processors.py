@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from apps.tenants.enums import Role
+from apps.tenants.models import Region
 
 from .navigation import navigation_for
 
@@ -18,8 +19,6 @@ def role_labels(roles: set[str]) -> list[str]:
 
 def user_regions(access) -> list:
     """The regions the user works in, for the header (a platform administrator sees 'all')."""
-    from apps.tenants.models import Region
-
     if access.is_platform_admin:
         return []
     return list(Region.objects.filter(pk__in=access.region_ids).order_by("code").only("code", "name"))

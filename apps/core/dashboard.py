@@ -21,7 +21,10 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from apps.tenants.enums import Role
+from apps.hospitals.enums import HospitalType, Level
+from apps.hospitals.models import Hospital
+from apps.tenants.enums import PaymentMethod, Role
+from apps.tenants.models import Membership, PolicyYear, Province, Region, User
 from apps.tenants.roles import BUREAU_AND_AUDITORS, HOSPITAL_ROLES, REGION_AUDITORS
 
 ContextFn = Callable[[Any], dict | None]
@@ -79,10 +82,6 @@ def primary_role(roles: set[str]) -> str | None:
 
 def region_overview(request) -> dict | None:
     """Per region the user reads wholly as bureau/auditor: hospitals by level and type, users, policy years."""
-    from apps.hospitals.enums import HospitalType, Level
-    from apps.hospitals.models import Hospital
-    from apps.tenants.models import Membership, PolicyYear, Region
-
     ids = request.access.regions_with(*BUREAU_AND_AUDITORS)
     if not ids:
         return None
@@ -138,9 +137,6 @@ def recent_audit(request) -> dict | None:
 
 def my_hospital(request) -> dict | None:
     """The hospital(s) of a hospital role, and how many colleagues share it."""
-    from apps.hospitals.models import Hospital
-    from apps.tenants.models import Membership
-
     access = request.access
     hospital_ids = access.hospital_ids()
     if not hospital_ids:
@@ -157,9 +153,6 @@ def my_hospital(request) -> dict | None:
 
 def expert_profile(request) -> dict | None:
     """An expert's region(s) and affiliated hospital (which they never review)."""
-    from apps.hospitals.models import Hospital
-    from apps.tenants.models import Region
-
     access = request.access
     ids = access.expert_region_ids()
     if not ids:
@@ -173,9 +166,6 @@ def expert_profile(request) -> dict | None:
 
 def province_regions(request) -> dict | None:
     """The supervisor's province(s): every region side by side."""
-    from apps.hospitals.models import Hospital
-    from apps.tenants.models import Membership, Province, Region
-
     access = request.access
     if not access.province_ids:
         return None
@@ -204,10 +194,6 @@ def province_regions(request) -> dict | None:
 
 def platform_overview(request) -> dict | None:
     """Platform administrators: how many provinces, regions, hospitals and users the platform serves."""
-    from apps.hospitals.models import Hospital
-    from apps.tenants.enums import PaymentMethod
-    from apps.tenants.models import Province, Region, User
-
     if not request.access.is_platform_admin:
         return None
     methods = dict(Region.objects.values("payment_method").annotate(n=Count("id")).values_list("payment_method", "n"))

@@ -6,11 +6,12 @@ class DomainError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str = "", *, code: str | None = None):
+    def __init__(self, message: str = "", *, code: str | None = None, field: str = ""):
         super().__init__(message)
         self.message = message or self.__class__.__doc__ or self.code
         if code:
             self.code = code
+        self.field = field  # the input the error is about: a form shows it there, the API adds `errors`
 
 
 class ValidationFailed(DomainError):

@@ -28,7 +28,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "indicators_compute": ("计算监测指标", "indicators computed"), "run_start": ("启动结算", "run started"),
     "run_publish": ("发布结算批次", "run published"), "run_supersede": ("结算批次被替代", "run superseded"),
     "compute": ("计算", "computed"), "override": ("人工调整", "overridden"), "start": ("开始", "started"),
-    "confirm": ("确认导入", "confirmed"), "done": ("完成", "done"), "failed": ("失败", "failed"),
+    "confirm": ("确认导入", "confirmed"), "done": ("完成", "done"), "failed": ("失败", "failed"), "reaped": ("超时判为失败", "stale, marked failed"),
     "regrouped": ("重新分组", "regrouped"), "activate": ("启用", "activated"), "import": ("导入", "imported"),
     "load_shipped": ("载入内置方案", "shipped catalogue loaded"), "load_national": ("载入全国节假日", "national holidays loaded"),
     "set": ("设置", "set"), "remove": ("移除", "removed"), "add": ("添加", "added"), "saved": ("保存", "saved"),

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, NotFound
 from apps.tenants.access import Access, get_access
-from apps.tenants.models import Membership, User
+from apps.tenants.models import Membership, Region, User
 
 
 @dataclass
@@ -102,7 +102,6 @@ def lockout_reset(*, actor: User, username: str) -> int:
 def _region(region_id):
     if region_id is None:
         return None
-    from apps.tenants.models import Region
 
     return Region.objects.get(pk=region_id)
 

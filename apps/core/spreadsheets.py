@@ -37,10 +37,6 @@ def max_ratio() -> int:
     return _limit("XLSX_MAX_COMPRESSION_RATIO", 200)
 
 
-def is_xlsx(head: bytes) -> bool:
-    return head[:4] == XLSX_MAGIC
-
-
 def check_zip(source: Path | bytes | IO[bytes]) -> None:
     """Refuse a zip bomb from its directory alone (nothing is inflated here)."""
     handle = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source

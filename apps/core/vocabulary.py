@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from apps.tenants.models import Region
+
 
 def _dip(text: str):
     return pgettext_lazy("DIP vocabulary", text)
@@ -39,10 +41,21 @@ _ZH_DIP = [
     ("DRG付费", "DIP付费"), ("分组方案", "病种目录"),
 ]
 _EN_DIP = [
+    # whole phrases of the monitoring and scenario screens first, then the words
+    ("Group profit and loss", "Disease type profit and loss"), ("Groups losing most", "Disease types losing most"),
+    ("Groups of the period", "Disease types of the period"), ("No group in this period", "No disease type in this period"),
+    ("Same group, other hospitals", "Same disease type, other hospitals"), ("Group name", "Disease type name"),
+    ("loss-making group", "loss-making disease type"), ("of this group", "of this disease type"),
+    ("treated this group", "treated this disease type"), ("a group code", "a disease type code"),
+    ("whose group", "whose disease type"), ("same-period group mean", "same-period disease type mean"),
+    ("of every group", "of every disease type"), ("over the groups with deaths", "over the disease types with deaths"),
+    ("Group catalogue", "Disease type catalogue"), ("All catalogues", "All disease type catalogues"), ("No group matches", "No disease type matches"), ("stable group", "stable disease type"), ("group statistics", "disease type statistics"), ("Group statistics", "Disease type statistics"),
     ("DRG groups", "disease types"), ("DRG group", "DIP disease type"), ("base points", "base score"),
     ("Base points", "Base score"), ("adjusted points", "adjusted score"), ("Adjusted points", "Adjusted score"),
     ("point value", "score unit price"), ("Point value", "Score unit price"), ("DRG payment", "DIP payment"),
 ]
+
+_EN_DIP_WHOLE = {"Group": "Disease type", "Groups": "Disease types", "group": "disease type"}
 
 
 def method_of(region) -> str:
@@ -53,8 +66,6 @@ def method_of(region) -> str:
         return DIP if region.upper() == DIP else DRG
     method = getattr(region, "payment_method", None)
     if method is None and isinstance(region, int):
-        from apps.tenants.models import Region
-
         method = Region.objects.filter(pk=region).values_list("payment_method", flat=True).first()
     return DIP if method == DIP else DRG
 
@@ -73,15 +84,20 @@ def localize_terms(text: str, region=None) -> str:
     """A text written with DRG words, in the region's vocabulary (unchanged for a DRG region)."""
     if not text or method_of(region) != DIP:
         return text
+    if text in _EN_DIP_WHOLE:  # a bare column heading
+        return _EN_DIP_WHOLE[text]
     for old, new in _ZH_DIP + _EN_DIP:
         text = text.replace(old, new)
     return text
 
 
+def localize_labels(labels: dict, region=None) -> dict[str, str]:
+    """A table's column labels (written with DRG words) in the region's vocabulary: screens and exports alike."""
+    return {key: localize_terms(str(text), region) for key, text in labels.items()}
+
+
 def reader_method(access) -> str:
     """The vocabulary of a reader's screens: DIP when every region they work in pays by DIP, else DRG."""
-    from apps.tenants.models import Region
-
     if access is None or access.is_platform_admin or not access.region_ids:
         return DRG
     methods = set(Region.objects.filter(pk__in=access.region_ids).values_list("payment_method", flat=True))

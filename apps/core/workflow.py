@@ -17,6 +17,7 @@ from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound
 from apps.tenants.access import Access, get_access
 from apps.tenants.enums import BUREAU_ROLES
+from apps.tenants.models import Membership, User
 
 
 def shows_expert_names(viewer, region_id: int) -> bool:
@@ -201,8 +202,6 @@ def transition(item, action: str, *, actor, reason: str | Callable[[], str] = ""
 
 def recipients(region_id: int, roles, hospital_id: int | None = None) -> list:
     """The active users holding one of `roles` in the region (of one hospital, if given)."""
-    from apps.tenants.models import Membership, User
-
     rows = Membership.objects.with_scope(region=[region_id]).filter(region_id=region_id, role__in=list(roles),
                                                                      user__is_active=True)
     if hospital_id is not None:
@@ -210,11 +209,14 @@ def recipients(region_id: int, roles, hospital_id: int | None = None) -> list:
     return list(User.objects.filter(pk__in=set(rows.values_list("user_id", flat=True))).order_by("pk"))
 
 
+# Who delivers `tell`: apps.notifications puts its `notify` here in its ready() (core sits below it).
+NOTIFIERS: list[Callable[..., Any]] = []
+
+
 def tell(item, roles, title, body="", *, kind: str, url: str, hospital_id: int | None = None) -> None:
     """Notify whoever must act next on `item`: the holders of `roles` in its region (or one hospital).
 
     `title`/`body` as `notify` takes them: a callable builds them in every portal language."""
-    from apps.notifications.services import notify
-
-    notify(users=recipients(item.region_id, roles, hospital_id), region=item.region, title=title, body=body,
-           url=url, kind=kind)
+    users = recipients(item.region_id, roles, hospital_id)
+    for notify in NOTIFIERS:
+        notify(users=users, region=item.region, title=title, body=body, url=url, kind=kind)

@@ -55,3 +55,54 @@ class ExpertAssignment(RegionScopedModel):
     class Meta:
         abstract = True
         ordering = ["assigned_at", "id"]
+
+
+class Computed(models.Model):
+    """The worker columns of everything computed in the background (apps.core.lifecycle, decision 0041).
+
+    Why: a worker that dies leaves its row `running`; `heartbeat_at` (set by claim and every progress write)
+    lets `lifecycle.reap_stale` tell a dead worker from a slow one, `worker` says which node had it."""
+
+    worker = models.CharField(_("worker"), max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublishedGuard(models.Model):
+    """A published (or superseded) row never changes; the only write allowed is published → superseded.
+
+    Why here: group statistics and settlement each had a copy; every publishable lifecycle model uses this one
+    (`apps.core.lifecycle.publish` is the only code that moves a row to published or superseded)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        from .errors import InvalidTransition
+        from .lifecycle import IMMUTABLE, Lifecycle
+
+        if self.pk:
+            stored = type(self)._base_manager.filter(pk=self.pk).values().first()
+            if stored and stored["status"] in IMMUTABLE:
+                changed = {k for k, v in stored.items() if getattr(self, k, v) != v}
+                allowed = (stored["status"] == Lifecycle.PUBLISHED and self.status == Lifecycle.SUPERSEDED
+                           and changed <= {"status"})
+                if changed and not allowed:
+                    raise InvalidTransition(f"A published {self._meta.verbose_name} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from .errors import InvalidTransition
+        from .lifecycle import IMMUTABLE
+
+        if self.pk and type(self)._base_manager.filter(pk=self.pk, status__in=IMMUTABLE).exists():
+            raise InvalidTransition(f"A published {self._meta.verbose_name} cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_immutable(self) -> bool:
+        from .lifecycle import IMMUTABLE
+
+        return self.status in IMMUTABLE

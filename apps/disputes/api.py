@@ -74,7 +74,7 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        qs = selectors.visible_disputes(self.request.user).prefetch_related("comments__author", "attachments", "assignments__expert")
+        qs = selectors.dispute_queue(self.request.user).prefetch_related("comments__author", "attachments", "assignments__expert")
         params = self.request.query_params
         for name in ("status", "subject_type"):
             if params.get(name):
@@ -111,7 +111,8 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         hospital = hospital_for(request.user, data["hospital"], data["region"])
         dispute = services.dispute_create(actor=request.user, hospital=hospital, subject_type=data["subject_type"],
                                           subject_ref=data["subject_ref"], claim=data["claim"],
-                                          requested_outcome=data["requested_outcome"], year=data["year"])
+                                          requested_outcome=data["requested_outcome"], year=data["year"],
+                                          evidence=data["evidence"])
         return self._answer(dispute, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: DisputeSerializer})

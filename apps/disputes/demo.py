@@ -86,12 +86,21 @@ def _subject_ref(region: Region, hospital, subject: str, used: set) -> tuple[str
     return "other", ""
 
 
+def _evidence() -> list:
+    """The front page of the medical record a hospital attaches to a case dispute (a one-page PDF)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    return [SimpleUploadedFile("病案首页.pdf", pdf, content_type="application/pdf")]
+
+
 def _create(region, u, subject: str, claim: str, used: set) -> Dispute:
     subject_type, ref = _subject_ref(region, u["hospital"], subject, used)
     try:
         with transaction.atomic():
             return services.dispute_create(actor=u["staff"], hospital=u["hospital"], subject_type=subject_type,
-                                           subject_ref=ref, claim=PREFIX + claim, requested_outcome="请求重新核定")
+                                           subject_ref=ref, claim=PREFIX + claim, requested_outcome="请求重新核定",
+                                           evidence=_evidence() if subject_type == "case" else ())
     except DomainError:
         return services.dispute_create(actor=u["staff"], hospital=u["hospital"], subject_type="other", subject_ref="",
                                        claim=PREFIX + claim, requested_outcome="请求重新核定")

@@ -16,6 +16,9 @@ class DisputeForm(forms.Form):
     claim = forms.CharField(label=_("Claim (facts and grounds)"), widget=forms.Textarea(attrs={"rows": 5}))
     requested_outcome = forms.CharField(label=_("Requested outcome"), widget=forms.Textarea(attrs={"rows": 2}),
                                         required=False)
+    # optional here: the service decides when evidence is required (a case in no published run)
+    evidence = forms.FileField(label=_("Evidence (PDF, JPEG or PNG, at most 10 MB)"), required=False,
+                               help_text=_("Required for a case that is in no published settlement run."))
 
 
 class EditForm(forms.Form):

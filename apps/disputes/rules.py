@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from apps.tenants.access import get_access, is_bureau, is_bureau_admin, is_hospital_of
 from apps.tenants.enums import Role
+from apps.tenants.models import Membership
 from apps.tenants.roles import REGION_WIDE_READ_ROLES
 
 __all__ = ["can_see", "can_write", "is_assigned_expert", "is_bureau", "is_bureau_admin", "is_hospital_admin_of",
@@ -17,8 +18,6 @@ __all__ = ["can_see", "can_write", "is_assigned_expert", "is_bureau", "is_bureau
 
 def is_hospital_admin_of(access, region_id: int, hospital_id: int) -> bool:
     """Membership rows carry one role each: the admin role must be held for this very hospital."""
-    from apps.tenants.models import Membership
-
     if not access.has_role(region_id, Role.HOSPITAL_ADMIN) or not access.user_id:
         return False
     return Membership.objects.with_scope(region=[region_id]).filter(

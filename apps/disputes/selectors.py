@@ -8,12 +8,20 @@ from statistics import median
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from apps.applications.models import Application, ExpertProfile
 from apps.applications.selectors import affiliated_hospitals  # the one conflict-of-interest rule
-from apps.core.calendar import working_days_between
+from apps.cases.models import Case
+from apps.core.calendar import _exceptions, is_working_day
 from apps.core.errors import NotFound, ValidationFailed
+from apps.core.lifecycle import Lifecycle
+from apps.core.models import AuditEvent
 from apps.core.scoping import scoped
+from apps.groups.selectors import active_catalogue, group_codes, published_stats
+from apps.notices import selectors as notice_selectors
+from apps.settlement.models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
 from apps.tenants.access import get_access
 from apps.tenants.models import PolicyYear, Region
+from apps.tenants.services import policy_defaults
 
 from .enums import ACTIVE_ASSIGNMENT, DECIDING, AssignmentStatus, Status, SubjectType
 from .models import Assignment, Dispute, Opinion
@@ -34,6 +42,12 @@ def visible_disputes(user) -> QuerySet[Dispute]:
                                "created_by")
 
 
+def dispute_queue(user) -> QuerySet[Dispute]:
+    """The disputes a user's lists show (screen and `GET /disputes/`): what they may read minus other
+    hospitals' drafts — a draft is its hospital's own until submitted, so the bureau never sees it listed."""
+    return visible_disputes(user).filter(get_access(user).drafts_hidden_q(Status.DRAFT))
+
+
 def dispute_get(user, pk: int) -> Dispute:
     found = visible_disputes(user).filter(pk=pk).first()
     if found is None:
@@ -52,25 +66,13 @@ def my_assignments(user) -> QuerySet[Assignment]:
 
 def policy_for(region: Region, year: int) -> PolicyYear:
     """The year's policy, or an unsaved row with the defaults (reading never creates rows)."""
-    from apps.tenants.services import policy_defaults
-
     found = scoped(PolicyYear, region.pk).filter(region=region, year=year).first()
     return found or PolicyYear(region=region, year=year, **policy_defaults(region))
-
-
-def working_days_to_decision(dispute: Dispute) -> int | None:
-    """Working days from acceptance to the (latest) decision, on the region's calendar."""
-    if not dispute.accepted_at or not dispute.decided_at:
-        return None
-    return working_days_between(dispute.region, timezone.localdate(dispute.accepted_at),
-                                timezone.localdate(dispute.decided_at))
 
 
 def decision_working_days(qs: QuerySet[Dispute]) -> list[int]:
     """Working days from acceptance to decision of every decided dispute in `qs`: one calendar read per region
     and a running count of working days over the span (no query per dispute)."""
-    from apps.core.calendar import _exceptions, is_working_day
-
     rows = list(qs.filter(accepted_at__isnull=False, decided_at__isnull=False)
                 .values_list("region_id", "accepted_at", "decided_at"))
     out: list[int] = []
@@ -123,10 +125,8 @@ def _window(region: Region, year: int, published_on: dt.date | None) -> dt.date 
 def coefficient_window(region: Region, year: int, version) -> tuple[dt.date | None, dt.date | None]:
     """The notice's objection period when the notices app knows one; else `dispute_window_days` from the
     coefficient version's publication."""
-    from apps.notices.selectors import objection_window
-
     try:
-        window = objection_window(region.pk, year)
+        window = notice_selectors.objection_window(region.pk, year)
     except Exception:  # noqa: BLE001 - a notices bug must not block disputes; fall back below
         window = None
     if window:
@@ -142,17 +142,6 @@ def coefficient_window(region: Region, year: int, version) -> tuple[dt.date | No
 
 def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year: int | None = None) -> Subject:
     """Find the disputed item of `hospital` (ValidationFailed / NotFound when it is not the hospital's)."""
-    from apps.applications.models import Application
-    from apps.cases.models import Case
-    from apps.settlement.enums import VersionStatus
-    from apps.settlement.models import (
-        CaseResult,
-        CoefficientVersion,
-        HospitalCoefficient,
-        HospitalResult,
-        SettlementRun,
-    )
-
     ref = (ref or "").strip()
     today = timezone.localdate()
     if subject_type not in SubjectType.values:
@@ -162,7 +151,7 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
         if case is None:
             raise NotFound("subject_ref: no such case of the hospital.")
         first = (scoped(CaseResult, region.pk).filter(case_id=case.pk, run__status__in=(
-            VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED), run__published_at__isnull=False)
+            Lifecycle.PUBLISHED, Lifecycle.SUPERSEDED), run__published_at__isnull=False)
             .order_by("run__published_at").values_list("run__published_at", flat=True).first())
         published = _local(first)
         if published is None:
@@ -177,14 +166,14 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
         run = scoped(SettlementRun, region.pk).filter(region=region, pk=int(ref) if ref.isdigit() else 0).first()
         if run is None or not scoped(HospitalResult, region.pk).filter(run=run, hospital=hospital).exists():
             raise NotFound("subject_ref: no such settlement run for the hospital.")
-        if run.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED) or not run.published_at:
+        if run.status not in (Lifecycle.PUBLISHED, Lifecycle.SUPERSEDED) or not run.published_at:
             raise ValidationFailed("subject_ref: only a published settlement result can be disputed.")
         published = _local(run.published_at)
         return Subject(subject_type, ref, run.year, published, _window(region, run.year, published), run=run)
     if subject_type == SubjectType.COEFFICIENT:
         if ref and ref != hospital.code:
             raise NotFound("subject_ref: a hospital disputes its own coefficient (give its hospital code).")
-        versions = scoped(CoefficientVersion, region.pk).filter(region=region, status=VersionStatus.PUBLISHED)
+        versions = scoped(CoefficientVersion, region.pk).filter(region=region, status=Lifecycle.PUBLISHED)
         if year:
             versions = versions.filter(year=year)
         version = versions.order_by("-year").first()
@@ -205,8 +194,6 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
         return Subject(subject_type, ref, application.year, published,
                        _window(region, application.year, published), application=application)
     if subject_type == SubjectType.GROUP:
-        from apps.groups.selectors import active_catalogue, group_codes, published_stats
-
         code = ref.upper()
         the_year = year or today.year
         catalogue = active_catalogue(region, the_year)
@@ -225,8 +212,6 @@ def resolve_subject(region: Region, hospital, subject_type: str, ref: str, year:
 def eligible_experts(dispute: Dispute) -> list:
     """Active pool members (apps.applications' ExpertProfile) not affiliated with the disputing hospital and
     not assigned to this dispute before."""
-    from apps.applications.models import ExpertProfile
-
     taken = set(scoped(Assignment, dispute.region_id).filter(dispute=dispute).values_list("expert_id", flat=True))
     pool = (scoped(ExpertProfile, dispute.region_id).filter(region_id=dispute.region_id, active=True,
                                                              user__is_active=True)
@@ -245,8 +230,6 @@ def opinions(dispute: Dispute) -> QuerySet[Opinion]:
 
 
 def timeline(dispute: Dispute):
-    from apps.core.models import AuditEvent
-
     return (AuditEvent.objects.with_scope(region=[dispute.region_id])
             .filter(object_type=Dispute._meta.label, object_id=str(dispute.pk)).order_by("at", "id"))
 

@@ -69,6 +69,9 @@ class DisputeCreateSerializer(serializers.Serializer):
                                      help_text="hospital code, if you work for several hospitals")
     region = serializers.CharField(required=False, allow_blank=True, default="",
                                    help_text="region code, if you work in several")
+    evidence = serializers.ListField(child=serializers.FileField(), required=False, default=list,
+                                     help_text="files (multipart, PDF/JPEG/PNG ≤ 10 MB); required for a case in no "
+                                               "published settlement run")
 
 
 class DisputeReasonSerializer(serializers.Serializer):

@@ -23,6 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.applications.models import ExpertProfile
+from apps.applications.services import decision_revise
+from apps.cases.regroup import case_regroup
 from apps.core.audit import record_event
 from apps.core.calendar import add_working_days
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -33,6 +36,8 @@ from apps.core.uploads import store_upload
 from apps.core.workflow import recipients, tell, transition
 from apps.hospitals.models import Hospital
 from apps.notifications.services import Text, notify
+from apps.settlement.selectors import hospital_coefficient
+from apps.settlement.services import coefficient_revise
 from apps.tenants.access import get_access
 from apps.tenants.enums import Role
 from apps.tenants.models import Region, User
@@ -87,13 +92,28 @@ def _check_window(dispute: Dispute) -> None:
                                % {"date": dispute.window_ends.isoformat()}, code="deadline_passed")
 
 
+def evidence_required(subject_type: str, published_on: dt.date | None) -> bool:
+    """A dispute about a case in no published run must bring its evidence (病案首页, 费用明细 …): there is no
+    published figure for the bureau to check the claim against (decision 0043)."""
+    return subject_type == SubjectType.CASE and published_on is None
+
+
+def _require_evidence(subject_type: str, published_on: dt.date | None, files: int) -> None:
+    """The one evidence rule, checked when the draft is saved and again when it is submitted."""
+    if files == 0 and evidence_required(subject_type, published_on):
+        raise ValidationFailed(_("Attach the evidence (PDF, JPEG or PNG): this case is in no published settlement "
+                                 "run, so the claim needs documents such as the front page of the medical record "
+                                 "or the cost details."), code="evidence_required", field="evidence")
+
+
 # --- hospital: draft, submit, withdraw -----------------------------------------------------------
 
 
 @transaction.atomic
 def dispute_create(*, actor: User | None, hospital: Hospital, subject_type: str, subject_ref: str = "", claim: str,
-                   requested_outcome: str = "", year: int | None = None) -> Dispute:
-    """A hospital user drafts a dispute about one of the hospital's items (resolved from `subject_ref`)."""
+                   requested_outcome: str = "", year: int | None = None, evidence=()) -> Dispute:
+    """A hospital user drafts a dispute about one of the hospital's items (resolved from `subject_ref`);
+    `evidence` (uploaded files) is stored as the draft's attachments — required for a never-settled case."""
     if actor is not None:
         access = get_access(actor)
         if hospital.region_id not in access.region_ids or not (
@@ -112,9 +132,16 @@ def dispute_create(*, actor: User | None, hospital: Hospital, subject_type: str,
                       subject_published_at=subject.published_on, window_ends=subject.window_ends, claim=claim,
                       requested_outcome=(requested_outcome or "").strip(), created_by=actor)
     _check_window(dispute)
+    evidence = [f for f in (evidence or ()) if f]
+    _require_evidence(subject_type, subject.published_on, len(evidence))
     dispute.save()
     record_event(actor=actor, action="dispute.created", obj=dispute, old={"status": ""},
                  new={"status": dispute.status, "subject_type": subject_type, "subject_ref": subject.ref})
+    for upload in evidence:
+        try:
+            attachment_add(actor=actor, dispute=dispute, upload=upload)
+        except ValidationFailed as err:  # a file of the wrong type or size: say so at the evidence input
+            raise ValidationFailed(err.message, code=err.code, field="evidence") from err
     return dispute
 
 
@@ -136,6 +163,8 @@ def dispute_submit(*, actor: User | None, dispute: Dispute) -> Dispute:
     """draft → submitted inside the raise window; the bureau must accept within `dispute_accept_days`."""
     def check(locked: Dispute) -> dict:
         _check_window(locked)
+        _require_evidence(locked.subject_type, locked.subject_published_at,
+                          _scoped(Attachment, locked.region_id).filter(dispute=locked).count())
         locked.accept_due = add_working_days(locked.region, _today(), _policy(locked).dispute_accept_days)
         return {"accept_due": locked.accept_due}
 
@@ -182,8 +211,6 @@ def dispute_assign(*, actor: User | None, dispute: Dispute, experts: list[User])
     """Assign one or more experts of the region's pool (apps.applications' ExpertProfile): accepted →
     under_review (an appealed dispute stays appealed). An expert affiliated with the disputing hospital is
     refused (`conflict_of_interest`); a declined assignment is marked replaced by the new ones."""
-    from apps.applications.models import ExpertProfile
-
     experts = list(experts)
     created: list[Assignment] = []
 
@@ -297,24 +324,17 @@ def _apply_adjustment(actor: User | None, dispute: Dispute, adjustment: dict | N
         return None
     why = _("Dispute #%(id)s: %(reason)s") % {"id": dispute.pk, "reason": reason}
     if dispute.subject_type == SubjectType.CASE:
-        from apps.cases.regroup import case_regroup
-
         old = dispute.case.drg_code
         case_regroup(actor=actor, case=dispute.case, drg_code=adjustment["drg_code"], reason=why, source="dispute",
                      source_id=dispute.pk)
         return {**adjustment, "previous": old}
     if dispute.subject_type == SubjectType.COEFFICIENT:
-        from apps.settlement.selectors import hospital_coefficient
-        from apps.settlement.services import coefficient_revise
-
         row = hospital_coefficient(dispute.region, dispute.year, dispute.hospital_id)
         version = coefficient_revise(actor=actor, region=dispute.region, year=dispute.year, hospital=dispute.hospital,
                                      value=adjustment["coefficient"], reason=why, source="dispute",
                                      source_id=dispute.pk)
         return {**adjustment, "previous": str(row.coefficient) if row else None, "version": version.number}
     if dispute.subject_type == SubjectType.APPLICATION:
-        from apps.applications.services import decision_revise
-
         app = dispute.application
         old = {"outcome": app.outcome, "unreasonable_cost": str(app.unreasonable_cost)
                if app.unreasonable_cost is not None else None}

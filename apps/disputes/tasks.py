@@ -11,12 +11,11 @@ from celery import shared_task
 from django_scopes import scopes_disabled
 
 from apps.core.tasks import RegionTask
+from apps.tenants.models import Region
 
 
 @shared_task(base=RegionTask, name="disputes.region_digest")
 def region_digest_task(*, region_id: int) -> dict:
-    from apps.tenants.models import Region
-
     from .services import daily_digest
 
     return daily_digest(Region.objects.get(pk=region_id))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from apps.core.errors import DomainError, NotFound
 from apps.core.pdf import pdf_response, read_stored_pdf
 from apps.core.web import show_error as _fail
-from apps.core.workflow import shows_expert_names
+from apps.core.workflow import mask_expert_actors, shows_expert_names
 from apps.hospitals.models import Hospital
 from apps.tenants.models import User
 
@@ -55,8 +55,6 @@ def _get(request, pk: int) -> Dispute:
 
 def timeline_rows(dispute: Dispute, viewer=None) -> list[dict]:
     """The history in words; experts stay anonymous to anyone but the bureau (apps/core/workflow.py)."""
-    from apps.core.workflow import mask_expert_actors
-
     labels = dict(Status.choices)
     rows = []
     events = list(selectors.timeline(dispute))
@@ -91,8 +89,7 @@ def dispute_list(request):
         if request.access.expert_region_ids():
             return redirect("disputes:assignments")
         raise PermissionDenied
-    # the queue: a hospital's draft is its own until submitted, so the bureau never sees it here
-    qs = selectors.visible_disputes(request.user).filter(request.access.drafts_hidden_q(Status.DRAFT))
+    qs = selectors.dispute_queue(request.user)  # the bureau never sees a hospital's draft listed
     today = timezone.localdate()
     f = {k: request.GET.get(k, "") for k in ("status", "subject_type", "hospital", "due")}
     if f["status"] == "open":
@@ -123,7 +120,7 @@ def dispute_new(request):
         raise PermissionDenied
     own = list(Hospital.objects.filter(pk__in=request.access.hospital_ids()).order_by("code"))
     initial = {k: request.GET.get(k, "") for k in ("subject_type", "subject_ref", "year")}
-    form = DisputeForm(request.POST or None, initial=initial)
+    form = DisputeForm(request.POST or None, request.FILES or None, initial=initial)
     hospital = own[0] if own else None
     wanted = request.POST.get("hospital") or request.GET.get("hospital")
     if wanted and wanted.isdigit():
@@ -133,9 +130,13 @@ def dispute_new(request):
         try:
             dispute = services.dispute_create(actor=request.user, hospital=hospital, subject_type=data["subject_type"],
                                               subject_ref=data["subject_ref"], claim=data["claim"],
-                                              requested_outcome=data["requested_outcome"], year=data["year"])
+                                              requested_outcome=data["requested_outcome"], year=data["year"],
+                                              evidence=[data["evidence"]] if data.get("evidence") else [])
         except DomainError as err:
-            _fail(request, err)
+            if getattr(err, "field", "") in form.fields:  # shown at its input, e.g. the evidence rule
+                form.add_error(err.field, err.message)
+            else:
+                _fail(request, err)
         else:
             messages.success(request, _("Draft saved. Add evidence, then submit it."))
             return redirect("disputes:detail", dispute.pk)
@@ -172,6 +173,10 @@ def dispute_detail(request, pk: int):
         if assignment and assignment.status in (AssignmentStatus.ASSIGNED, AssignmentStatus.DONE) and reviewing
         else None,
         "today": timezone.localdate(),
+        # a draft the evidence rule will refuse at submission says so where files are attached
+        "needs_evidence": dispute.status == Status.DRAFT and is_hospital
+        and services.evidence_required(dispute.subject_type, dispute.subject_published_at)
+        and not dispute.attachments.exists(),
     }
     if access.reads_whole_region(region_id) and shows_expert_names(access, region_id):
         context["assignments"] = dispute.assignments.select_related("expert").order_by("assigned_at", "id")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import tablib
 
+from apps.core.spreadsheets import read_xlsx
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_VERSION = "chs-drg-2.0"
 SHIPPED_NAME = "CHS-DRG 2.0 (国家医保局 2.0 版分组方案)"
@@ -58,8 +60,6 @@ def load_dataset(data: bytes, filename: str) -> tablib.Dataset:
 
 def _xlsx_dataset(data: bytes) -> tablib.Dataset:
     """The first sheet through the one safe reader (apps/core/spreadsheets.py: real cells, bounded size)."""
-    from apps.core.spreadsheets import read_xlsx
-
     rows = [r for r in read_xlsx(data, max_rows=20_000, max_columns=30) if r]
     if not rows:
         return tablib.Dataset()
@@ -144,8 +144,3 @@ def shipped_groups() -> list[dict[str, str]]:
          "severity": r["severity_digit"] if r["severity_digit"] in "1359" else ""}
         for r in _read_csv("chs_drg_2.0_drg_634.csv")
     ]
-
-
-def harbin_weights() -> dict[str, str]:
-    """DRG code → relative weight (Harbin 2024), used by the demo's synthetic costs."""
-    return {r["drg_code"]: r["relative_weight"] for r in _read_csv("harbin_2024_drg_weights_DamageControlStudio.csv")}

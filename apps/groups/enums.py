@@ -11,10 +11,3 @@ class Severity(models.TextChoices):
     NONE = "5", _("without CC/MCC")
     NOT_SPLIT = "9", _("not split")
 
-
-class StatsStatus(models.TextChoices):
-    COMPUTING = "computing", _("computing")
-    READY = "ready", _("ready")
-    FAILED = "failed", _("failed")
-    PUBLISHED = "published", _("published")
-    SUPERSEDED = "superseded", _("superseded")

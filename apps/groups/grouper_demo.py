@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django_scopes import scope, scopes_disabled
 
+from apps.groups.grouper.files import SHIPPED
 from apps.tenants.models import Region
 
 DEMO_VERSION = "chs-drg-1.1"
@@ -30,10 +31,6 @@ def template_path(version: str) -> Path:
 
 
 def shipped_versions() -> set[str]:
-    try:
-        from apps.groups.grouper.files import SHIPPED
-    except ImportError:
-        return set()
     return set(SHIPPED)
 
 

@@ -6,10 +6,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import InvalidTransition
+from apps.core.lifecycle import ACTIVE, IMMUTABLE, Lifecycle, LifecycleSpec
 from apps.core.scoping import RegionManager, RegionScopedModel
+from apps.core.workflow_models import Computed, PublishedGuard
 from apps.tenants.enums import PaymentMethod
 
-from .enums import Severity, StatsStatus
+from .enums import Severity
 
 
 class Catalogue(RegionScopedModel):
@@ -82,9 +84,6 @@ class Group(CatalogueItem):
         verbose_name_plural = _("groups")
 
 
-IMMUTABLE = (StatsStatus.PUBLISHED, StatsStatus.SUPERSEDED)
-
-
 class OfficialManager(models.Manager):
     """What-if scenario rows (apps.scenarios) are never official: every list, statement, monitoring and
     export reads through `objects`, which leaves them out; `scenario_objects` reads every row."""
@@ -93,7 +92,7 @@ class OfficialManager(models.Manager):
         return super().get_queryset().filter(scenario__isnull=True)
 
 
-class StatsVersion(RegionScopedModel):
+class StatsVersion(PublishedGuard, RegionScopedModel, Computed):
     """One computation of the group statistics of a region and payment year, with its parameters.
 
     Numbered 1, 2, … per region and year. A published version never changes; publishing a later
@@ -107,7 +106,7 @@ class StatsVersion(RegionScopedModel):
     year = models.PositiveSmallIntegerField(_("payment year"))
     catalogue = models.ForeignKey(Catalogue, on_delete=models.PROTECT, related_name="+", verbose_name=_("catalogue"))
     number = models.PositiveIntegerField(_("version"))
-    status = models.CharField(_("status"), max_length=12, choices=StatsStatus.choices, default=StatsStatus.COMPUTING)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.QUEUED)
     base_start = models.PositiveSmallIntegerField(_("base period start year"))
     base_end = models.PositiveSmallIntegerField(_("base period end year"))
     min_cases = models.PositiveIntegerField(_("minimum cases"))
@@ -128,6 +127,7 @@ class StatsVersion(RegionScopedModel):
 
     objects = RegionManager(OfficialManager)
     scenario_objects = RegionManager()
+    lifecycle = LifecycleSpec(name="group_stats", finished="computed_at", key=("region_id", "year"))
 
     class Meta:
         ordering = ["region", "-year", "-number"]
@@ -144,29 +144,8 @@ class StatsVersion(RegionScopedModel):
         return f"{self.region} {self.year} v{self.number}"
 
     @property
-    def is_immutable(self) -> bool:
-        return self.status in IMMUTABLE
-
-    @property
     def is_running(self) -> bool:
-        return self.status == StatsStatus.COMPUTING
-
-    def save(self, *args, **kwargs):
-        """A published version never changes: the only allowed write is published → superseded."""
-        if self.pk:
-            stored = type(self)._base_manager.filter(pk=self.pk).values().first()
-            if stored and stored["status"] in IMMUTABLE:
-                changed = {k for k, v in stored.items() if getattr(self, k, v) != v}
-                allowed = stored["status"] == StatsStatus.PUBLISHED and changed <= {"status"} \
-                    and self.status == StatsStatus.SUPERSEDED
-                if changed and not allowed:
-                    raise InvalidTransition("A published statistics version cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self.is_immutable:
-            raise InvalidTransition("A published statistics version cannot be deleted.")
-        return super().delete(*args, **kwargs)
+        return self.status in ACTIVE
 
 
 class GroupStat(RegionScopedModel):

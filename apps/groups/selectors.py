@@ -7,10 +7,10 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet
 
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import scoped
 from apps.tenants.models import PolicyYear, Region
 
-from .enums import StatsStatus
 from .models import Catalogue, Group, GroupStat, StatsVersion
 
 
@@ -74,10 +74,6 @@ def group_mdcs(catalogue: Catalogue) -> dict[str, str]:
     return dict(scoped(Group, catalogue.region_id).filter(catalogue=catalogue).values_list("code", "mdc_code"))
 
 
-def catalogue_groups(catalogue: Catalogue) -> QuerySet[Group]:
-    return scoped(Group, catalogue.region_id).filter(catalogue=catalogue).order_by("code")
-
-
 def stats_versions(region: Region, year: int) -> QuerySet[StatsVersion]:
     return scoped(StatsVersion, region.pk).filter(region=region, year=year).order_by("-number")
 
@@ -87,12 +83,12 @@ def latest_stats(region: Region, year: int) -> StatsVersion | None:
 
 
 def latest_ready_stats(region: Region, year: int) -> StatsVersion | None:
-    return stats_versions(region, year).filter(status=StatsStatus.READY).first()
+    return stats_versions(region, year).filter(status=Lifecycle.READY).first()
 
 
 def published_stats(region: Region, year: int) -> StatsVersion | None:
     """The published (in force) statistics version of a region and payment year."""
-    return stats_versions(region, year).filter(status=StatsStatus.PUBLISHED).first()
+    return stats_versions(region, year).filter(status=Lifecycle.PUBLISHED).first()
 
 
 def stats_rows(version: StatsVersion) -> QuerySet[GroupStat]:

@@ -5,15 +5,14 @@ runs in a transaction and writes the audit trail. Bulk work is set-based (bulk_c
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
+from apps.core import jobs, lifecycle
 from apps.core.audit import model_snapshot, record_event
-from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.errors import Forbidden, NotFound, ValidationFailed
 from apps.core.scoping import region_scope, scoped
 from apps.tenants.access import get_access
 from apps.tenants.models import PolicyYear, Region, User
@@ -21,7 +20,6 @@ from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES, REGION_ADMINS
 from apps.tenants.services import policy_get_or_create
 
 from . import catalogue as files
-from .enums import StatsStatus
 from .models import Adrg, Catalogue, Group, Mdc, StatsVersion
 from .stats import compute_stats_sql
 
@@ -33,7 +31,6 @@ __all__ = [
 CATALOGUE_ROLES = REGION_ADMINS
 COMPUTE_ROLES = BUREAU_ROLES
 PUBLISH_ROLES = BUREAU_ADMINS
-STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def _require(actor: User | None, region: Region, roles: tuple[str, ...], message: str) -> None:
@@ -210,8 +207,6 @@ def group_stats_compute(*, actor: User | None, region: Region, year: int, sync: 
     set-based SQL. With eager Celery (tests) or `sync=True` (commands, demo, bench) the version
     comes back finished.
     """
-    from .tasks import compute_group_stats_task
-
     _require(actor, region, COMPUTE_ROLES, "Only bureau staff can compute group statistics.")
     if not 2000 <= int(year) <= 2100:
         raise ValidationFailed("year: out of range")
@@ -220,11 +215,8 @@ def group_stats_compute(*, actor: User | None, region: Region, year: int, sync: 
         policy = PolicyYear.objects.with_scope(region=[region.pk]).select_for_update().get(pk=policy.pk)
         catalogue = _catalogue_for(region, policy)
         versions = _scoped(StatsVersion, region.pk).filter(region=region, year=year)
-        # A version left `computing` by a killed worker must not block the year for ever.
-        versions.filter(status=StatsStatus.COMPUTING, created_at__lt=timezone.now() - STALE_AFTER).update(
-            status=StatsStatus.FAILED, error="abandoned: the computation did not finish", progress=100)
-        if versions.filter(status=StatsStatus.COMPUTING).exists():
-            raise InvalidTransition("A computation for this year is already running.")
+        # A version left queued/running by a killed worker must not block the year for ever.
+        lifecycle.refuse_if_active(versions, "year")
         start, end = policy.base_years
         if start > end:
             raise ValidationFailed("base_start: the base period starts after it ends")
@@ -241,7 +233,7 @@ def group_stats_compute(*, actor: User | None, region: Region, year: int, sync: 
         with region_scope(region.pk):
             stats_version_run(version.pk)
     else:
-        compute_group_stats_task.apply_async(kwargs={"region_id": region.pk, "version_id": version.pk})
+        jobs.enqueue("groups.compute_group_stats", region_id=region.pk, version_id=version.pk)
     version.refresh_from_db()
     return version
 
@@ -251,10 +243,9 @@ def stats_version_run(version_id: int) -> StatsVersion:
     version = StatsVersion.objects.get(pk=version_id)
     try:
         return compute_stats_sql(version)
-    except Exception as err:  # the version must never stay "computing"
+    except Exception as err:  # the version must never stay "running"
         message = err.message if isinstance(err, ValidationFailed) else f"{type(err).__name__}: {err}"
-        StatsVersion.objects.filter(pk=version_id, status=StatsStatus.COMPUTING).update(
-            status=StatsStatus.FAILED, error=str(message)[:2000], progress=100, computed_at=timezone.now())
+        lifecycle.fail(StatsVersion, version_id, str(message), quiet=True)
         version.refresh_from_db()
         if not isinstance(err, ValidationFailed):
             raise
@@ -266,24 +257,8 @@ def group_stats_publish(*, actor: User | None, version: StatsVersion) -> StatsVe
     """Publish a ready version; the earlier published version of the same region and year is superseded."""
     region = version.region
     _require(actor, region, PUBLISH_ROLES, "Only the bureau administrator can publish group statistics.")
-    locked = _scoped(StatsVersion, region.pk).select_for_update().get(pk=version.pk)
-    if locked.status != StatsStatus.READY:
-        raise InvalidTransition(f"Only a ready version can be published (this one is {locked.get_status_display()}).")
-    previous = (_scoped(StatsVersion, region.pk).select_for_update()
-                .filter(region=region, year=locked.year, status=StatsStatus.PUBLISHED).first())
-    if previous is not None:
-        previous.status = StatsStatus.SUPERSEDED
-        previous.save(update_fields=["status"])
-        record_event(actor=actor, action="group_stats.supersede", obj=previous,
-                     old={"status": StatsStatus.PUBLISHED}, new={"status": StatsStatus.SUPERSEDED},
-                     reason=f"superseded by version {locked.number}")
-    locked.status = StatsStatus.PUBLISHED
-    locked.published_by = actor if actor is not None else None
-    locked.published_at = timezone.now()
-    locked.save(update_fields=["status", "published_by", "published_at"])
-    record_event(actor=actor, action="group_stats.publish", obj=locked,
-                 old={"status": StatsStatus.READY},
-                 new={"status": StatsStatus.PUBLISHED, "number": locked.number, "all_avg": locked.all_avg,
-                      "n_cases": locked.n_cases, "n_groups": locked.n_groups,
-                      "superseded": previous.number if previous else None})
+    locked, _previous = lifecycle.publish(
+        version, actor=actor,
+        details=lambda v, prev: {"number": v.number, "all_avg": v.all_avg, "n_cases": v.n_cases,
+                                 "n_groups": v.n_groups, "superseded": prev.number if prev else None})
     return locked

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection, transaction
-from django.utils import timezone
 
-from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core import lifecycle
+from apps.core.errors import ValidationFailed
+from apps.core.lifecycle import Lifecycle
 
-from .enums import StatsStatus
 from .models import StatsVersion
 
 # Step 1 reads each base-period case once and may run as a parallel query (CREATE TABLE AS can; a
@@ -70,20 +70,16 @@ UPDATE groups_statsversion v
 """
 
 
-def _set(version: StatsVersion, **fields) -> None:
-    """Progress updates outside the computing transaction, so a poller sees them."""
-    StatsVersion._base_manager.filter(pk=version.pk).update(**fields)
-
-
 def compute_stats_sql(version: StatsVersion) -> StatsVersion:
     """Compute the statistics rows of a `computing` (or failed) version synchronously; the bench times this.
 
     Re-running replaces the version's rows (idempotent); a version with no base-period case fails
     with a clear reason instead of publishing an empty table.
     """
-    if version.status not in (StatsStatus.COMPUTING, StatsStatus.FAILED):
-        raise InvalidTransition("Only a version being computed can be (re)computed.")
-    _set(version, status=StatsStatus.COMPUTING, progress=10, error="")
+    if version.status == Lifecycle.FAILED:  # computed again
+        lifecycle.requeue(version)
+    lifecycle.claim_or_refuse(version)
+    lifecycle.progress(version, done=10)
     params = {
         "region": version.region_id, "catalogue": version.catalogue_id, "version": version.pk,
         "start": dt.date(version.base_start, 1, 1), "end": dt.date(version.base_end + 1, 1, 1),
@@ -103,7 +99,6 @@ def compute_stats_sql(version: StatsVersion) -> StatsVersion:
                 f"{version.catalogue.version}")
         if not all_avg:
             raise ValidationFailed("the average cost of the base-period cases is 0")
-        StatsVersion._base_manager.filter(pk=version.pk).update(
-            status=StatsStatus.READY, progress=100, computed_at=timezone.now(), error="")
+        lifecycle.finish(version)
     version.refresh_from_db()
     return version

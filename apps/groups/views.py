@@ -18,7 +18,6 @@ from apps.core.web import show_error as _fail
 from apps.tenants.models import Region
 
 from . import rules
-from .enums import StatsStatus
 from .exports import write_stats_csv
 from .models import Adrg, Catalogue, Group, Mdc, StatsVersion
 from .selectors import cost_histogram, published_stats, stats_rows, stats_versions, stats_years
@@ -55,13 +54,23 @@ def catalogue_list(request):
     return render(request, "groups/catalogue_list.html", {"rows": rows, "manageable": manageable})
 
 
-def _tree(catalogue: Catalogue, term: str) -> list[dict]:
+def _scores(catalogue: Catalogue) -> tuple[int | None, dict]:
+    """The newest published statistics on this catalogue: (year, group code → base points; DIP: 基准分值)."""
+    for year in stats_years(catalogue.region):
+        version = published_stats(catalogue.region, year)
+        if version is not None and version.catalogue_id == catalogue.pk:
+            return year, dict(stats_rows(version).values_list("group_code", "base_points"))
+    return None, {}
+
+
+def _tree(catalogue: Catalogue, term: str, scores: dict | None = None) -> list[dict]:
     """MDC → ADRG → groups, restricted to the branches that hold a match when searching."""
     groups = Group.objects.filter(catalogue=catalogue).order_by("code")
     if term:
         groups = groups.filter(Q(code__istartswith=term) | Q(name__icontains=term) | Q(adrg_code__iexact=term))
     by_adrg: dict[str, list[Group]] = defaultdict(list)
     for group in groups:
+        group.score = (scores or {}).get(group.code)
         by_adrg[group.adrg_code].append(group)
     adrgs_by_mdc: dict[str, list[dict]] = defaultdict(list)
     adrg_names = {a.code: a for a in Adrg.objects.filter(catalogue=catalogue)}
@@ -78,8 +87,10 @@ def _tree(catalogue: Catalogue, term: str) -> list[dict]:
 def catalogue_detail(request, pk: int):
     catalogue = get_object_or_404(Catalogue.objects.select_related("region"), pk=pk)
     term = request.GET.get("q", "").strip()[:50]
-    tree = _tree(catalogue, term)
+    score_year, scores = _scores(catalogue)
+    tree = _tree(catalogue, term, scores)
     context = {"catalogue": catalogue, "tree": tree, "q": term, "n_matches": sum(m["n"] for m in tree),
+               "score_year": score_year,
                "can_manage": rules.can_manage_catalogue(request.access, catalogue.region_id)}
     if request.headers.get("HX-Request"):
         return render(request, "groups/_tree.html", context)
@@ -199,7 +210,7 @@ def stats_status(request, code: str, year: int, pk: int):
         raise Http404
     version = get_object_or_404(stats_versions(region, year), pk=pk)
     response = render(request, "groups/_status.html", {"version": version, "region": region, "year": year})
-    if version.status != StatsStatus.COMPUTING and request.headers.get("HX-Request"):
+    if not version.is_running and request.headers.get("HX-Request"):  # queued or running
         response["HX-Refresh"] = "true"
     return response
 

@@ -15,7 +15,9 @@ from django.views.decorators.http import require_POST
 
 from apps.cases import grouping
 from apps.cases.enums import DischargeMethod
+from apps.cases.models import GroupingJob
 from apps.cases.selectors import grouping_report
+from apps.cases.services import grouping_job_start
 from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden
 from apps.tenants.models import Region
@@ -237,8 +239,6 @@ def _plain(value) -> str:
 
 
 def _recent_jobs(region: Region):
-    from apps.cases.models import GroupingJob
-
     return list(GroupingJob.objects.filter(region=region).order_by("-created_at", "-id")[:5])
 
 
@@ -246,8 +246,6 @@ def _recent_jobs(region: Region):
 @require_POST
 def grouper_run(request):
     """The bureau groups the region's cases not grouped yet (or all, `all=1`) in Celery chunks."""
-    from apps.cases.services import grouping_job_start
-
     region = _region_or_404(request, request.POST.get("region") or request.GET.get("region"))
     if region is None:
         raise Http404

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from apps.core import exports as safe_csv
+from apps.core.spreadsheets import SpreadsheetError, read_xlsx
 
 from .enums import Grade, HospitalType, Level
 from .models import Hospital
@@ -270,8 +271,6 @@ MAX_COLUMNS = len(COLUMNS) + 10
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:
     """Through the one safe reader (apps/core/spreadsheets.py): real cells only, bounded rows/columns/size."""
-    from apps.core.spreadsheets import SpreadsheetError, read_xlsx
-
     try:
         return read_xlsx(data, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
     except SpreadsheetError as err:

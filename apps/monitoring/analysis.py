@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from apps.core.lifecycle import Lifecycle
 from apps.hospitals.models import Hospital
-from apps.settlement.enums import RunKind, VersionStatus
+from apps.settlement.enums import RunKind
 from apps.settlement.models import CaseResult, SettlementRun
 from apps.tenants.models import Region
 
@@ -36,7 +37,7 @@ def _ratio(part, whole, places: Decimal = Q4) -> Decimal | None:
 def published_monthly_runs(region: Region, year: int, month: int | None = None) -> list[SettlementRun]:
     """The published monthly run of each month of the year (or of one month): the P&L's source."""
     qs = SettlementRun.objects.with_scope(region=[region.pk]).filter(
-        region=region, kind=RunKind.MONTHLY, year=year, status=VersionStatus.PUBLISHED)
+        region=region, kind=RunKind.MONTHLY, year=year, status=Lifecycle.PUBLISHED)
     if month:
         qs = qs.filter(month=month)
     return list(qs.order_by("month"))

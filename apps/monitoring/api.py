@@ -21,10 +21,11 @@ from rest_framework.response import Response
 
 from apps.core.api import HTTP_202, ScopedAPIMixin
 from apps.core.errors import ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.hospitals.models import Hospital
 
 from . import selectors
-from .enums import RankingStatus, Scope
+from .enums import Scope
 from .models import Indicator, IndicatorPeriod, Ranking
 
 ERROR = inline_serializer("MonitoringError", {"detail": serializers.CharField(), "code": serializers.CharField()})
@@ -234,7 +235,7 @@ class RankingViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         wide = [r for r in access.region_ids if access.reads_region(r)]
         hospital = [r for r in access.region_ids if r not in wide and access.own_hospitals(r)]
         qs = Ranking.objects.filter(region_id__in=wide) | Ranking.objects.filter(
-            region_id__in=hospital, status=RankingStatus.PUBLISHED)
+            region_id__in=hospital, status=Lifecycle.PUBLISHED)
         return qs.select_related("region").order_by("-quarter", "region__code")
 
     def _own(self, ranking: Ranking) -> set[int] | None:

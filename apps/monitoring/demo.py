@@ -6,9 +6,9 @@ from django.db.models import Max, Min
 from django_scopes import scopes_disabled
 
 from apps.core.errors import DomainError
+from apps.core.lifecycle import Lifecycle
 from apps.tenants.models import Region
 
-from .enums import ComputeStatus, RankingStatus
 from .models import IndicatorPeriod, Ranking
 
 
@@ -32,7 +32,7 @@ def seed_region(region: Region, year: int | None = None) -> dict:
         months = range(span["first"].month, span["last"].month + 1)
         quarters = sorted({(m - 1) // 3 + 1 for m in months})
         wanted = [f"{year}-{m:02d}" for m in months] + [f"{year}-Q{q}" for q in quarters] + [str(year)]
-        ready = set(IndicatorPeriod.objects.filter(region=region, status=ComputeStatus.READY)
+        ready = set(IndicatorPeriod.objects.filter(region=region, status=Lifecycle.READY)
                     .values_list("period", flat=True))
         for period in wanted:
             if period in ready:
@@ -40,12 +40,12 @@ def seed_region(region: Region, year: int | None = None) -> dict:
             try:
                 item = indicators_compute(actor=None, region=region, period=period, sync=True)
                 summary["computed"].append(period)
-                if item.status != ComputeStatus.READY:
+                if item.status != Lifecycle.READY:
                     summary["errors"].append(f"{period}: {item.error}")
             except DomainError as err:
                 summary["errors"].append(f"{period}: {err.message}")
         quarter = f"{year}-Q{quarters[-1]}"
-        if not Ranking.objects.filter(region=region, status=RankingStatus.PUBLISHED).exists():
+        if not Ranking.objects.filter(region=region, status=Lifecycle.PUBLISHED).exists():
             try:
                 ranking = ranking_compute(actor=None, region=region, quarter=quarter)
                 ranking = ranking_publish(actor=None, ranking=ranking)

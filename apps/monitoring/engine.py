@@ -16,12 +16,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.utils import timezone
 
-from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core import lifecycle
+from apps.core.errors import ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.core.sql import local_settings
+from apps.groups.models import GroupStat
 
-from .enums import ComputeStatus
 from .formulas import risk_classes
 from .models import GroupRiskClass, IndicatorPeriod
 
@@ -111,15 +112,9 @@ UPDATE monitoring_indicatorperiod p
 """
 
 
-def _set(period_id: int, **fields) -> None:
-    IndicatorPeriod._base_manager.filter(pk=period_id).update(**fields)
-
-
 def ensure_risk_classes(region_id: int, year: int, stats_version_id: int) -> int:
     """(Re)build the year's risk classes from the published version's base-period death rates (stored, 4
     decimals) unless they were built from that version already. Returns the number of groups."""
-    from apps.groups.models import GroupStat
-
     rows = GroupRiskClass.objects.with_scope(region=[region_id]).filter(region_id=region_id, year=year)
     if rows.exists() and not rows.exclude(stats_version_id=stats_version_id).exists():
         return rows.count()
@@ -146,11 +141,10 @@ def ensure_risk_classes(region_id: int, year: int, stats_version_id: int) -> int
 
 def compute_period_sql(period: IndicatorPeriod) -> IndicatorPeriod:
     """Compute a queued (or failed) period's rows synchronously (the task body; the bench times this)."""
-    claimed = IndicatorPeriod._base_manager.filter(
-        pk=period.pk, status__in=(ComputeStatus.QUEUED, ComputeStatus.FAILED)).update(
-        status=ComputeStatus.RUNNING, progress=5, error="", started_at=timezone.now())
-    if not claimed:
-        raise InvalidTransition("Only a queued period can be computed.")
+    if period.status == Lifecycle.FAILED:  # computed again
+        lifecycle.requeue(period)
+    lifecycle.claim_or_refuse(period)
+    lifecycle.progress(period, done=5)
     period.refresh_from_db()
     if period.stats_version_id is None:
         raise ValidationFailed(f"group statistics: {period.year} has no published group statistics")
@@ -158,7 +152,7 @@ def compute_period_sql(period: IndicatorPeriod) -> IndicatorPeriod:
               "stats": period.stats_version_id, "start": period.start, "end": period.end}
     with transaction.atomic():
         ensure_risk_classes(period.region_id, period.year, period.stats_version_id)
-        _set(period.pk, progress=20)
+        lifecycle.progress(period, done=20)
         with connection.cursor() as cursor, local_settings(cursor, enable_nestloop="off", jit="off"):  # jit: see settlement.engine
             cursor.execute("DELETE FROM monitoring_indicator WHERE period_id = %s", [period.pk])
             cursor.execute("DELETE FROM monitoring_periodgroup WHERE period_id = %s", [period.pk])
@@ -166,14 +160,14 @@ def compute_period_sql(period: IndicatorPeriod) -> IndicatorPeriod:
             # The scan sorts ~1M rows by (hospital, group) in parallel workers: in memory, not on disk.
             with local_settings(cursor, work_mem="64MB", parallel_setup_cost="0", parallel_tuple_cost="0"):
                 cursor.execute(SCAN_SQL, params)
-            _set(period.pk, progress=30)
+            lifecycle.progress(period, done=30)
             cursor.execute("ANALYZE monitoring_hg")
             cursor.execute(GROUPS_SQL, params)
-            _set(period.pk, progress=40)
+            lifecycle.progress(period, done=40)
             cursor.execute(INDICATORS_SQL, params)
-            _set(period.pk, progress=80)
+            lifecycle.progress(period, done=80)
             cursor.execute(COVERAGE_SQL, params)
             cursor.execute("DROP TABLE monitoring_hg")
-        _set(period.pk, status=ComputeStatus.READY, progress=100, computed_at=timezone.now())
+        lifecycle.finish(period)
     period.refresh_from_db()
     return period

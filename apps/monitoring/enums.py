@@ -8,12 +8,6 @@ class PeriodKind(models.TextChoices):
     YEAR = "year", _("Year")
 
 
-class ComputeStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Failed")
-
 
 class Scope(models.TextChoices):
     """What an indicator row describes: one hospital, all hospitals of one level, or the whole region."""
@@ -32,7 +26,3 @@ class RiskClass(models.IntegerChoices):
     MID_HIGH = 3, _("Mid-high risk")
     HIGH = 4, _("High risk")
 
-
-class RankingStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")

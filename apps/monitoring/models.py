@@ -13,16 +13,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import InvalidTransition
+from apps.core.lifecycle import Lifecycle, LifecycleSpec
 from apps.core.scoping import RegionScopedModel
+from apps.core.workflow_models import Computed
 
-from .enums import ComputeStatus, PeriodKind, RankingStatus, RiskClass, Scope
+from .enums import PeriodKind, RiskClass, Scope
 
 SUM = {"max_digits": 18, "decimal_places": 2}
 RATIO_SUM = {"max_digits": 24, "decimal_places": 8}
 INDEX = {"max_digits": 10, "decimal_places": 4}
 
 
-class IndicatorPeriod(RegionScopedModel):
+class IndicatorPeriod(RegionScopedModel, Computed):
     """The indicators of one region and period ('2026', '2026-Q1', '2026-03'); re-computing replaces the rows."""
 
     period = models.CharField(_("period"), max_length=7)
@@ -34,7 +36,7 @@ class IndicatorPeriod(RegionScopedModel):
     end = models.DateField(_("first day after"))
     stats_version = models.ForeignKey("groups.StatsVersion", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="+", verbose_name=_("group statistics"))
-    status = models.CharField(_("status"), max_length=8, choices=ComputeStatus.choices, default=ComputeStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     error = models.TextField(_("error"), blank=True)
     cases = models.PositiveIntegerField(_("cases with a group"), default=0)
@@ -53,6 +55,9 @@ class IndicatorPeriod(RegionScopedModel):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    lifecycle = LifecycleSpec(name="monitoring", started="started_at", finished="computed_at",
+                              key=("region_id", "period"), number="period")
 
     class Meta:
         ordering = ["region", "-start", "kind"]
@@ -174,7 +179,7 @@ class Ranking(RegionScopedModel):
 
     quarter = models.CharField(_("quarter"), max_length=7)
     period = models.ForeignKey(IndicatorPeriod, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicators"))
-    status = models.CharField(_("status"), max_length=10, choices=RankingStatus.choices, default=RankingStatus.DRAFT)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.READY)
     weights = models.JSONField(_("weights"), default=dict)
     notice_id = models.PositiveBigIntegerField(_("notice"), null=True, blank=True)
     computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -184,6 +189,10 @@ class Ranking(RegionScopedModel):
                                      related_name="+", verbose_name=_("published by"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # computed synchronously (ready at once), published by a notice; one per quarter, so nothing to supersede
+    lifecycle = LifecycleSpec(name="monitoring", key=("region_id", "quarter"), number="quarter",
+                              publish_action="monitoring.ranking_publish")
 
     class Meta:
         ordering = ["region", "-quarter"]
@@ -195,7 +204,7 @@ class Ranking(RegionScopedModel):
         return f"{self.region} {self.quarter}"
 
     def delete(self, *args, **kwargs):
-        if self.status == RankingStatus.PUBLISHED:
+        if self.status == Lifecycle.PUBLISHED:
             raise InvalidTransition("A published ranking cannot be deleted.")
         return super().delete(*args, **kwargs)
 

@@ -23,7 +23,11 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection, transaction
 
-from apps.tenants.models import Region
+from apps.cases.models import ImportJob
+from apps.cases.services import private_path
+from apps.core.lifecycle import Lifecycle
+from apps.screening.selectors import hits_by_hospital_month
+from apps.tenants.models import PolicyYear, Region
 
 from .models import UploadRejection
 
@@ -54,13 +58,9 @@ def sync_rejections(region: Region) -> int:
 
     The importer writes rejected rows only to the job's error CSV (row, settlement_id, field, code, message): it
     is read once per job (a loop over error rows, never over cases), then the scorecard is pure SQL."""
-    from apps.cases.enums import ImportStatus
-    from apps.cases.models import ImportJob
-    from apps.cases.services import private_path
-
     done = UploadRejection.objects.with_scope(region=[region.pk]).filter(region=region).values("job_id")
     jobs = (ImportJob.objects.with_scope(region=[region.pk]).filter(
-        region=region, status=ImportStatus.DONE, dry_run=False, hospital__isnull=False, rejected__gt=0)
+        region=region, status=Lifecycle.READY, dry_run=False, hospital__isnull=False, rejected__gt=0)
         .exclude(error_file="").exclude(pk__in=done).order_by("pk"))
     read = 0
     for job in jobs:
@@ -94,8 +94,6 @@ def _months(year: int, months: list[int]) -> list[str]:
 
 
 def _deadline_day(region: Region, year: int) -> int:
-    from apps.tenants.models import PolicyYear
-
     policy = PolicyYear.objects.with_scope(region=[region.pk]).filter(region=region, year=year).first()
     return getattr(policy, "upload_deadline_day", None) or 10
 
@@ -133,7 +131,7 @@ def scorecards(region: Region, year: int, months: list[int] | None = None,
         cur.execute(
             "SELECT j.hospital_id, to_char(j.created_at AT TIME ZONE %(tz)s, 'YYYY-MM') AS p, count(*), "
             "sum(j.total), sum(j.rejected) FROM cases_importjob j WHERE j.region_id = %(region)s "
-            "AND j.status = 'done' AND NOT j.dry_run AND j.hospital_id IS NOT NULL "
+            "AND j.status = 'ready' AND NOT j.dry_run AND j.hospital_id IS NOT NULL "
             "AND to_char(j.created_at AT TIME ZONE %(tz)s, 'YYYY-MM') = ANY(%(periods)s)"
             + (" AND j.hospital_id = ANY(%(hospitals)s)" if hospital_ids is not None else "") + " GROUP BY 1, 2",
             params)
@@ -184,7 +182,6 @@ def combine(rows: list[dict]) -> dict[int, dict]:
 def _screening_hits(region: Region, year: int) -> dict[tuple[int, int], dict[str, int]]:
     if not django_apps.is_installed("apps.screening"):
         return {}
-    from apps.screening.selectors import hits_by_hospital_month
 
     return hits_by_hospital_month(region, year)
 

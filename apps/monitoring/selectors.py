@@ -12,12 +12,13 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from apps.core.errors import NotFound
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import scoped
 from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 from apps.tenants.roles import SUPERVISORS
 
-from .enums import ComputeStatus, RankingStatus, Scope
+from .enums import Scope
 from .formulas import anonymous_label, parse_period
 from .models import Indicator, IndicatorPeriod, Ranking, RankingRow
 
@@ -65,7 +66,7 @@ def supervised_regions(access) -> list[Region]:
 def periods(region: Region, ready_only: bool = True) -> QuerySet[IndicatorPeriod]:
     qs = scoped(IndicatorPeriod, region.pk).filter(region=region)
     if ready_only:
-        qs = qs.filter(status=ComputeStatus.READY)
+        qs = qs.filter(status=Lifecycle.READY)
     return qs.order_by("-year", "kind", "-start")
 
 
@@ -75,10 +76,6 @@ def period_get(region: Region, text: str | None) -> IndicatorPeriod | None:
     if text:
         return qs.filter(period=parse_period(text).text).first()
     return qs.filter(kind="year").first() or qs.order_by("-end", "kind").first()
-
-
-def any_period(region: Region, text: str) -> IndicatorPeriod | None:
-    return periods(region, ready_only=False).filter(period=parse_period(text).text).first()
 
 
 def hospital_rows(period: IndicatorPeriod, hospital_ids: set[int] | None = None) -> QuerySet[Indicator]:
@@ -106,10 +103,6 @@ def trend(region: Region, year: int, hospital_id: int | None = None) -> list[dic
 
 
 # --- tier view for hospital users (anonymised) ------------------------------------------------------
-
-
-def published_ranking(region: Region, quarter: str) -> Ranking | None:
-    return scoped(Ranking, region.pk).filter(region=region, quarter=quarter, status=RankingStatus.PUBLISHED).first()
 
 
 def ranking_rows(ranking: Ranking) -> QuerySet[RankingRow]:

@@ -6,22 +6,30 @@ set-based SQL (`engine.py`) run by a Celery task (`tasks.py`).
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.core import jobs, lifecycle
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import region_scope, scoped
+from apps.core.vocabulary import localize_terms
+from apps.groups.selectors import published_stats
+from apps.hospitals.enums import HospitalType, Level
+from apps.notices import services as notices
+from apps.notices.models import Notice
+from apps.notifications.services import notify
 from apps.tenants.access import get_access
+from apps.tenants.enums import HOSPITAL_ROLES
 from apps.tenants.models import Region, User
 from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES
 from apps.tenants.services import policy_get_or_create
 
-from .enums import ComputeStatus, RankingStatus, Scope
+from .enums import Scope
 from .formulas import RANKED, SCORE_FIELDS, parse_period, rank_tier
 from .models import Indicator, IndicatorPeriod, Ranking, RankingRow
 
@@ -30,7 +38,6 @@ __all__ = ["indicators_compute", "indicator_period_run", "ranking_compute", "ran
 
 COMPUTE_ROLES = BUREAU_ROLES
 PUBLISH_ROLES = BUREAU_ADMINS
-STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message: str) -> None:
@@ -51,10 +58,6 @@ def indicators_compute(*, actor: User | None, region: Region, period: str, sync:
 
     Refused without published group statistics for the period's year (CMI needs the base points).
     """
-    from apps.groups.selectors import published_stats
-
-    from .tasks import compute_indicators_task
-
     _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can compute indicators.")
     p = parse_period(period)
     with transaction.atomic():
@@ -66,13 +69,14 @@ def indicators_compute(*, actor: User | None, region: Region, period: str, sync:
             region=region, period=p.text,
             defaults={"kind": p.kind, "year": p.year, "quarter": p.quarter, "month": p.month,
                       "start": p.start, "end": p.end})
-        if not created and item.status in (ComputeStatus.QUEUED, ComputeStatus.RUNNING) \
-                and item.started_at and item.started_at > timezone.now() - STALE_AFTER:
-            raise InvalidTransition(f"The indicators of {p.text} are being computed already.")
         old = None if created else {"status": item.status, "computed_at": item.computed_at}
-        item.status = ComputeStatus.QUEUED
-        item.progress = 0
-        item.error = ""
+        if not created:  # computed again in place: a stale computation is reaped, a fresh one refuses
+            lifecycle.reap_stale(IndicatorPeriod, queryset=_scoped(IndicatorPeriod, region.pk).filter(pk=item.pk))
+            item.refresh_from_db()
+            if item.status in lifecycle.ACTIVE:
+                raise InvalidTransition(f"The indicators of {p.text} are being computed already.")
+            lifecycle.requeue(item)
+            item.refresh_from_db()
         item.stats_version = stats
         item.computed_by = actor
         item.started_at = timezone.now()
@@ -87,10 +91,9 @@ def indicators_compute(*, actor: User | None, region: Region, period: str, sync:
             indicator_period_run(item.pk)
     else:
         try:
-            compute_indicators_task.apply_async(kwargs={"region_id": region.pk, "period_id": item.pk})
+            jobs.enqueue("monitoring.compute_indicators", region_id=region.pk, period_id=item.pk)
         except Exception as err:  # broker down: say so on the period instead of leaving it queued
-            IndicatorPeriod._base_manager.filter(pk=item.pk, status=ComputeStatus.QUEUED).update(
-                status=ComputeStatus.FAILED, error=f"could not queue the computation: {err}"[:2000], progress=100)
+            lifecycle.fail(item, error=f"could not queue the computation: {err}", quiet=True)
             raise
     item.refresh_from_db()
     return item
@@ -105,8 +108,7 @@ def indicator_period_run(period_id: int) -> IndicatorPeriod:
         return compute_period_sql(item)
     except Exception as err:
         message = err.message if isinstance(err, ValidationFailed | InvalidTransition) else f"{type(err).__name__}: {err}"
-        IndicatorPeriod._base_manager.filter(pk=period_id, status__in=(ComputeStatus.QUEUED, ComputeStatus.RUNNING)) \
-            .update(status=ComputeStatus.FAILED, error=str(message)[:2000], progress=100)
+        lifecycle.fail(IndicatorPeriod, period_id, str(message), quiet=True)
         item.refresh_from_db()
         if not isinstance(err, ValidationFailed | InvalidTransition):
             raise
@@ -127,12 +129,12 @@ def ranking_compute(*, actor: User | None, region: Region, quarter: str) -> Rank
     if p.kind != "quarter":
         raise ValidationFailed("quarter: a ranking is quarterly (YYYY-Qn)")
     period = _scoped(IndicatorPeriod, region.pk).filter(region=region, period=p.text).first()
-    if period is None or period.status != ComputeStatus.READY:
+    if period is None or period.status != Lifecycle.READY:
         raise ValidationFailed(f"indicators: compute the indicators of {p.text} first")
     weights = ranking_weights(region, p.year)
     ranking, _created = _scoped(Ranking, region.pk).select_for_update().get_or_create(
         region=region, quarter=p.text, defaults={"period": period})
-    if ranking.status == RankingStatus.PUBLISHED:
+    if ranking.status == Lifecycle.PUBLISHED:
         raise InvalidTransition(f"The ranking of {p.text} is published and can no longer change.")
     rows = list(_scoped(Indicator, region.pk).filter(period=period, scope=Scope.HOSPITAL)
                 .select_related("hospital").order_by("hospital__code"))
@@ -171,21 +173,19 @@ def quarter_quality(region: Region, year: int, quarter: int) -> dict[int, Decima
 
 def _notice_blocks(ranking: Ranking) -> list[dict]:
     """The 赛马通报 body: per tier, rank, hospital and composite (the public part of the ranking)."""
-    from apps.hospitals.enums import HospitalType, Level
-
     levels, types = dict(Level.choices), dict(HospitalType.choices)
     def plain(value) -> str:
         text = str(value)
         return text.rstrip("0").rstrip(".") if "." in text else text
 
     w = {k: plain(v) for k, v in ranking.weights.items()}
-    blocks: list[dict] = [{"kind": "paragraph", "text": (
+    blocks: list[dict] = [{"kind": "paragraph", "text": localize_terms(  # DIP: DIP付费, 病种数
         f"根据DRG付费运行重点指标，现将{ranking.quarter.replace('-Q', '年第')}季度同级别同类型定点医疗机构“赛马”排名通报如下。"
         f"综合得分按组内最优者100分、最差者0分折算各指标得分后加权计算，权重：CMI {w.get('cmi')}、费用消耗指数 "
         f"{w.get('cost_index')}、时间消耗指数 {w.get('time_index')}、DRG组数 {w.get('group_count')}、"
         f"中低风险组死亡率 {w.get('lowrisk_mortality')}"
         + (f"、数据质量 {w['quality']}" if w.get("quality") not in (None, "0") else "")
-        + "；综合得分相同者并列名次。")}]
+        + "；综合得分相同者并列名次。", ranking.region)}]
     rows = list(_scoped(RankingRow, ranking.region_id).filter(ranking=ranking).select_related("hospital")
                 .order_by("level", "type", "rank", "hospital__code"))
     tiers: dict[tuple[int, str], list[RankingRow]] = {}
@@ -203,28 +203,24 @@ def _notice_blocks(ranking: Ranking) -> list[dict]:
 @transaction.atomic
 def ranking_publish(*, actor: User | None, ranking: Ranking, title: str = "", doc_number: str = "") -> Ranking:
     """Publish a draft ranking by a 赛马通报 notice addressed to every hospital of the region."""
-    from apps.notices import services as notices
-
     _require(actor, ranking.region_id, PUBLISH_ROLES, "Only the bureau administrator can publish rankings.")
     locked = _scoped(Ranking, ranking.region_id).select_for_update().select_related("region").get(pk=ranking.pk)
-    if locked.status != RankingStatus.DRAFT:
-        raise InvalidTransition("Only a draft ranking can be published.")
+    lifecycle.check("publish", locked.status)
     if not _scoped(RankingRow, locked.region_id).filter(ranking=locked).exists():
         raise ValidationFailed("ranking: no hospital is ranked")
     region = locked.region
-    label = locked.quarter.replace("-Q", "年第") + "季度"
+    year, quarter = locked.quarter.split("-Q")
+    # the official Chinese title, and the same in every portal language for the readers (decision 0043)
+    generated = lambda: _("%(region)s %(quarter)s: ranking of the %(method)s key indicators (“horse race”)") % {  # noqa: E731
+        "region": region.name, "method": region.payment_method,
+        "quarter": _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter}}
     notice = notices.notice_create(
-        actor=actor, region=region, type="ranking", title=title or f"{region.name}{label}DRG运行重点指标“赛马”排名通报",
+        actor=actor, region=region, type="ranking", title=title or generated,
         doc_number=doc_number, body="", blocks=_notice_blocks(locked), addressees={"all": True},
         source_kind="ranking", source_id=locked.pk, year=locked.period.year)
     notice = notices.notice_publish(actor=actor, notice=notice)
-    locked.status = RankingStatus.PUBLISHED
-    locked.notice_id = notice.pk
-    locked.published_by = actor
-    locked.published_at = timezone.now()
-    locked.save(update_fields=["status", "notice_id", "published_by", "published_at"])
-    record_event(actor=actor, action="monitoring.ranking_publish", obj=locked, old={"status": RankingStatus.DRAFT},
-                 new={"status": RankingStatus.PUBLISHED, "notice": notice.pk, "quarter": locked.quarter})
+    locked, _previous = lifecycle.publish(locked, actor=actor, extra={"notice_id": notice.pk},
+                                          details=lambda r, prev: {"notice": notice.pk, "quarter": r.quarter})
     return locked
 
 
@@ -242,8 +238,6 @@ def _scorecard_snapshot(card: dict) -> dict:
 def rectification_send(*, actor: User | None, region: Region, hospital, month: str, text: str):
     """The bureau asks a hospital to correct its data of a month: a notice addressed to that hospital only
     (published at once, the hospital is notified) and a request that records the scorecard it was based on."""
-    from apps.notices import services as notices
-
     from .models import Rectification
     from .quality import scorecards
 
@@ -280,7 +274,9 @@ def rectification_send(*, actor: User | None, region: Region, hospital, month: s
     if rows:
         blocks.append({"kind": "table", "headers": ["项目", "数量", "比率"], "rows": rows, "numeric_columns": [1, 2]})
     notice = notices.notice_create(
-        actor=actor, region=region, type="general", title=f"关于{hospital.name}{label}结算清单数据质量的整改通知",
+        actor=actor, region=region, type="general",
+        title=lambda: _("Rectification notice: settlement-list data quality of %(hospital)s, %(month)s") % {
+            "hospital": hospital.name, "month": _("%(year)s-%(month)02d") % {"year": p.year, "month": p.month}},
         body="", blocks=blocks, addressees={"hospitals": [hospital.code]}, source_kind="rectification",
         source_id=rect.pk, year=p.year)
     notice = notices.notice_publish(actor=actor, notice=notice)
@@ -297,7 +293,6 @@ def _hospital_actor(actor: User | None, rect) -> None:
     access = get_access(actor)
     if rect.region_id not in access.region_ids:
         raise NotFound()
-    from apps.tenants.enums import HOSPITAL_ROLES
 
     if not access.has_role(rect.region_id, *HOSPITAL_ROLES) or rect.hospital_id not in access.hospital_ids(rect.region_id):
         if access.has_role(rect.region_id, *HOSPITAL_ROLES):
@@ -314,9 +309,6 @@ def _lock_rect(rect):
 @transaction.atomic
 def rectification_acknowledge(*, actor: User | None, rect):
     """签收: the hospital acknowledges the notice (recorded on the notice too)."""
-    from apps.notices import services as notices
-    from apps.notices.models import Notice
-
     from .models import Rectification
 
     _hospital_actor(actor, rect)
@@ -337,8 +329,6 @@ def rectification_acknowledge(*, actor: User | None, rect):
 @transaction.atomic
 def rectification_reply(*, actor: User | None, rect, text: str):
     """The hospital's answer (what it corrected); acknowledges first if it had not. Notifies the sender."""
-    from apps.notifications.services import notify
-
     from .models import Rectification
 
     text = (text or "").strip()

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 
 from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from apps.core.lifecycle import Lifecycle
+from apps.core.vocabulary import localize_labels, localize_terms, term
 from apps.hospitals.enums import HospitalType, Level
 from apps.hospitals.models import Hospital
 
 from . import charts, rules, selectors
-from .enums import ComputeStatus, RankingStatus
 from .formulas import parse_period
 from .models import IndicatorPeriod, Ranking
 
@@ -32,14 +33,15 @@ INDICATOR_COLUMNS = ("cases", "cmi", "cost_index", "time_index", "group_count", 
                      "consumable_share", "exam_share", "lowrisk_mortality")
 
 
-def labels() -> dict[str, str]:
-    return {
+def labels(region=None) -> dict[str, str]:
+    """Indicator names in the region's vocabulary (DIP: 病种数 rather than DRG组数); no region: DRG."""
+    return localize_labels({
         "cases": _("Cases"), "cmi": _("CMI"), "cost_index": _("Cost efficiency index"),
-        "time_index": _("Time efficiency index"), "group_count": _("DRG groups"), "alos": _("Average stay (days)"),
-        "avg_cost": _("Cost per case (yuan)"), "drug_share": _("Drug share"),
+        "time_index": _("Time efficiency index"), "group_count": term("groups", region),
+        "alos": _("Average stay (days)"), "avg_cost": _("Cost per case (yuan)"), "drug_share": _("Drug share"),
         "consumable_share": _("Consumable share"), "exam_share": _("Examination share"),
         "lowrisk_mortality": _("Low/mid-low risk mortality"),
-    }
+    }, region)
 
 
 def _region(request):
@@ -99,10 +101,10 @@ def dashboard(request):
     period = _period(region, request.GET.get("period"))
     ctx = {"region": region, "regions": [r for r in selectors.readable_regions(request.access)
                                          if request.access.reads_region(r.pk)],
-           "periods": selectors.periods(region), "period": period, "labels": labels(),
+           "periods": selectors.periods(region), "period": period, "labels": labels(region),
            "can_compute": rules.can_compute(request.access, region.pk),
            "busy": selectors.periods(region, ready_only=False).filter(
-               status__in=(ComputeStatus.QUEUED, ComputeStatus.RUNNING, ComputeStatus.FAILED)).order_by("-created_at")}
+               status__in=(Lifecycle.QUEUED, Lifecycle.RUNNING, Lifecycle.FAILED)).order_by("-created_at")}
     if period is not None:
         hospitals = list(selectors.hospital_rows(period))
         levels = list(selectors.level_rows(period))
@@ -143,18 +145,18 @@ def hospital_dashboard(request, region):
     hospital = _own_hospital(request, region)
     period = _period(region, request.GET.get("period"))
     ctx = {"region": region, "hospital": hospital, "periods": selectors.periods(region), "period": period,
-           "labels": labels(), "tier_label": f"{LEVELS.get(hospital.level)}·{TYPES.get(hospital.type)}"}
+           "labels": labels(region), "tier_label": f"{LEVELS.get(hospital.level)}·{TYPES.get(hospital.type)}"}
     if period is not None:
         tier = selectors.tier_position(period, hospital)
         trend = selectors.trend(region, period.year, hospital.pk)
         region_trend = {t["period"]: t["row"] for t in selectors.trend(region, period.year)}
         total = selectors.region_row(period)
         for s in tier["stats"]:
-            s["label"] = labels()[s["name"]]
+            s["label"] = labels(region)[s["name"]]
             s["region"] = getattr(total, s["name"]) if total is not None else None
         main = [s for s in tier["stats"] if s["name"] in ("cmi", "cost_index", "time_index")]
         rankings = Ranking.objects.filter(region=region, quarter__startswith=f"{period.year}-",
-                                          status=RankingStatus.PUBLISHED).order_by("quarter")
+                                          status=Lifecycle.PUBLISHED).order_by("quarter")
         ranks = []
         for ranking in rankings:
             row = selectors.ranking_rows(ranking).filter(hospital=hospital).first()
@@ -187,9 +189,9 @@ def compute(request):
     period = (request.POST.get("period") or "").strip()
     try:
         item = _services().indicators_compute(actor=request.user, region=region, period=period)
-        if item.status == ComputeStatus.READY:
+        if item.status == Lifecycle.READY:
             messages.success(request, _("Indicators of %(period)s computed.") % {"period": item.period})
-        elif item.status == ComputeStatus.FAILED:
+        elif item.status == Lifecycle.FAILED:
             messages.error(request, item.error)
         else:
             messages.info(request, _("Computing the indicators of %(period)s …") % {"period": item.period})
@@ -211,7 +213,7 @@ def progress(request, pk: int):
     if not request.access.reads_region(item.region_id):
         raise Http404
     response = render(request, "monitoring/_progress.html", {"item": item})
-    if item.status not in (ComputeStatus.QUEUED, ComputeStatus.RUNNING) and request.headers.get("HX-Request"):
+    if item.status not in (Lifecycle.QUEUED, Lifecycle.RUNNING) and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"
     return response
 
@@ -230,7 +232,8 @@ def period_groups(request, pk: int):
     groups = [{"g": g, "risk": z.get(g.group_code)} for g in PeriodGroup.objects.filter(period=item).order_by("group_code")]
     if request.GET.get("format") == "csv":
         return _csv(f"groups-{item.region.code}-{item.period}.csv",
-                    [_("Group"), _("Cases"), _("Mean cost"), _("Mean stay"), _("Deaths"), _("Base points"),
+                    [localize_terms(_("Group"), item.region), _("Cases"), _("Mean cost"), _("Mean stay"), _("Deaths"),
+                     localize_terms(_("Base points"), item.region),
                      _("Base-period death rate"), "z", _("Risk class")],
                     [[x["g"].group_code, x["g"].cases, x["g"].mean_cost, x["g"].mean_los, x["g"].deaths,
                       x["g"].base_points, x["risk"].death_rate if x["risk"] else None,
@@ -256,7 +259,7 @@ def export(request, table: str):
     period = _period(region, request.GET.get("period"))
     if period is None:
         raise Http404
-    names = labels()
+    names = labels(region)
     header_ind = [names[c] for c in INDICATOR_COLUMNS]
     if not request.access.reads_region(region.pk):
         if table not in ("tier", "mytrend"):
@@ -301,7 +304,7 @@ def rankings(request):
     wide = request.access.reads_region(region.pk)
     qs = Ranking.objects.filter(region=region).order_by("-quarter")
     if not wide:
-        qs = qs.filter(status=RankingStatus.PUBLISHED)
+        qs = qs.filter(status=Lifecycle.PUBLISHED)
     quarters = selectors.periods(region).filter(kind="quarter")
     return render(request, "monitoring/rankings.html", {
         "region": region, "regions": selectors.readable_regions(request.access), "rankings": qs,
@@ -331,7 +334,7 @@ def _ranking_for(request, pk: int) -> tuple[Ranking, set[int] | None]:
     if request.access.reads_region(ranking.region_id):
         return ranking, None
     own = request.access.own_hospitals(ranking.region_id)
-    if not own or ranking.status != RankingStatus.PUBLISHED:
+    if not own or ranking.status != Lifecycle.PUBLISHED:
         raise Http404
     return ranking, own
 
@@ -359,9 +362,9 @@ def ranking_detail(request, pk: int):
     chart = charts.bars([i["label"] for i in chart_rows], {_("Composite score"): [i["row"].composite for i in chart_rows]},
                         rotate=30)
     return render(request, "monitoring/ranking_detail.html", {
-        "ranking": ranking, "tiers": tiers, "own": own, "labels": labels(), "chart": chart,
+        "ranking": ranking, "tiers": tiers, "own": own, "labels": labels(ranking.region), "chart": chart,
         "can_publish": own is None and rules.can_publish(request.access, ranking.region_id)
-        and ranking.status == RankingStatus.DRAFT})
+        and ranking.status == Lifecycle.READY})
 
 
 @login_required
@@ -391,7 +394,7 @@ def ranking_export(request, pk: int):
             rows.append([tier["label"], r.rank, i["code"], i["label"], r.composite,
                          *([r.cmi, r.cost_index, r.time_index, r.group_count, r.lowrisk_mortality] if detail
                            else ["", "", "", "", ""])])
-    names = labels()
+    names = labels(ranking.region)
     return _csv(f"ranking-{ranking.region.code}-{ranking.quarter}.csv",
                 [_("Tier"), _("Rank"), _("Code"), _("Hospital"), _("Composite score"), names["cmi"],
                  names["cost_index"], names["time_index"], names["group_count"], names["lowrisk_mortality"]], rows)
@@ -409,7 +412,7 @@ def _comparison(request) -> dict:
         wanted = parse_period(text).text if text else None
     except ValidationFailed:
         raise Http404
-    all_periods = IndicatorPeriod.objects.filter(region__in=regions, status=ComputeStatus.READY)
+    all_periods = IndicatorPeriod.objects.filter(region__in=regions, status=Lifecycle.READY)
     if wanted is None:
         latest = all_periods.filter(kind="year").order_by("-year").first() or all_periods.order_by("-end").first()
         wanted = latest.period if latest else None

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.exports import xlsx_bytes
+from apps.core.vocabulary import localize_labels, localize_terms
 from apps.hospitals.models import Hospital
 
 from . import analysis, charts, quality, rules, selectors
@@ -85,12 +86,13 @@ def _domain_error(request, err: DomainError):
 # --- group profit and loss ------------------------------------------------------------------------------------
 
 
-def pnl_labels() -> dict[str, str]:
-    return {"group": _("Group"), "group_name": _("Group name"), "department": _("Department"), "month": _("Month"),
+def pnl_labels(region=None) -> dict[str, str]:
+    """Column names in the region's vocabulary (DIP: 病种, 调整后分值, DIP付费)."""
+    return localize_labels({"group": _("Group"), "group_name": _("Group name"), "department": _("Department"), "month": _("Month"),
             "cases": _("Cases"), "adjusted_points": _("Adjusted points"), "payment": _("DRG payment (yuan)"),
             "fund_part": _("Fund part (yuan)"), "self_pay": _("Self pay (yuan)"), "cost": _("Case costs (yuan)"),
             "profit": _("Profit or loss (yuan)"), "profit_per_case": _("Per case (yuan)"),
-            "payment_ratio": _("Payment / cost"), "alos": _("Average stay (days)")}
+            "payment_ratio": _("Payment / cost"), "alos": _("Average stay (days)")}, region)
 
 
 PNL_COLUMNS = ("cases", "adjusted_points", "fund_part", "self_pay", "payment", "cost", "profit", "profit_per_case",
@@ -122,10 +124,10 @@ def pnl(request):
     ordered = sorted(by_month["rows"], key=lambda r: r["month"])
     return render(request, "monitoring/pnl.html", {
         "region": region, "hospital": hospital, "hospitals": hospitals, "names": names, "year": year,
-        "month": month, "by": by, "data": data, "loss": loss, "labels": pnl_labels(), "columns": PNL_COLUMNS,
+        "month": month, "by": by, "data": data, "loss": loss, "labels": pnl_labels(region), "columns": PNL_COLUMNS,
         "trend": trend, "months": range(1, 13), "query": request.GET.urlencode(),
         "charts": {
-            "months": charts.bars(cats, {_("DRG payment (yuan)"): [r["payment"] for r in ordered],
+            "months": charts.bars(cats, {localize_terms(_("DRG payment (yuan)"), region): [r["payment"] for r in ordered],
                                          _("Case costs (yuan)"): [r["cost"] for r in ordered],
                                          _("Profit or loss (yuan)"): [r["profit"] for r in ordered]},
                                   colors=[charts.BLUE, charts.GREY, charts.RED]),
@@ -140,7 +142,7 @@ def pnl(request):
 @login_required
 def pnl_export(request):
     region, hospital, _names, year, month, by, data = _pnl_context(request)
-    labels = pnl_labels()
+    labels = pnl_labels(region)
     dims = [by] + (["group_name"] if by == "group" else [])
     rows = [[r.get(d) for d in dims] + [r[c] for c in PNL_COLUMNS] for r in data["rows"]]
     if data["total"]:

@@ -1,10 +1,10 @@
 """Dashboard widget: the latest computed indicators of each region the user reads wholly."""
 from __future__ import annotations
 
+from apps.tenants.models import Region
+
 
 def monitoring_overview(request) -> dict | None:
-    from apps.tenants.models import Region
-
     from . import rules, selectors
 
     ids = rules.widget_region_ids(request.access)

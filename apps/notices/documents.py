@@ -15,6 +15,7 @@ import datetime as dt
 from django.utils import timezone
 
 from apps.core.pdf import Heading, Paragraph, RedHeadDocument, Table, chinese_date, render_pdf
+from apps.hospitals.models import Hospital
 
 from .enums import NoticeType
 
@@ -38,8 +39,6 @@ def addressee_line(notice) -> str:
 
 
 def notice_hospital_names(notice):
-    from apps.hospitals.models import Hospital
-
     codes = list((notice.addressees or {}).get("hospitals") or [])
     qs = Hospital.objects.with_scope(region=[notice.region_id]).filter(region_id=notice.region_id, code__in=codes)
     return qs.order_by("code").values_list("name", flat=True)

@@ -2,18 +2,38 @@
 
 Each `prepare_*` checks that the source is published and in the actor's region, and returns the existing
 draft for the same source if there is one (idempotent), else a new draft through `notice_create`, with the
-tables as `blocks` (figures as plain decimal strings, exactly as stored).
+tables as `blocks` (figures as plain decimal strings, exactly as stored). Titles and bodies are gettext
+callables: the notice stores them in every portal language, the Chinese being the official text of the PDF
+(decision 0043); the tables stay the Chinese of the document.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from apps.applications.models import Application
 from apps.core.errors import NotFound, ValidationFailed
+from apps.core.i18n import Text
 from apps.core.pdf import Table, format_cell
 from apps.core.vocabulary import localize_terms
+from apps.groups.models import GroupStat, StatsVersion
+from apps.settlement.models import (
+    CaseResult,
+    CoefficientVersion,
+    FundResult,
+    HospitalCoefficient,
+    HospitalFundResult,
+    HospitalResult,
+    SettlementRun,
+)
+from apps.tenants.access import get_access
+from apps.tenants.models import Region
 
 from . import rules
 from .enums import LIVE, NoticeStatus, NoticeType
@@ -43,10 +63,17 @@ def _localized_blocks(blocks, region) -> list:
     return out
 
 
-def _create(*, region, title: str, body: str = "", blocks=None, **kwargs) -> Notice:
+def _in_vocabulary(text: Text, region) -> Text:
+    if not callable(text):
+        return localize_terms(text, region)
+    return lambda: localize_terms(str(text()), region)
+
+
+def _create(*, region, title: Text, body: Text = "", blocks=None, **kwargs) -> Notice:
     """`notice_create` with the texts in the region's vocabulary: a DIP region's notices speak of 病种, 分值
-    and 分值单价 (domain §7) — the generated Chinese is written once, with DRG words, and translated here."""
-    return notice_create(region=region, title=localize_terms(title, region), body=localize_terms(body, region),
+    and 分值单价 (domain §7) — the generated texts are written once, with DRG words, and translated here (in
+    each language the title and body are rendered in)."""
+    return notice_create(region=region, title=_in_vocabulary(title, region), body=_in_vocabulary(body, region),
                          blocks=_localized_blocks(blocks, region), **kwargs)
 
 
@@ -58,9 +85,27 @@ def period_cn(period: str) -> str:
     return f"{year}年度" if year else ""
 
 
+def period_text(period: str) -> str:
+    """A settlement period in the active language: 2026-11 → 2026年11月 / November 2026; 2026 → 2026年度 / 2026."""
+    year, _sep, month = (period or "").partition("-")
+    if month.isdigit() and year.isdigit():
+        return formats.date_format(dt.date(int(year), int(month), 1), "YEAR_MONTH_FORMAT")
+    return pgettext("settlement period", "%(year)s") % {"year": year} if year else ""
+
+
+def run_kind_text(kind: str) -> str:
+    """月度预结算 / monthly pre-settlement … in the active language."""
+    texts = {"monthly": pgettext("settlement run", "monthly pre-settlement"),
+             "annual": pgettext("settlement run", "annual clearing"),
+             "simulation": pgettext("settlement run", "simulation")}
+    return texts.get(kind, kind)
+
+
 def statement_title(hospital_name: str, run) -> str:
-    """宣城市人民医院2026年11月DRG付费月度预结算通知单 — one 结算 (月度预结算/年度清算 + 通知单)."""
-    return f"{hospital_name}{period_cn(run.period)}DRG付费{RUN_KIND_CN.get(run.kind, run.kind)}通知单"
+    """宣城市人民医院2026年11月DRG付费月度预结算通知单 — one 结算 (月度预结算/年度清算 + 通知单); in English
+    "宣城市人民医院: DRG payment monthly pre-settlement statement, November 2026" (the active language)."""
+    return _("%(hospital)s: DRG payment %(kind)s statement, %(period)s") % {
+        "hospital": hospital_name, "kind": run_kind_text(run.kind), "period": period_text(run.period)}
 
 
 def _q4(value) -> str:
@@ -95,8 +140,6 @@ def _published(model, region_ids, pk):
 
 
 def coefficient_table(version) -> dict:
-    from apps.settlement.models import HospitalCoefficient
-
     rows = []
     qs = (HospitalCoefficient.objects.with_scope(region=[version.region_id]).filter(version=version)
           .select_related("hospital").order_by("hospital__level", "hospital__code"))
@@ -109,17 +152,18 @@ def coefficient_table(version) -> dict:
 
 @transaction.atomic
 def prepare_coefficient_notice(*, actor, version_id: int, region_ids=None) -> Notice:
-    from apps.settlement.models import CoefficientVersion
-
     version = _published(CoefficientVersion, region_ids or _actor_regions(actor), version_id)
     region = _region_of(actor, version)
     found = _existing(region.pk, "coefficient_version", version.pk)
     if found:
         return found
-    body = (f"根据DRG付费管理有关规定，我局测算了{version.year}年度各定点医疗机构的医院系数"
-            f"（级别系数权重{_s(version.w_level)}、成本系数权重{_s(version.w_cost)}），现予以公示。")
+    values = {"year": version.year, "w_level": _s(version.w_level), "w_cost": _s(version.w_cost)}
     return _create(actor=actor, region=region, type=NoticeType.COEFFICIENT,
-                         title=f"关于{version.year}年度DRG付费定点医疗机构系数的公示", body=body,
+                         title=lambda: _("Publication of the %(year)s DRG payment coefficients of the designated "
+                                         "hospitals") % values,
+                         body=lambda: _("Under the DRG payment rules, the bureau has computed each designated "
+                                        "hospital's coefficient for %(year)s (level index weight %(w_level)s, cost "
+                                        "index weight %(w_cost)s); it is hereby published for objections.") % values,
                          blocks=[coefficient_table(version)], addressees={"all": True},
                          source_kind="coefficient_version", source_id=version.pk, year=version.year)
 
@@ -128,8 +172,6 @@ def prepare_coefficient_notice(*, actor, version_id: int, region_ids=None) -> No
 
 
 def group_points_table(stats) -> dict:
-    from apps.groups.models import GroupStat
-
     rows = [[g.group_code, g.group_name, g.n, _s(g.mean_cost), "是" if g.stable else "否", _s(g.base_points)]
             for g in GroupStat.objects.with_scope(region=[stats.region_id]).filter(version=stats).order_by("group_code")]
     return {"kind": "table", "caption": f"附表：{stats.year}年度DRG病组基准点数", "numeric_columns": [2, 3, 5],
@@ -137,8 +179,6 @@ def group_points_table(stats) -> dict:
 
 
 def latest_published_run(region_id: int, year: int):
-    from apps.settlement.models import SettlementRun
-
     return (SettlementRun.objects.with_scope(region=[region_id])
             .filter(region_id=region_id, year=year, status="published").exclude(kind="simulation")
             .order_by("-published_at", "-id").first())
@@ -149,8 +189,6 @@ FUND_CN = {"310": "职工医保", "390": "居民医保"}
 
 def _fund_results(run):
     """The run's per-fund rows when it pays two funds separately (domain §10), else []."""
-    from apps.settlement.models import FundResult
-
     if not getattr(run, "point_values", None):
         return []
     return list(FundResult.objects.with_scope(region=[run.region_id]).filter(run=run).order_by("insurance_type"))
@@ -172,8 +210,6 @@ def point_value_block(run) -> dict:
 
 @transaction.atomic
 def prepare_points_notice(*, actor, stats_id: int, region_ids=None) -> Notice:
-    from apps.groups.models import StatsVersion
-
     stats = _published(StatsVersion, region_ids or _actor_regions(actor), stats_id)
     region = _region_of(actor, stats)
     found = _existing(region.pk, "stats_version", stats.pk)
@@ -184,9 +220,11 @@ def prepare_points_notice(*, actor, stats_id: int, region_ids=None) -> Notice:
     if run is not None:
         blocks.append(point_value_block(run))
     blocks.append(group_points_table(stats))
+    values = {"year": stats.year}
     return _create(actor=actor, region=region, type=NoticeType.POINTS,
-                         title=f"关于公布{stats.year}年度DRG病组基准点数及点值的通知",
-                         body=f"现将{stats.year}年度DRG付费病组基准点数及点值予以公布，请各定点医疗机构遵照执行。",
+                         title=lambda: _("Notice of the %(year)s DRG group base points and point value") % values,
+                         body=lambda: _("The %(year)s DRG payment group base points and point value are hereby "
+                                        "published; every designated hospital is to apply them.") % values,
                          blocks=blocks, addressees={"all": True}, source_kind="stats_version", source_id=stats.pk,
                          year=stats.year)
 
@@ -194,18 +232,18 @@ def prepare_points_notice(*, actor, stats_id: int, region_ids=None) -> Notice:
 @transaction.atomic
 def prepare_point_value_notice(*, actor, run_id: int, region_ids=None) -> Notice:
     """The point value of a published run alone (when the statistics were announced earlier)."""
-    from apps.groups.models import StatsVersion
-    from apps.settlement.models import SettlementRun
-
     run = _published(SettlementRun, region_ids or _actor_regions(actor), run_id)
     stats = StatsVersion.objects.with_scope(region=[run.region_id]).filter(
         region_id=run.region_id, year=run.year, status="published").first()
     if stats is not None:
         return prepare_points_notice(actor=actor, stats_id=stats.pk, region_ids=[run.region_id])
     region = _region_of(actor, run)
+    values = {"period": run.period}
     return _create(actor=actor, region=region, type=NoticeType.POINTS,
-                         title=f"关于公布{run.period}DRG付费点值的通知", blocks=[point_value_block(run)],
-                         body=f"现将{run.period}DRG付费点值予以公布。", addressees={"all": True},
+                         title=lambda: _("Notice of the DRG payment point value of %(period)s") % values,
+                         blocks=[point_value_block(run)],
+                         body=lambda: _("The DRG payment point value of %(period)s is hereby published.") % values,
+                         addressees={"all": True},
                          source_kind="settlement_run_points", source_id=run.pk, year=run.year)
 
 
@@ -216,7 +254,6 @@ def settlement_summary_block(run, result) -> dict:
     rows = [[run.period, result.cases, _s(result.points), _s(result.adjusted_points), _s(result.point_value),
              _s(result.due), _s(result.advance), _s(result.balance)]]
     if getattr(run, "point_values", None):  # two funds: a line per fund, then the hospital's total
-        from apps.settlement.models import HospitalFundResult
 
         funds = HospitalFundResult.objects.with_scope(region=[run.region_id]).filter(
             run=run, hospital_id=result.hospital_id).order_by("insurance_type")
@@ -248,13 +285,10 @@ def settlement_lines_paragraphs(result) -> list[dict]:
 
 def settlement_case_table(region_id: int, run_id: int, hospital_id: int) -> Table:
     """The per-hospital case statement (many pages for a big hospital): one row per case of the run."""
-    from apps.settlement.models import CaseResult
-
     qs = (CaseResult.objects.with_scope(region=[region_id])
           .filter(run_id=run_id, hospital_id=hospital_id).order_by("settlement_id")
           .values_list("settlement_id", "drg_code", "case_type", "total_cost", "base_points", "coefficient",
                        "adjusted_points", "insurance_type"))
-    from apps.settlement.models import SettlementRun
 
     two_funds = bool(SettlementRun.objects.with_scope(region=[region_id]).filter(pk=run_id)
                      .values_list("point_values", flat=True).first())
@@ -277,8 +311,6 @@ def settlement_case_table(region_id: int, run_id: int, hospital_id: int) -> Tabl
 
 def _period_statements(region_id: int, run, hospital_code: str | None = None):
     """Statements of every run of the same (region, kind, period) — all versions — for one hospital or all."""
-    from apps.settlement.models import SettlementRun
-
     run_ids = SettlementRun.objects.with_scope(region=[region_id]).filter(
         region_id=region_id, kind=run.kind, period=run.period).values("pk")
     qs = Notice.objects.with_scope(region=[region_id]).filter(region_id=region_id, source_kind="settlement_run",
@@ -293,12 +325,9 @@ def prepare_settlement_notices(*, actor, run_id: int, region_ids=None, with_case
     """One 结算通知单 per hospital of a published run. Pressing the button again gives the same drafts; a draft
     left from an earlier version of the period is deleted and replaced (never two drafts for one hospital);
     a statement that an earlier version withdrew is named in the new one."""
-    from apps.settlement.models import HospitalResult, SettlementRun
-
     run = _published(SettlementRun, region_ids or _actor_regions(actor), run_id)
     region = _region_of(actor, run)
     out = []
-    kind = RUN_KIND_CN.get(run.kind, run.kind)
     for result in (HospitalResult.objects.with_scope(region=[region.pk]).filter(run=run)
                    .select_related("hospital").order_by("hospital__code")):
         hospital = result.hospital
@@ -315,17 +344,26 @@ def prepare_settlement_notices(*, actor, run_id: int, region_ids=None, with_case
         blocks = [settlement_summary_block(run, result), *settlement_lines_paragraphs(result)]
         if with_cases:
             blocks.append({"kind": "settlement_cases", "run": run.pk, "hospital": hospital.pk})
-        body = (f"根据{period_cn(run.period)}{kind}结果（第{run.version}版），你单位本期DRG付费结算情况如下。"
-                "如对结算结果有异议，请在规定期限内通过平台提出争议申请。")
-        if replaced is not None:
-            body += f"本通知单替代{replaced.doc_number}号结算通知单（已撤回）。"
+        number = replaced.doc_number if replaced is not None else None
         out.append(_create(actor=actor, region=region, type=NoticeType.SETTLEMENT,
-                           title=statement_title(hospital.name, run), body=body, blocks=blocks,
+                           title=lambda name=hospital.name: statement_title(name, run),
+                           body=lambda number=number: _statement_body(run, number),
+                           blocks=blocks,
                            addressees={"hospitals": [hospital.code]}, source_kind="settlement_run",
                            source_id=run.pk, year=run.year))
     if not out:
         raise ValidationFailed("The run has no hospital results.", code="validation_error")
     return out
+
+
+def _statement_body(run, replaced_number: str | None) -> str:
+    """The statement's opening paragraph in the active language; it names the statement it replaces."""
+    body = _("Following the %(kind)s of %(period)s (version %(version)s), your DRG payment settlement for the "
+             "period is as follows. If you disagree with the result, raise a dispute on the portal within the set "
+             "period.") % {"kind": run_kind_text(run.kind), "period": period_text(run.period), "version": run.version}
+    if replaced_number:
+        body += _(" This statement replaces statement %(number)s (withdrawn).") % {"number": replaced_number}
+    return body
 
 
 @transaction.atomic
@@ -359,8 +397,6 @@ def withdraw_superseded_statements(actor, previous, replacement) -> int:
 
 
 def application_results_table(region_id: int, year: int) -> tuple[dict, list[str]]:
-    from apps.applications.models import Application
-
     qs = (Application.objects.with_scope(region=[region_id])
           .filter(region_id=region_id, year=year, status="approved").select_related("hospital", "case")
           .order_by("hospital__code", "decided_at", "id"))
@@ -385,17 +421,17 @@ def prepare_review_result_notice(*, actor, region, year: int) -> Notice:
     table, codes = application_results_table(region.pk, year)
     if not table["rows"]:
         raise ValidationFailed("No approved applications in that year.", code="validation_error")
+    values = {"year": year}
     return _create(actor=actor, region=region, type=NoticeType.REVIEW_RESULT,
-                         title=f"关于{year}年度DRG付费特例单议及激励病例评审结果的通报",
-                         body=f"经专家评审和我局审定，现将{year}年度病例申请评审结果通报如下。",
+                         title=lambda: _("Results of the %(year)s DRG payment review of special and incentive "
+                                         "cases") % values,
+                         body=lambda: _("After expert review and the bureau's decision, the results of the %(year)s "
+                                        "case applications are hereby announced.") % values,
                          blocks=[table], addressees={"all": True},
                          source_kind="applications", source_id=year, year=year)
 
 
 def _actor_regions(actor) -> list[int]:
-    from apps.tenants.access import get_access
-    from apps.tenants.models import Region
-
     if actor is None:
         return list(Region.objects.values_list("pk", flat=True))
     return get_access(actor).region_ids

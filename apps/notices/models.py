@@ -11,15 +11,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.i18n import TranslatedTitleBody
 from apps.core.scoping import RegionScopedModel
 
 from .enums import NoticeStatus, NoticeType
 
 
-class Notice(RegionScopedModel):
+class Notice(RegionScopedModel, TranslatedTitleBody):
     type = models.CharField(_("type"), max_length=20, choices=NoticeType.choices, default=NoticeType.GENERAL)
     status = models.CharField(_("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.DRAFT)
     title = models.CharField(_("title"), max_length=200)
+    # A generated notice's title and body in every portal language (decision 0043, like notifications' 0039):
+    # each reader sees their own; `title`/`body` keep the official Chinese the PDF prints. Empty for texts a
+    # clerk typed (every reader sees them as typed).
     doc_number = models.CharField(_("document number"), max_length=60, blank=True)
     body = models.TextField(_("body"), blank=True)
     blocks = models.JSONField(_("tables and sections"), default=list, blank=True)

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Value
 
-from apps.hospitals.models import Hospital
+from apps.core.errors import NotFound
 from apps.tenants.access import get_access
 from apps.tenants.roles import REGION_WIDE_READ_ROLES
 
@@ -32,8 +32,6 @@ def visible_notices(user) -> QuerySet[Notice]:
 
 
 def get_visible(user, pk) -> Notice:
-    from apps.core.errors import NotFound
-
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -90,11 +88,6 @@ def acknowledgement_status(notice: Notice) -> list[dict]:
         rows.append({"hospital": r.hospital, "acknowledged": ack is not None,
                      "user": ack.user if ack else None, "at": ack.at if ack else None})
     return rows
-
-
-def addressed_hospitals(notice: Notice) -> QuerySet[Hospital]:
-    return Hospital.objects.with_scope(region=[notice.region_id]).filter(
-        pk__in=NoticeRecipient.objects.with_scope(region=[notice.region_id]).filter(notice=notice).values("hospital_id"))
 
 
 def objection_window(region_id: int, year: int) -> tuple[dt.date, dt.date] | None:

@@ -15,10 +15,16 @@ class NoticeSerializer(serializers.ModelSerializer):
     recipient_count = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
     superseded_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    # a generated notice reads in the caller's language (`?lang=en`); `official_title` is the Chinese of the PDF
+    title = serializers.CharField(source="display_title", read_only=True, help_text="in the reader's language")
+    body = serializers.CharField(source="display_body", read_only=True, help_text="in the reader's language")
+    official_title = serializers.CharField(source="title", read_only=True,
+                                           help_text="the official (Chinese) title printed on the PDF")
 
     class Meta:
         model = Notice
-        fields = ["id", "status", "type", "region", "title", "doc_number", "body", "blocks", "addressees",
+        fields = ["id", "status", "type", "region", "title", "official_title", "doc_number", "body", "blocks",
+                  "addressees",
                   "objection_days", "objection_ends", "year", "source_kind", "source_id", "sha256", "pdf_size",
                   "pdf_url", "published_at", "finalized_at", "withdrawn_at", "withdraw_reason", "superseded_by",
                   "created_at", "acknowledged", "acknowledged_count", "recipient_count"]

@@ -17,17 +17,20 @@ import re
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from apps.core import jobs
 from apps.core.audit import record_event
 from apps.core.calendar import add_working_days
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.i18n import Text, in_every_language, in_language
 from apps.core.pdf import store_pdf
 from apps.core.scoping import scoped
 from apps.core.workflow import authorize, require_state, transition
 from apps.hospitals.models import Hospital
 from apps.notifications.services import notify
+from apps.tenants.access import get_access
 from apps.tenants.enums import HOSPITAL_ROLES
 from apps.tenants.models import Membership, PolicyYear, Region, User
 
@@ -113,11 +116,22 @@ def _clean_text(value: str, field: str, required: bool = False, max_length: int 
 # --- drafts ----------------------------------------------------------------------------------------
 
 
+def _official(text: Text, texts: dict[str, str]) -> str:
+    """The text the notice stores and its PDF prints: the official Chinese (settings.LANGUAGE_CODE)."""
+    if not callable(text):
+        return str(text or "")
+    return texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
+
+
 @transaction.atomic
-def notice_create(*, actor, region, type: str, title: str, doc_number: str = "", body: str = "",  # noqa: A002
+def notice_create(*, actor, region, type: str, title: Text, doc_number: str = "", body: Text = "",  # noqa: A002
                   blocks: list | None = None, addressees: dict | None = None, objection_days: int | None = None,
                   source_kind: str = "", source_id: int | None = None, year: int | None = None) -> Notice:
-    """A draft notice of `region`. Other apps (training, monitoring, disputes) call this with actor=None."""
+    """A draft notice of `region`. Other apps (training, monitoring, disputes) call this with actor=None.
+
+    `title` and `body` written by the portal are callables building the text with gettext: the notice stores
+    them in every portal language (each reader sees their own, decision 0043) and the Chinese as `title` /
+    `body` (the official text of the PDF). A string (a clerk's typing) is stored as given."""
     if actor is not None and not get_region_visible(actor, region.pk):
         raise NotFound()
     if not rules.can_draft(actor, region.pk):
@@ -126,9 +140,11 @@ def notice_create(*, actor, region, type: str, title: str, doc_number: str = "",
         raise ValidationFailed(_("Unknown notice type."))
     if objection_days is not None and int(objection_days) < 0:
         raise ValidationFailed(_("The objection period cannot be negative."))
+    titles, bodies = in_every_language(title), in_every_language(body)
     notice = Notice.objects.with_scope(region=[region.pk]).create(
-        region=region, type=type, title=_clean_text(title, "title", required=True, max_length=200),
-        doc_number=_clean_text(doc_number, "doc_number", max_length=60), body=body or "",
+        region=region, type=type, title=_clean_text(_official(title, titles), "title", required=True, max_length=200),
+        title_i18n={k: v.strip()[:200] for k, v in titles.items()}, body_i18n=bodies,
+        doc_number=_clean_text(doc_number, "doc_number", max_length=60), body=_official(body, bodies),
         blocks=clean_blocks(blocks), addressees=clean_addressees(region.pk, addressees),
         objection_days=int(objection_days) if objection_days is not None else None,
         source_kind=source_kind or "", source_id=source_id, year=year,
@@ -141,8 +157,6 @@ def notice_create(*, actor, region, type: str, title: str, doc_number: str = "",
 
 
 def get_region_visible(actor, region_id: int) -> bool:
-    from apps.tenants.access import get_access
-
     return region_id in get_access(actor).region_ids
 
 
@@ -168,6 +182,9 @@ def notice_update(*, actor, notice: Notice, **changes) -> Notice:
         if changes.get("objection_days") is not None and int(changes["objection_days"]) < 0:
             raise ValidationFailed(_("The objection period cannot be negative."))
         old.update({k: str(getattr(locked, k))[:200] for k in changes})
+        for key in ("title", "body"):  # a clerk's new wording replaces the generated one in every language
+            if key in changes and (changes[key] or "") != getattr(locked, key):
+                setattr(locked, f"{key}_i18n", {})
         for key, value in changes.items():
             setattr(locked, key, value if key != "body" else (value or ""))
 
@@ -260,9 +277,9 @@ def notice_publish(*, actor, notice: Notice, sync: bool = False) -> Notice:
             [NoticeRecipient(region_id=locked.region_id, notice=locked, hospital_id=h) for h in hospital_ids])
         if replaced:
             _supersede(actor, replaced[0], locked)
-        label = TYPE_CN.get(locked.type, "通知")
         notify(users=_hospital_users(locked.region_id, hospital_ids), region=locked.region,
-               title=lambda: _("[%(label)s] %(title)s") % {"label": label, "title": locked.title},
+               title=lambda: _("[%(label)s] %(title)s") % {"label": _type_label(locked),
+                                                           "title": in_language(locked.title_i18n, locked.title)},
                body=lambda: _("%(number)s Please read and acknowledge.") % {"number": locked.doc_number},
                url=notice_url(locked), kind="notice")
 
@@ -272,16 +289,21 @@ def notice_publish(*, actor, notice: Notice, sync: bool = False) -> Notice:
     return notice
 
 
-def _dispatch_render(notice: Notice, sync: bool) -> None:
-    from .tasks import render_notice_pdf_task
+def _type_label(notice: Notice) -> str:
+    """The notice's type in the active language: the official Chinese name (TYPE_CN), else the type's label."""
+    if translation.get_language() == settings.LANGUAGE_CODE:
+        return TYPE_CN.get(notice.type, "通知")
+    return str(notice.get_type_display())
 
+
+def _dispatch_render(notice: Notice, sync: bool) -> None:
     if sync or getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
         render_stored_pdf(notice.pk, notice.region_id)
         return
 
     def send() -> None:
         try:
-            render_notice_pdf_task.apply_async(kwargs={"region_id": notice.region_id, "notice_id": notice.pk})
+            jobs.enqueue("notices.render_pdf", region_id=notice.region_id, notice_id=notice.pk)
         except Exception as err:  # broker down: say so on the notice; `notices.finalize_expired` retries
             log.exception("could not queue notice rendering")
             Notice._base_manager.filter(pk=notice.pk, sha256="").update(render_error=f"not queued: {err}"[:2000])
@@ -313,11 +335,6 @@ def render_stored_pdf(notice_id: int, region_id: int) -> Notice:
     return notice
 
 
-@transaction.atomic
-def notice_publish_many(*, actor, notices) -> list[Notice]:
-    return [notice_publish(actor=actor, notice=n) for n in notices]
-
-
 # --- after publication -----------------------------------------------------------------------------
 
 
@@ -333,7 +350,8 @@ def notice_withdraw(*, actor, notice: Notice, reason: str) -> Notice:
         hospital_ids = _scoped(NoticeRecipient, locked.region_id).filter(notice=locked).values_list("hospital_id",
                                                                                                     flat=True)
         notify(users=_hospital_users(locked.region_id, hospital_ids), region=locked.region,
-               title=lambda: _("[Withdrawn] %(title)s") % {"title": locked.title}, body=reason, url=notice_url(locked),
+               title=lambda: _("[Withdrawn] %(title)s") % {"title": in_language(locked.title_i18n, locked.title)},
+               body=reason, url=notice_url(locked),
                kind="notice")
 
     return transition(notice, "withdraw", actor=actor, reason=reason, clean=clean, withdrawn_at=lambda n: timezone.now(),
@@ -367,7 +385,8 @@ def notice_revise(*, actor, notice: Notice) -> Notice:
                               objection_days=locked.objection_days, source_kind=locked.source_kind,
                               source_id=locked.source_id, year=locked.year)
         draft.replaces = locked
-        draft.save(update_fields=["replaces"])
+        draft.title_i18n, draft.body_i18n = locked.title_i18n, locked.body_i18n  # the same texts, every language
+        draft.save(update_fields=["replaces", "title_i18n", "body_i18n"])
         drafts.append(draft)
         return {"revision": draft.pk}
 

@@ -64,7 +64,7 @@ def notice_list(request):
     if kind:
         qs = qs.filter(type=kind)
     if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(doc_number__icontains=q))
+        qs = qs.filter(Q(title__icontains=q) | Q(title_i18n__icontains=q) | Q(doc_number__icontains=q))
     page_obj = Paginator(qs.order_by("-published_at", "-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "notices/list.html", {
         "page_obj": page_obj, "statuses": NoticeStatus.choices, "types": NoticeType.choices,

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.i18n import TranslatedTitleBody
 from apps.core.scoping import RegionScopedModel
 
 
-class Notification(RegionScopedModel):
+class Notification(RegionScopedModel, TranslatedTitleBody):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                              verbose_name=_("recipient"))
     kind = models.CharField(_("kind"), max_length=50, blank=True, help_text="what happened, e.g. application.submitted")
@@ -17,8 +17,6 @@ class Notification(RegionScopedModel):
     body = models.TextField(_("message"), blank=True)
     # The same title and message in every portal language, when the sender gave them translatable (`notify`
     # with a callable): each reader sees their own language; `title`/`body` keep the sender's language.
-    title_i18n = models.JSONField(default=dict, blank=True)
-    body_i18n = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("link"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -32,14 +30,6 @@ class Notification(RegionScopedModel):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def display_title(self) -> str:
-        return self.title_i18n.get(get_language() or "", self.title)
-
-    @property
-    def display_body(self) -> str:
-        return self.body_i18n.get(get_language() or "", self.body)
 
     @property
     def is_read(self) -> bool:

@@ -2,33 +2,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from apps.core.errors import NotFound
+from apps.core.i18n import Text, in_every_language
 
 from .models import Notification
 
 log = logging.getLogger(__name__)
 
 
-Text = str | Callable[[], str]
-
-
-def in_every_language(text: Text) -> dict[str, str]:
-    """A callable builds the text in the active language: call it once per portal language. A plain string
-    has only the sender's language (an empty dict: every reader sees it as given)."""
-    if not callable(text):
-        return {}
-    rendered = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            rendered[code] = str(text())
-    return rendered
+__all__ = ["Text", "mark_all_read", "mark_read", "notify"]
 
 
 def notify(*, users: Iterable, region, title: Text, body: Text = "", url: str = "", kind: str = "") -> list[Notification]:
@@ -88,13 +77,3 @@ def mark_all_read(*, user) -> int:
     return Notification._base_manager.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
-def users_with_roles(region_id: int, roles, hospital_id: int | None = None) -> list:
-    """Active users holding one of `roles` in the region (and, if given, at the hospital): whom to notify."""
-    from apps.tenants.models import Membership, User
-
-    qs = Membership.objects.with_scope(region=[region_id]).filter(
-        region_id=region_id, role__in=list(roles), user__is_active=True)
-    if hospital_id is not None:
-        qs = qs.filter(hospital_id=hospital_id)
-    ids = set(qs.values_list("user_id", flat=True))
-    return list(User.objects.filter(pk__in=ids).order_by("pk"))

@@ -8,11 +8,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from apps.core import exports as safe_csv
+from apps.core.vocabulary import localize_terms, term
 
 from .models import Scenario
 
 
 def scenario_xlsx(scenario: Scenario, figures) -> bytes:
+    """Headers in the region's vocabulary (DIP: 分值单价, 调整后分值)."""
+    region = scenario.region
     book = Workbook()
     summary = book.active
     summary.title = _("Summary")[:31]
@@ -21,17 +24,18 @@ def scenario_xlsx(scenario: Scenario, figures) -> bytes:
     summary.append([_("Payment year"), scenario.year])
     summary.append([_("Period"), scenario.period])
     summary.append([_("Compared with"), scenario.get_baseline_display()])
-    summary.append([_("Point value"), figures.point_value])
-    summary.append([_("Published point value"), figures.baseline_point_value])
+    summary.append([term("point_value", region), figures.point_value])
+    summary.append([localize_terms(_("Published point value"), region), figures.baseline_point_value])
     for fund, value in figures.point_values.items():
-        summary.append([f"{_('Point value')} {fund}", value])
+        summary.append([f"{term('point_value', region)} {fund}", value])
     summary.append([])
     summary.append([_("Parameter"), _("Scenario value")])
     for name, value in scenario.parameters.items():
         summary.append([name, value])
     hospitals = book.create_sheet(_("Hospitals")[:31])
     hospitals.append([_("Hospital code"), _("Hospital"), _("Level"), _("Cases"), _("Coefficient"),
-                      _("Adjusted points"), _("Published adjusted points"), _("Due"), _("Published due"),
+                      term("adjusted_points", region), localize_terms(_("Published adjusted points"), region),
+                      _("Due"), _("Published due"),
                       _("Difference"), _("Difference %")])
     for r in figures.hospitals:
         safe_csv.append(hospitals, [r["code"], r["name"], r["level"], r["cases"], r["coefficient"], r["adjusted_points"],

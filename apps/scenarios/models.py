@@ -10,16 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from apps.core.lifecycle import ACTIVE, Lifecycle, LifecycleSpec
 from apps.core.scoping import RegionScopedModel
-
-
-class ScenarioStatus(models.TextChoices):
-    QUEUED = "queued", pgettext_lazy("scenario status", "Queued")
-    RUNNING = "running", pgettext_lazy("scenario status", "Computing")
-    READY = "ready", pgettext_lazy("scenario status", "Ready")
-    FAILED = "failed", pgettext_lazy("scenario status", "Failed")
+from apps.core.workflow_models import Computed
 
 
 class Baseline(models.TextChoices):
@@ -28,7 +22,7 @@ class Baseline(models.TextChoices):
     NONE = "", _("None")
 
 
-class Scenario(RegionScopedModel):
+class Scenario(RegionScopedModel, Computed):
     """A named what-if of one region's payment year; `parameters` holds only the changed policy values."""
 
     year = models.PositiveSmallIntegerField(_("payment year"))
@@ -36,8 +30,7 @@ class Scenario(RegionScopedModel):
     note = models.TextField(_("note"), blank=True)
     period = models.CharField(_("period"), max_length=7, help_text="YYYY or YYYY-MM")
     parameters = models.JSONField(_("changed parameters"), default=dict)
-    status = models.CharField(_("status"), max_length=10, choices=ScenarioStatus.choices,
-                              default=ScenarioStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     error = models.TextField(_("error"), blank=True)
     stats_version = models.ForeignKey("groups.StatsVersion", on_delete=models.SET_NULL, null=True, blank=True,
@@ -59,6 +52,9 @@ class Scenario(RegionScopedModel):
     adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)
     adopt_reason = models.TextField(_("reason for adoption"), blank=True)
 
+    lifecycle = LifecycleSpec(name="scenario", finished="computed_at", key=("region_id", "year", "name"),
+                              number="name")
+
     class Meta:
         ordering = ["region", "-year", "-created_at"]
         constraints = [models.UniqueConstraint(fields=["region", "year", "name"], name="uniq_scenario_name")]
@@ -70,4 +66,4 @@ class Scenario(RegionScopedModel):
 
     @property
     def is_busy(self) -> bool:
-        return self.status in (ScenarioStatus.QUEUED, ScenarioStatus.RUNNING)
+        return self.status in ACTIVE

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from apps.core.errors import NotFound
+from apps.settlement.models import HospitalResult, SettlementRun
 from apps.tenants.enums import REGION_WIDE_READ_ROLES
 
 from .models import Scenario
@@ -62,8 +63,6 @@ def _fund_point_values(run) -> dict:
 
 
 def _rows(run) -> dict[int, dict]:
-    from apps.settlement.models import HospitalResult
-
     if run is None:
         return {}
     qs = (HospitalResult.objects.with_scope(region=[run.region_id]).filter(run_id=run.pk)
@@ -117,8 +116,6 @@ def side_by_side(run, baseline) -> Figures:
 
 
 def _run(scenario: Scenario, name: str):
-    from apps.settlement.models import SettlementRun
-
     run_id = getattr(scenario, f"{name}_id")
     if run_id is None:
         return None

@@ -9,7 +9,6 @@ scenario costs one run (plus one for the baseline when no run of the period is p
 """
 from __future__ import annotations
 
-import datetime as dt
 import time
 from decimal import Decimal
 from typing import Any
@@ -18,22 +17,34 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.core import jobs, lifecycle
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import region_scope, scoped
+from apps.groups.models import Catalogue, StatsVersion
+from apps.groups.selectors import published_stats
+from apps.groups.services import _catalogue_for
+from apps.groups.stats import compute_stats_sql
+from apps.settlement import services as settlement
+from apps.settlement.coefficients import compute_coefficients_sql
+from apps.settlement.engine import compute_run_sql, period_bounds
+from apps.settlement.enums import RunKind
+from apps.settlement.formulas import div, q2
+from apps.settlement.models import CoefficientVersion, SettlementRun
+from apps.settlement.selectors import published_coefficients, published_run
 from apps.tenants.access import get_access
 from apps.tenants.models import PolicyYear, Region, User
 from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES
 from apps.tenants.services import _coerce, policy_get_or_create, policy_set
 
-from .models import Baseline, Scenario, ScenarioStatus
+from .models import Baseline, Scenario
 
 COMPUTE_ROLES = BUREAU_ROLES
 ADOPT_ROLES = BUREAU_ADMINS
 STATS_FIELDS = ("base_start", "base_end", "min_cases", "cv_max", "lln_cases")
 COEF_FIELDS = ("w_level", "w_cost", "new_hospital_factor")
 FUND_FIELDS = ("fund_budget_310", "fund_budget_390")
-STALE_AFTER = dt.timedelta(minutes=30)
 
 
 def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message: str) -> None:
@@ -45,8 +56,6 @@ _scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
 def _check_period(year: int, period: str | None) -> str:
-    from apps.settlement.engine import period_bounds
-
     period = (period or str(year)).strip()
     p_year, _month, _, _ = period_bounds(period)
     if p_year != year:
@@ -94,9 +103,6 @@ def scenario_policy(region: Region, year: int, parameters: dict[str, Any]) -> Po
 def run_parameters(policy: PolicyYear, region: Region, period: str) -> dict:
     """What a run records, exactly as settlement_run_start records it for a simulation of the period
     (with the two-fund and retention inputs of domain §10 when the settlement app records them)."""
-    from apps.settlement import services as settlement
-    from apps.settlement.enums import RunKind
-
     parameters = {name: str(getattr(policy, name)) for name in settlement.RUN_PARAMETERS}
     section10 = getattr(settlement, "_section10_parameters", None)
     if section10 is not None:
@@ -147,9 +153,12 @@ def scenario_recompute(*, actor: User | None, scenario: Scenario, sync: bool = F
     _require(actor, scenario.region_id, COMPUTE_ROLES, "Only bureau staff can compute what-if scenarios.")
     with transaction.atomic():
         locked = _scoped(Scenario, scenario.region_id).select_for_update().get(pk=scenario.pk)
-        if locked.is_busy and locked.created_at > timezone.now() - STALE_AFTER and locked.progress > 0:
+        lifecycle.reap_stale(Scenario, queryset=_scoped(Scenario, scenario.region_id).filter(pk=locked.pk))
+        locked.refresh_from_db()
+        if locked.status == Lifecycle.RUNNING:
             raise InvalidTransition("The scenario is being computed.")
-        Scenario.objects.filter(pk=locked.pk).update(status=ScenarioStatus.QUEUED, progress=0, error="")
+        if locked.status != Lifecycle.QUEUED:  # a queued one that never started is simply sent again
+            lifecycle.requeue(locked)
         record_event(actor=actor, action="scenario.recompute", obj=locked, new={"name": locked.name})
     _dispatch(locked, sync)
     locked.refresh_from_db()
@@ -157,17 +166,14 @@ def scenario_recompute(*, actor: User | None, scenario: Scenario, sync: bool = F
 
 
 def _dispatch(scenario: Scenario, sync: bool) -> None:
-    from .tasks import compute_scenario_task
-
     if sync:
         with region_scope(scenario.region_id):
             scenario_compute(scenario.pk)
         return
     try:
-        compute_scenario_task.apply_async(kwargs={"region_id": scenario.region_id, "scenario_id": scenario.pk})
+        jobs.enqueue("scenarios.compute_scenario", region_id=scenario.region_id, scenario_id=scenario.pk)
     except Exception as err:  # broker down: say so on the scenario instead of leaving it queued
-        Scenario._base_manager.filter(pk=scenario.pk).update(
-            status=ScenarioStatus.FAILED, error=f"could not queue the computation: {err}"[:2000], progress=100)
+        lifecycle.fail(scenario, error=f"could not queue the computation: {err}", quiet=True)
         raise
 
 
@@ -202,8 +208,11 @@ def scenario_delete(*, actor: User | None, scenario: Scenario) -> None:
 # --- compute (the task body) ---------------------------------------------------------------------
 
 
-def _progress(scenario_id: int, **fields) -> None:
-    Scenario._base_manager.filter(pk=scenario_id).update(**fields)
+def _progress(scenario_id: int, done: int, **fields) -> None:
+    """The percentage through the one progress writer; the rows found so far beside it (same connection)."""
+    lifecycle.progress(Scenario, scenario_id, done=done)
+    if fields:
+        Scenario._base_manager.filter(pk=scenario_id).update(**fields)
 
 
 def _differs(version, policy: PolicyYear, fields: tuple[str, ...]) -> bool:
@@ -214,17 +223,10 @@ def _differs(version, policy: PolicyYear, fields: tuple[str, ...]) -> bool:
 
 def _stats_for(scenario: Scenario, policy: PolicyYear):
     """The published statistics if the scenario leaves their parameters alone, else its own version."""
-    from apps.groups.enums import StatsStatus
-    from apps.groups.models import StatsVersion
-    from apps.groups.selectors import published_stats
-    from apps.groups.services import _catalogue_for
-    from apps.groups.stats import compute_stats_sql
-
     region = scenario.region
     published = published_stats(region, scenario.year)
     catalogue = None
     if policy.catalogue:  # a scenario may name another catalogue version: read the copy, not the stored policy
-        from apps.groups.models import Catalogue
 
         catalogue = _scoped(Catalogue, region.pk).filter(region=region, version=policy.catalogue).first()
     catalogue = catalogue or _catalogue_for(region, policy)
@@ -232,7 +234,7 @@ def _stats_for(scenario: Scenario, policy: PolicyYear):
         return published, False
     start, end = policy.base_years
     version = StatsVersion.scenario_objects.with_scope(region=[region.pk]).create(
-        region=region, year=scenario.year, scenario=scenario, number=1, status=StatsStatus.COMPUTING,
+        region=region, year=scenario.year, scenario=scenario, number=1, status=Lifecycle.QUEUED,
         catalogue=catalogue, base_start=start, base_end=end, min_cases=policy.min_cases, cv_max=policy.cv_max,
         lln_cases=policy.lln_cases)
     return compute_stats_sql(version), True
@@ -241,18 +243,13 @@ def _stats_for(scenario: Scenario, policy: PolicyYear):
 def _coefficients_for(scenario: Scenario, policy: PolicyYear, stats, new_stats: bool):
     """The published coefficients if neither they nor their statistics change, else the scenario's own
     version, computed by the same SQL; the bureau's overrides of the published version are carried over."""
-    from apps.settlement.coefficients import compute_coefficients_sql
-    from apps.settlement.enums import VersionStatus
-    from apps.settlement.models import CoefficientVersion
-    from apps.settlement.selectors import published_coefficients
-
     region = scenario.region
     published = published_coefficients(region, scenario.year)
     if published is not None and not new_stats and published.stats_version_id == stats.pk \
             and not _differs(published, policy, COEF_FIELDS):
         return published
     version = CoefficientVersion.scenario_objects.with_scope(region=[region.pk]).create(
-        region=region, year=scenario.year, scenario=scenario, number=1, status=VersionStatus.QUEUED,
+        region=region, year=scenario.year, scenario=scenario, number=1, status=Lifecycle.QUEUED,
         stats_version=stats, w_level=policy.w_level, w_cost=policy.w_cost,
         new_hospital_factor=policy.new_hospital_factor)
     version = compute_coefficients_sql(version)
@@ -267,11 +264,6 @@ def _coefficients_for(scenario: Scenario, policy: PolicyYear, stats, new_stats: 
 
 def _run(scenario: Scenario, policy: PolicyYear, stats, coefficients, number: int):
     """A simulation run of the scenario's period, computed by the settlement engine."""
-    from apps.settlement.engine import compute_run_sql, period_bounds
-    from apps.settlement.enums import RunKind
-    from apps.settlement.formulas import div, q2
-    from apps.settlement.models import SettlementRun
-
     year, month, _, _ = period_bounds(scenario.period)
     annual = policy.fund_budget if not policy.split_funds else policy.fund_budget_310 + policy.fund_budget_390
     run = SettlementRun.scenario_objects.with_scope(region=[scenario.region_id]).create(
@@ -284,9 +276,6 @@ def _run(scenario: Scenario, policy: PolicyYear, stats, coefficients, number: in
 
 
 def _published_baseline(scenario: Scenario):
-    from apps.settlement.enums import RunKind
-    from apps.settlement.selectors import published_run
-
     kind = RunKind.MONTHLY if "-" in scenario.period else RunKind.ANNUAL
     return published_run(scenario.region, kind, scenario.period) \
         or published_run(scenario.region, RunKind.SIMULATION, scenario.period)
@@ -295,21 +284,21 @@ def _published_baseline(scenario: Scenario):
 def scenario_compute(scenario_id: int) -> Scenario:
     """Compute statistics (if changed), coefficients (if changed), the scenario run and, where no run of the
     period is published, a baseline run under the current policy; all in the scenario's rows."""
-    from apps.groups.selectors import published_stats
-    from apps.settlement.selectors import published_coefficients
-
     scenario = Scenario.objects.select_related("region").get(pk=scenario_id)
     started = time.monotonic()
-    _progress(scenario_id, status=ScenarioStatus.RUNNING, progress=5, error="")
+    if not lifecycle.claim(Scenario, scenario_id):  # a second delivery, or not queued: nothing to do
+        scenario.refresh_from_db()
+        return scenario
+    _progress(scenario_id, 5)
     try:
         _delete_rows(scenario_id)
         policy = scenario_policy(scenario.region, scenario.year, scenario.parameters)
         stats, new_stats = _stats_for(scenario, policy)
-        _progress(scenario_id, progress=30, stats_version_id=stats.pk)
+        _progress(scenario_id, 30, stats_version_id=stats.pk)
         coefficients = _coefficients_for(scenario, policy, stats, new_stats)
-        _progress(scenario_id, progress=50, coefficient_version_id=coefficients.pk)
+        _progress(scenario_id, 50, coefficient_version_id=coefficients.pk)
         run = _run(scenario, policy, stats, coefficients, 1)
-        _progress(scenario_id, progress=80, run_id=run.pk)
+        _progress(scenario_id, 80, run_id=run.pk)
         baseline_run, baseline = _published_baseline(scenario), Baseline.PUBLISHED
         if baseline_run is None:
             current = policy_get_or_create(region=scenario.region, year=scenario.year)
@@ -320,13 +309,11 @@ def scenario_compute(scenario_id: int) -> Scenario:
                 baseline_run, baseline = _run(scenario, current, off_stats, off_coef, 2), Baseline.CURRENT
             else:
                 baseline = Baseline.NONE
-        _progress(scenario_id, status=ScenarioStatus.READY, progress=100, computed_at=timezone.now(),
-                  baseline_run_id=baseline_run.pk if baseline_run else None, baseline=baseline,
-                  seconds=Decimal(str(round(time.monotonic() - started, 2))))
-    except Exception as err:  # the scenario must never stay "computing"
+        lifecycle.finish(Scenario, scenario_id, baseline_run_id=baseline_run.pk if baseline_run else None,
+                         baseline=baseline, seconds=Decimal(str(round(time.monotonic() - started, 2))))
+    except Exception as err:  # the scenario must never stay "running"
         message = getattr(err, "message", None) or f"{type(err).__name__}: {err}"
-        _progress(scenario_id, status=ScenarioStatus.FAILED, progress=100, error=str(message)[:2000],
-                  computed_at=timezone.now())
+        lifecycle.fail(Scenario, scenario_id, str(message), quiet=True)
         if not isinstance(err, ValidationFailed | InvalidTransition):
             raise
     scenario.refresh_from_db()
@@ -345,7 +332,7 @@ def scenario_adopt(*, actor: User | None, scenario: Scenario, reason: str) -> Po
         raise ValidationFailed("reason: a reason is required to adopt a scenario")
     with transaction.atomic():
         locked = _scoped(Scenario, scenario.region_id).select_for_update().get(pk=scenario.pk)
-        if locked.status != ScenarioStatus.READY:
+        if locked.status != Lifecycle.READY:
             raise InvalidTransition("Only a computed (ready) scenario can be adopted.")
         text = f"scenario {locked.name!r} (#{locked.pk}): {reason}"
         policy = policy_set(actor=actor, region=locked.region, year=locked.year, values=dict(locked.parameters),

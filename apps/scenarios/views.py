@@ -18,7 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import DomainError, NotFound
+from apps.core.lifecycle import Lifecycle
+from apps.core.vocabulary import localize_terms
 from apps.core.web import show_error as _fail
+from apps.groups.models import StatsVersion
 from apps.tenants.models import PolicyYear, Region
 
 from . import exports, rules, services
@@ -61,16 +64,14 @@ def _policy(region: Region, year: int) -> PolicyYear | None:
 
 
 def _fields(policy: PolicyYear | None) -> list[dict]:
-    return [{"name": n, "label": str(PolicyYear._meta.get_field(n).verbose_name),
+    region = policy.region if policy else None
+    return [{"name": n, "label": localize_terms(str(PolicyYear._meta.get_field(n).verbose_name), region),
              "value": _plain(getattr(policy, n, None)) if policy else ""} for n in FORM_PARAMETERS]
 
 
 def _default_year(region: Region) -> int | None:
     """The latest year with published group statistics (a scenario needs them), else the latest policy year."""
-    from apps.groups.enums import StatsStatus
-    from apps.groups.models import StatsVersion
-
-    year = (StatsVersion.objects.with_scope(region=[region.pk]).filter(region=region, status=StatsStatus.PUBLISHED)
+    year = (StatsVersion.objects.with_scope(region=[region.pk]).filter(region=region, status=Lifecycle.PUBLISHED)
             .order_by("-year").values_list("year", flat=True).first())
     return year or (PolicyYear.objects.with_scope(region=[region.pk]).filter(region=region).order_by("-year")
                     .values_list("year", flat=True).first())
@@ -146,7 +147,7 @@ def scenario_create(request):
 
 def _parameter_rows(scenario: Scenario) -> list[dict]:
     policy = _policy(scenario.region, scenario.year)
-    return [{"name": name, "label": str(PolicyYear._meta.get_field(name).verbose_name),
+    return [{"name": name, "label": localize_terms(str(PolicyYear._meta.get_field(name).verbose_name), scenario.region),
              "current": _plain(getattr(policy, name, None)) if policy else "", "scenario": value}
             for name, value in scenario.parameters.items()]
 

@@ -6,13 +6,15 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
+from apps.cases import grouping
+from apps.cases.models import Case
+from apps.core import jobs
+
 logger = logging.getLogger(__name__)
 
 
 def years_of_import(job) -> list[int]:
     from django.db.models.functions import ExtractYear
-
-    from apps.cases.models import Case
 
     return sorted(set(Case.objects.with_scope(region=[job.region_id]).filter(import_job_id=job.pk)
                       .annotate(y=ExtractYear("discharge_date")).values_list("y", flat=True).distinct()))
@@ -29,9 +31,8 @@ def after_cases_changed(region, years: list[int], *, sync: bool = False) -> None
 
             screen_after_upload(region, years)
             return
-        from .tasks import screen_years_task
-
-        transaction.on_commit(lambda: screen_years_task.delay(region_id=region.pk, years=years), robust=True)
+        transaction.on_commit(lambda: jobs.enqueue("apps.screening.tasks.screen_years_task", region_id=region.pk,
+                                                   years=years), robust=True)
     except Exception:  # noqa: BLE001 - screening never fails an upload; `screen_cases` re-runs it
         logger.exception("screening after an upload of %s failed", region.code)
 
@@ -39,8 +40,6 @@ def after_cases_changed(region, years: list[int], *, sync: bool = False) -> None
 def after_import(job) -> None:
     """End of an upload: screen its years, unless the portal grouper runs over the new cases (then the
     grouping run's end screens them, with the grouper's answer in place)."""
-    from apps.cases import grouping
-
     if job.dry_run or not (job.created or job.updated) or grouping.version_names():
         return
     after_cases_changed(job.region, years_of_import(job))
@@ -49,8 +48,6 @@ def after_import(job) -> None:
 def after_grouping(job) -> None:
     """End of a grouping run: screen the years of the cases it grouped."""
     from django.db.models.functions import ExtractYear
-
-    from apps.cases.models import Case
 
     if job.import_job_id:
         years = years_of_import(job.import_job)

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from apps.core.errors import NotFound
 from apps.tenants.access import get_access
 from apps.tenants.models import PolicyYear, Region
+from apps.tenants.services import policy_defaults
 
 from .enums import Rule, Status
 from .models import ScreeningItem
@@ -57,8 +58,6 @@ def filter_items(qs: QuerySet, *, region: str = "", period: str = "", rule: str 
 
 def policy_for(region: Region, year: int) -> PolicyYear:
     """The year's policy, or an unsaved row with the defaults (reading never creates rows)."""
-    from apps.tenants.services import policy_defaults
-
     found = PolicyYear.objects.with_scope(region=[region.pk]).filter(region=region, year=year).first()
     return found or PolicyYear(region=region, year=year, **policy_defaults(region))
 

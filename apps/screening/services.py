@@ -15,12 +15,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.applications.models import ExpertProfile
+from apps.applications.selectors import affiliated_hospitals
 from apps.core.audit import record_event
 from apps.core.calendar import add_working_days
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from apps.core.uploads import detect_content_type as detect_content_type
 from apps.core.uploads import store_upload
 from apps.core.workflow import recipients, tell, transition
+from apps.groups.models import StatsVersion
 from apps.notifications.services import Text, notify
 from apps.tenants.access import get_access
 from apps.tenants.models import Region, User
@@ -58,8 +61,6 @@ def parse_period(period: str) -> tuple[int, int | None]:
 
 
 def published_stats_id(region: Region, year: int) -> int | None:
-    from apps.groups.models import StatsVersion
-
     return (StatsVersion.objects.with_scope(region=[region.pk]).filter(region=region, year=year, status="published")
             .values_list("pk", flat=True).first())
 
@@ -233,9 +234,6 @@ def item_clear(*, actor: User | None, item: ScreeningItem, reason: str) -> Scree
 def item_assign(*, actor: User | None, item: ScreeningItem, expert: User) -> ScreeningItem:
     """Ask an expert of the region's pool for an opinion; one affiliated with the hospital is refused
     (`conflict_of_interest`, the rule of applications and disputes)."""
-    from apps.applications.models import ExpertProfile
-    from apps.applications.selectors import affiliated_hospitals
-
     guard = _guard("assign")
 
     def check(locked: ScreeningItem) -> dict:

@@ -13,7 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.applications.models import ExpertProfile
+from apps.applications.selectors import affiliated_hospitals
 from apps.core.errors import DomainError, NotFound
+from apps.core.models import AuditEvent
 from apps.core.web import show_error as _fail
 from apps.tenants.models import Region, User
 
@@ -65,9 +68,6 @@ def item_detail(request, pk: int):
     can = {a: True for a in services.allowed_actions(request.user, item)}
     experts = []
     if can.get("assign"):
-        from apps.applications.models import ExpertProfile
-        from apps.applications.selectors import affiliated_hospitals
-
         pool = (ExpertProfile.objects.with_scope(region=[item.region_id])
                 .filter(region_id=item.region_id, active=True, user__is_active=True).select_related("user"))
         experts = [p.user for p in pool if item.hospital_id not in affiliated_hospitals(p.user, item.region_id)]
@@ -81,8 +81,6 @@ def item_detail(request, pk: int):
 
 
 def _history(item) -> list:
-    from apps.core.models import AuditEvent
-
     return list(AuditEvent.objects.with_scope(region=[item.region_id])
                 .filter(object_type=item._meta.label, object_id=str(item.pk)).order_by("at", "id"))
 

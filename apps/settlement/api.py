@@ -17,11 +17,12 @@ from rest_framework.views import APIView
 
 from apps.core.api import HTTP_202, ScopedAPIMixin
 from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core.lifecycle import Lifecycle
+from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 
 from . import rules, selectors
 from . import services as settlement_services
-from .enums import VersionStatus
 from .filters import CaseResultFilter, RunFilter
 from .forms import period_error
 from .models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
@@ -83,7 +84,7 @@ class CoefficientsView(ScopedAPIMixin, APIView):
             number = request.query_params.get("version", "")
             version = versions.filter(number=int(number)).first() if number.isdigit() else versions.first()
         elif request.access.own_hospitals(region.pk):
-            version = versions.filter(status=VersionStatus.PUBLISHED).first()
+            version = versions.filter(status=Lifecycle.PUBLISHED).first()
         else:
             raise PermissionDenied()
         if version is None:
@@ -223,8 +224,6 @@ class MonthSubmitView(ScopedAPIMixin, APIView):
 
     @extend_schema(request=MonthSubmitSerializer, responses={201: MonthHospitalSerializer, **ERRORS})
     def post(self, request, code: str, period: str):
-        from apps.hospitals.models import Hospital
-
         region = scoped_region(request, code)
         form = MonthSubmitSerializer(data=request.data)
         form.is_valid(raise_exception=True)

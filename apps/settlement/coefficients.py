@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection, transaction
-from django.utils import timezone
 
-from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core import lifecycle
+from apps.core.errors import ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.core.sql import local_settings
 
-from .enums import VersionStatus
 from .models import CoefficientVersion
 
 # `r` reads each base-period case of a stable group once; `lvl`/`hosp` average its ratios per level and
@@ -67,16 +67,12 @@ UPDATE settlement_coefficientversion v
 """
 
 
-def _set(version_id: int, **fields) -> None:
-    """Progress and status writes outside the computing transaction, so a poller sees them."""
-    CoefficientVersion._base_manager.filter(pk=version_id).update(**fields)
-
-
 def compute_coefficients_sql(version: CoefficientVersion) -> CoefficientVersion:
-    """Compute the rows of a queued (or failed) version synchronously; re-running replaces its rows."""
-    if version.status not in (VersionStatus.QUEUED, VersionStatus.RUNNING, VersionStatus.FAILED):
-        raise InvalidTransition("Only a version being computed can be (re)computed.")
-    _set(version.pk, status=VersionStatus.RUNNING, progress=10, error="")
+    """Compute the rows of a queued (or failed: computed again) version synchronously; re-running replaces its rows."""
+    if version.status == Lifecycle.FAILED:
+        lifecycle.requeue(version)
+    lifecycle.claim_or_refuse(version)
+    lifecycle.progress(version, done=10)
     stats = version.stats_version
     params = {
         "region": version.region_id, "version": version.pk, "stats": stats.pk,
@@ -96,6 +92,6 @@ def compute_coefficients_sql(version: CoefficientVersion) -> CoefficientVersion:
             raise ValidationFailed(
                 f"no base-period case ({stats.base_start}–{stats.base_end}) falls in a stable group: "
                 "every hospital would be new")
-        _set(version.pk, status=VersionStatus.READY, progress=100, computed_at=timezone.now(), error="")
+        lifecycle.finish(version)
     version.refresh_from_db()
     return version

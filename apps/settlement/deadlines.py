@@ -20,8 +20,11 @@ from django.utils.translation import gettext as _
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from apps.core.scoping import scoped
+from apps.core.workflow import recipients
+from apps.hospitals.models import Hospital
+from apps.notifications.services import notify
 from apps.tenants.access import get_access
-from apps.tenants.enums import HOSPITAL_ROLES
+from apps.tenants.enums import HOSPITAL_ROLES, REGION_WIDE_READ_ROLES
 from apps.tenants.models import Region, User
 from apps.tenants.roles import BUREAU_ROLES
 from apps.tenants.services import policy_get_or_create
@@ -71,22 +74,16 @@ def latest_due_period(region: Region, today: dt.date | None = None) -> str | Non
 
 def drg_hospitals(region: Region, period: str):
     """Active hospitals of the region paid by DRG on the month's last day: the ones that must declare."""
-    from apps.hospitals.models import Hospital
-
     return (scoped(Hospital, region.pk).filter(region=region, active=True, drg_enabled_from__isnull=False,
                                                  drg_enabled_from__lte=_month_end(period)).order_by("code"))
 
 
 def _hospital_users(region_id: int, hospital_id: int | None, roles) -> list[User]:
-    from apps.notifications.services import users_with_roles
-
-    return users_with_roles(region_id, roles, hospital_id)
+    return recipients(region_id, roles, hospital_id)
 
 
 def _notify(region: Region, users, title: Text, body: Text, url: str, kind: str) -> None:
     """Title and body are built in each portal language (callables), so every reader sees their own."""
-    from apps.notifications.services import notify
-
     notify(users=users, region=region, title=title, body=body, url=url, kind=kind)
 
 
@@ -258,6 +255,4 @@ def month_status(access, region: Region, period: str) -> list[dict]:
 
 
 def _wide_roles():
-    from apps.tenants.enums import REGION_WIDE_READ_ROLES
-
     return REGION_WIDE_READ_ROLES

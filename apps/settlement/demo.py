@@ -10,10 +10,11 @@ from django.db.models import F, Sum
 from django_scopes import scopes_disabled
 
 from apps.core.errors import DomainError
+from apps.core.lifecycle import Lifecycle
 from apps.tenants.models import Region
 from apps.tenants.services import policy_get_or_create, policy_set
 
-from .enums import RunKind, VersionStatus
+from .enums import RunKind
 from .selectors import published_coefficients, published_run, run_versions
 from .services import coefficients_compute, coefficients_publish, settlement_run_publish, settlement_run_start
 
@@ -113,7 +114,7 @@ def _coefficients(region: Region, year: int) -> dict:
     version = published_coefficients(region, year)
     if version is None:
         version = coefficients_compute(actor=None, region=region, year=year, sync=True)
-        if version.status != VersionStatus.READY:
+        if version.status != Lifecycle.READY:
             return {"status": version.status, "error": version.error}
         version = coefficients_publish(actor=None, version=version)
     return {"version_id": version.pk, "number": version.number, "status": version.status}
@@ -135,7 +136,7 @@ def seed_region(region: Region, year: int | None = None) -> dict:
     except DomainError as err:
         summary["errors"].append(err.message)
         return summary
-    if budget is None or summary["coefficients"].get("status") != VersionStatus.PUBLISHED:
+    if budget is None or summary["coefficients"].get("status") != Lifecycle.PUBLISHED:
         return summary
     months = sorted({d.month for d in _drg_cases(region, year).dates("discharge_date", "month")})
     try:
@@ -150,14 +151,14 @@ def seed_region(region: Region, year: int | None = None) -> dict:
             continue
         try:
             run = settlement_run_start(actor=None, region=region, kind=RunKind.MONTHLY, period=period, sync=True)
-            if run.status == VersionStatus.READY:
+            if run.status == Lifecycle.READY:
                 run = settlement_run_publish(actor=None, run=run)
             summary["runs"].append({"period": period, "run_id": run.pk, "status": run.status,
                                     "point_value": str(run.point_value)})
         except DomainError as err:
             summary["errors"].append(f"{period}: {err.message}")
     done = run_versions(region, RunKind.SIMULATION, str(year)).filter(
-        status__in=(VersionStatus.READY, VersionStatus.PUBLISHED)).exists()
+        status__in=(Lifecycle.READY, Lifecycle.PUBLISHED)).exists()
     if months and not done:
         try:
             run = settlement_run_start(actor=None, region=region, kind=RunKind.SIMULATION, period=str(year), sync=True)

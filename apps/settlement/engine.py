@@ -17,12 +17,13 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.utils import timezone
 
-from apps.core.errors import InvalidTransition, ValidationFailed
+from apps.core import lifecycle
+from apps.core.errors import ValidationFailed
 from apps.core.sql import local_settings
 
-from .enums import RunKind, VersionStatus
+from . import hooks
+from .enums import RunKind
 from .models import SettlementRun
 
 EMPTY_ADJUSTMENTS_SQL = (
@@ -39,17 +40,11 @@ def approved_adjustments_sql() -> str:
     'bilateral' | 'multi_site' (effective base; multi-site names the secondary group). It is embedded as
     the `adj_raw` CTE of CASES_SQL and joined on the case id of the run's own cases; it may use the run's
     parameters %(region)s, %(start)s, %(end)s (so a literal percent sign must be written %%).
-    The applications app (workflows §2) provides it; without that app nothing is approved: the empty set.
+    The applications app (workflows §2) provides it (`hooks.PROVIDERS`, filled in its ready()); until then
+    nothing is approved: the empty set.
     """
-    from django.apps import apps
-
-    if not apps.is_installed("apps.applications"):
-        return EMPTY_ADJUSTMENTS_SQL
-    try:
-        from apps.applications.adjustments import approved_adjustments_sql as approved
-    except ImportError:
-        return EMPTY_ADJUSTMENTS_SQL
-    return approved()
+    provider = hooks.PROVIDERS.get("adjustments_sql")
+    return provider() if provider is not None else EMPTY_ADJUSTMENTS_SQL
 
 
 EMPTY_DEDUCTIONS_SQL = "SELECT NULL::bigint AS case_id, NULL::bigint AS item_id, NULL::text AS rule WHERE FALSE"
@@ -58,14 +53,9 @@ EMPTY_DEDUCTIONS_SQL = "SELECT NULL::bigint AS case_id, NULL::bigint AS item_id,
 def confirmed_deductions_sql() -> str:
     """Confirmed screening items (domain §11) as a SELECT `case_id bigint, item_id bigint, rule text`, one row per
     case: the `ded` CTE of CASES_SQL, whose cases get points 0 (and `screening_item_id` for the explanation).
-    The screening app provides it; without that app nothing is deducted: the empty set."""
-    from django.apps import apps
-
-    if not apps.is_installed("apps.screening"):
-        return EMPTY_DEDUCTIONS_SQL
-    from apps.screening.selectors import confirmed_deductions_sql as confirmed
-
-    return confirmed()
+    The screening app provides it (`hooks.PROVIDERS`, filled in its ready()); until then nothing is deducted."""
+    provider = hooks.PROVIDERS.get("deductions_sql")
+    return provider() if provider is not None else EMPTY_DEDUCTIONS_SQL
 
 
 # The application join is kept apart in `adj_raw`/`adj` (one review and one surgery application per case
@@ -449,17 +439,10 @@ def _check_funds(cursor, run: SettlementRun) -> None:
         raise ValidationFailed(f"insurance_type: case {row[0]} has {row[1]!r}, not 310 or 390 (two funds)")
 
 
-def _set(run_id: int, **fields) -> None:
-    """Status and progress writes outside the computing transaction, so a poller sees them."""
-    SettlementRun._base_manager.filter(pk=run_id).update(**fields)
-
-
 def compute_run_sql(run: SettlementRun) -> SettlementRun:
     """Compute a queued run's rows synchronously (the task body; the bench times this)."""
-    claimed = SettlementRun._base_manager.filter(pk=run.pk, status=VersionStatus.QUEUED).update(
-        status=VersionStatus.RUNNING, progress=10, error="", started_at=timezone.now())
-    if not claimed:
-        raise InvalidTransition("Only a queued run can be computed.")
+    lifecycle.claim_or_refuse(run)
+    lifecycle.progress(run, done=10)
     run.refresh_from_db()
     params = run_params(run)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -480,8 +463,8 @@ def compute_run_sql(run: SettlementRun) -> SettlementRun:
             n_cases, adjusted = cursor.fetchone()
             if not n_cases or adjusted <= 0:
                 raise ValidationFailed(f"period {run.period}: no case of a DRG-paid hospital to settle")
-            # 50/90 land with the commit (same connection); 10 above is what a poller sees while it runs.
-            _set(run.pk, progress=50)
+            # written beside this transaction (apps.core.lifecycle.progress): a poller sees them while it runs
+            lifecycle.progress(run, done=50)
             if params["split"]:
                 _check_funds(cursor, run)
                 cursor.execute(FUNDS_SQL, params)
@@ -496,8 +479,8 @@ def compute_run_sql(run: SettlementRun) -> SettlementRun:
                 cursor.execute(SUSPEND_SQL, params)
             if params["lines"]:
                 cursor.execute(LINES_SQL, params)
-            _set(run.pk, progress=90)
+            lifecycle.progress(run, done=90)
             cursor.execute(TOTALS_SQL, params)
-        _set(run.pk, status=VersionStatus.READY, progress=100, finished_at=timezone.now())
+        lifecycle.finish(run)
     run.refresh_from_db()
     return run

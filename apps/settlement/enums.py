@@ -2,17 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class VersionStatus(models.TextChoices):
-    """Lifecycle of a computed, versioned table (coefficients, settlement runs)."""
-
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    READY = "ready", _("Ready")
-    FAILED = "failed", _("Failed")
-    PUBLISHED = "published", _("Published")
-    SUPERSEDED = "superseded", _("Superseded")
-
-
 class RunKind(models.TextChoices):
     MONTHLY = "monthly", _("Monthly pre-settlement")
     ANNUAL = "annual", _("Annual clearing")

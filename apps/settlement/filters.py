@@ -4,7 +4,9 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from .enums import CaseType, RunKind, VersionStatus
+from apps.core.lifecycle import Lifecycle
+
+from .enums import CaseType, RunKind
 from .models import CaseResult, SettlementRun
 
 
@@ -12,7 +14,7 @@ class RunFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(field_name="region__code", label=_("Region"))
     kind = django_filters.ChoiceFilter(choices=RunKind.choices, label=_("Kind"))
     period = django_filters.CharFilter(field_name="period", lookup_expr="startswith", label=_("Period"))
-    status = django_filters.ChoiceFilter(choices=VersionStatus.choices, label=_("Status"))
+    status = django_filters.ChoiceFilter(choices=Lifecycle.choices, label=_("Status"))
 
     class Meta:
         model = SettlementRun

@@ -11,42 +11,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import InvalidTransition
+from apps.core.lifecycle import IMMUTABLE, Lifecycle, LifecycleSpec
 from apps.core.scoping import RegionManager, RegionScopedModel
+from apps.core.workflow_models import Computed, PublishedGuard
 from apps.groups.models import OfficialManager
 
-from .enums import CaseType, RunKind, VersionStatus
-
-IMMUTABLE = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+from .enums import CaseType, RunKind
 
 # "Full precision" columns (ratios, cost and level indices): numeric with 16 decimals.
 FULL = {"max_digits": 32, "decimal_places": 16}
-
-
-class PublishedGuard(models.Model):
-    """A published (or superseded) row never changes; the only write allowed is published → superseded."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk:
-            stored = type(self)._base_manager.filter(pk=self.pk).values().first()
-            if stored and stored["status"] in IMMUTABLE:
-                changed = {k for k, v in stored.items() if getattr(self, k, v) != v}
-                allowed = (stored["status"] == VersionStatus.PUBLISHED and self.status == VersionStatus.SUPERSEDED
-                           and changed <= {"status"})
-                if changed and not allowed:
-                    raise InvalidTransition(f"A published {self._meta.verbose_name} cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self.pk and type(self)._base_manager.filter(pk=self.pk, status__in=IMMUTABLE).exists():
-            raise InvalidTransition(f"A published {self._meta.verbose_name} cannot be deleted.")
-        return super().delete(*args, **kwargs)
-
-    @property
-    def is_immutable(self) -> bool:
-        return self.status in IMMUTABLE
 
 
 class ChildOfPublishedGuard(models.Model):
@@ -80,7 +53,7 @@ def points_field(verbose: str, **kw) -> models.DecimalField:
     return models.DecimalField(verbose, max_digits=18, decimal_places=4, **kw)
 
 
-class CoefficientVersion(PublishedGuard, RegionScopedModel):
+class CoefficientVersion(PublishedGuard, RegionScopedModel, Computed):
     """One computation of the hospital coefficients for a payment year; published versions never change.
 
     A version of a what-if scenario (`scenario` set) is left out of `objects` and never published."""
@@ -90,7 +63,7 @@ class CoefficientVersion(PublishedGuard, RegionScopedModel):
 
     year = models.PositiveSmallIntegerField(_("payment year"))
     number = models.PositiveIntegerField(_("version"))
-    status = models.CharField(_("status"), max_length=12, choices=VersionStatus.choices, default=VersionStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.QUEUED)
     stats_version = models.ForeignKey("groups.StatsVersion", on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("group statistics used"))
     w_level = models.DecimalField(_("weight of the level index"), max_digits=6, decimal_places=4)
@@ -109,6 +82,7 @@ class CoefficientVersion(PublishedGuard, RegionScopedModel):
 
     objects = RegionManager(OfficialManager)
     scenario_objects = RegionManager()
+    lifecycle = LifecycleSpec(name="coefficients", finished="computed_at", key=("region_id", "year"))
 
     class Meta:
         ordering = ["region", "-year", "-number"]
@@ -159,7 +133,7 @@ class HospitalCoefficient(ChildOfPublishedGuard, RegionScopedModel):
         return self.override if self.override is not None else self.computed
 
 
-class SettlementRun(PublishedGuard, RegionScopedModel):
+class SettlementRun(PublishedGuard, RegionScopedModel, Computed):
     """A monthly, annual or simulation run for a period; versioned per (region, kind, period).
 
     A run of a what-if scenario (`scenario` set) is left out of `objects` and never published."""
@@ -172,7 +146,7 @@ class SettlementRun(PublishedGuard, RegionScopedModel):
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"))
-    status = models.CharField(_("status"), max_length=12, choices=VersionStatus.choices, default=VersionStatus.QUEUED)
+    status = models.CharField(_("status"), max_length=12, choices=Lifecycle.choices, default=Lifecycle.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     error = models.TextField(_("error"), blank=True)
     stats_version = models.ForeignKey("groups.StatsVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -199,6 +173,9 @@ class SettlementRun(PublishedGuard, RegionScopedModel):
 
     objects = RegionManager(OfficialManager)
     scenario_objects = RegionManager()
+    lifecycle = LifecycleSpec(name="settlement", started="started_at", finished="finished_at",
+                              key=("region_id", "kind", "period"), number="version",
+                              publish_action="settlement.run_publish", supersede_action="settlement.run_supersede")
 
     class Meta:
         ordering = ["region", "-year", "-period", "-version"]

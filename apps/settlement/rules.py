@@ -10,11 +10,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from apps.core.lifecycle import Lifecycle
 from apps.tenants.roles import BUREAU_ROLES
 
-from .enums import VersionStatus
-
-PUBLIC = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)  # what hospital users may see
+PUBLIC = (Lifecycle.PUBLISHED, Lifecycle.SUPERSEDED)  # what hospital users may see
 
 
 def reader_hospitals(access, region_id: int, status: str) -> set[int] | None:
@@ -37,11 +36,6 @@ def require_region_reader(access, region_id: int) -> None:
     the role; a hospital user may not even know the item exists (404), anyone else is refused (403)."""
     if not access.reads_region(region_id):
         raise Http404 if access.own_hospitals(region_id) else PermissionDenied
-
-
-def can_read(access, region_id: int) -> bool:
-    """Opens settlement screens of the region (wholly or as a hospital)."""
-    return access.reads_region(region_id) or bool(access.own_hospitals(region_id))
 
 
 def can_compute(access, region_id: int) -> bool:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import scoped
 from apps.tenants.models import Region
 from apps.tenants.roles import REGION_WIDE_READ_ROLES
 
 from . import rules
-from .enums import RunKind, VersionStatus
+from .enums import RunKind
 from .models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
 
 # --- coefficients --------------------------------------------------------------------------------
@@ -29,7 +30,7 @@ def coefficient_versions(region: Region, year: int | None = None) -> QuerySet[Co
 
 def published_coefficients(region: Region, year: int) -> CoefficientVersion | None:
     """The coefficient version in force for a payment year."""
-    return coefficient_versions(region, year).filter(status=VersionStatus.PUBLISHED).first()
+    return coefficient_versions(region, year).filter(status=Lifecycle.PUBLISHED).first()
 
 
 def latest_coefficients(region: Region, year: int) -> CoefficientVersion | None:
@@ -67,16 +68,16 @@ def run_versions(region: Region, kind: str, period: str) -> QuerySet[SettlementR
 
 def published_run(region: Region, kind: str, period: str) -> SettlementRun | None:
     """The published (in force) run of a period."""
-    return run_versions(region, kind, period).filter(status=VersionStatus.PUBLISHED).first()
+    return run_versions(region, kind, period).filter(status=Lifecycle.PUBLISHED).first()
 
 
 def published_monthly_runs(region: Region, year: int) -> QuerySet[SettlementRun]:
-    return runs(region, RunKind.MONTHLY, year).filter(status=VersionStatus.PUBLISHED).order_by("month")
+    return runs(region, RunKind.MONTHLY, year).filter(status=Lifecycle.PUBLISHED).order_by("month")
 
 
 def cleared_years(region: Region) -> set[int]:
     """Years with a published annual clearing: their cases are frozen (the cases import rejects updates)."""
-    return set(runs(region, RunKind.ANNUAL).filter(status=VersionStatus.PUBLISHED)
+    return set(runs(region, RunKind.ANNUAL).filter(status=Lifecycle.PUBLISHED)
                .values_list("year", flat=True).distinct())
 
 
@@ -158,7 +159,7 @@ def case_published_results(case, include_superseded: bool = False) -> QuerySet[C
     """A case's figures in the runs in force (published monthly/annual runs, newest first) — what a hospital
     may be told; simulations and unpublished drafts never. With `include_superseded`, also the runs that a
     re-run replaced, so the case page can show the history."""
-    statuses = [VersionStatus.PUBLISHED] + ([VersionStatus.SUPERSEDED] if include_superseded else [])
+    statuses = [Lifecycle.PUBLISHED] + ([Lifecycle.SUPERSEDED] if include_superseded else [])
     return (scoped(CaseResult, case.region_id).filter(case=case, run__status__in=statuses)
             .exclude(run__kind=RunKind.SIMULATION).select_related("run")
             .order_by("-run__year", "-run__period", "-run__published_at", "-run_id"))

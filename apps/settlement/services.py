@@ -7,22 +7,25 @@ set-based SQL (`coefficients.py`, `engine.py`) run by a Celery task; nothing is 
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from apps.cases.models import Case
+from apps.core import jobs, lifecycle
 from apps.core.audit import model_snapshot, record_event
 from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import region_scope, scoped
+from apps.groups.selectors import published_stats
 from apps.tenants.access import get_access
 from apps.tenants.models import PolicyYear, Region, User
 from apps.tenants.roles import BUREAU_ADMINS, BUREAU_ROLES
 from apps.tenants.services import policy_get_or_create
 
-from .enums import RunKind, VersionStatus
+from .enums import RunKind
 from .formulas import div, q2
 from .models import CoefficientVersion, HospitalCoefficient, SettlementRun
 
@@ -33,8 +36,8 @@ __all__ = [
 
 COMPUTE_ROLES = BUREAU_ROLES
 ADMIN_ROLES = BUREAU_ADMINS
-# A queued/running computation older than this is taken for a lost worker: it may be started again.
-STALE_AFTER = dt.timedelta(minutes=30)
+# A queued/running computation without a sign of life for this long is taken for a lost worker (apps.core.lifecycle).
+STALE_AFTER = SettlementRun.lifecycle.stale_after
 # Policy parameters a run records (and computes with), in domain.md's names.
 RUN_PARAMETERS = ("fund_budget", "prepay_ratio", "low_ratio_1", "low_ratio_2", "low_ratio_3", "high_ratio_1",
                   "high_ratio_2", "high_ratio_3", "bilateral_factor", "multi_site_share")
@@ -68,25 +71,12 @@ def _locked_policy(region: Region, year: int) -> PolicyYear:
     return _scoped(PolicyYear, region.pk).select_for_update().get(pk=policy.pk)
 
 
-def _retire_stale(qs, now: dt.datetime, what: str) -> None:
-    """Refuse while a fresh computation runs; a stale one (lost worker) is marked failed instead."""
-    for item in qs.select_for_update().filter(status__in=(VersionStatus.QUEUED, VersionStatus.RUNNING)):
-        if item.created_at > now - STALE_AFTER:
-            raise InvalidTransition(f"A computation of this {what} is already running (version {item.pk}).")
-        type(item)._base_manager.filter(pk=item.pk).update(
-            status=VersionStatus.FAILED, error="stale: the worker stopped before finishing", progress=100)
-
-
 # --- coefficients (domain §3) --------------------------------------------------------------------
 
 
 def coefficients_compute(*, actor: User | None, region: Region, year: int, sync: bool = False) -> CoefficientVersion:
     """Start a new coefficient version from the year's published group statistics and compute it in a
     Celery task (eager in tests; `sync=True` for commands and the demo)."""
-    from apps.groups.selectors import published_stats
-
-    from .tasks import compute_coefficients_task
-
     _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can compute coefficients.")
     year = _check_year(year)
     with transaction.atomic():
@@ -95,7 +85,7 @@ def coefficients_compute(*, actor: User | None, region: Region, year: int, sync:
         if stats is None:
             raise ValidationFailed(f"group statistics: {year} has no published group statistics; publish them first")
         versions = _scoped(CoefficientVersion, region.pk).filter(region=region, year=year)
-        _retire_stale(versions, timezone.now(), "year")
+        lifecycle.refuse_if_active(versions, "year")
         version = CoefficientVersion.objects.create(
             region=region, year=year, number=(versions.aggregate(m=Max("number"))["m"] or 0) + 1,
             stats_version=stats, w_level=policy.w_level, w_cost=policy.w_cost,
@@ -104,22 +94,21 @@ def coefficients_compute(*, actor: User | None, region: Region, year: int, sync:
         record_event(actor=actor, action="coefficients.compute", obj=version,
                      new=model_snapshot(version, ["year", "number", "stats_version_id", "w_level", "w_cost",
                                                   "new_hospital_factor"]))
-    _dispatch(version, compute_coefficients_task, "version_id", sync, coefficient_version_run)
+    _dispatch(version, "settlement.compute_coefficients", "version_id", sync, coefficient_version_run)
     version.refresh_from_db()
     return version
 
 
-def _dispatch(obj, task, key: str, sync: bool, body) -> None:
+def _dispatch(obj, task: str, key: str, sync: bool, body) -> None:
     """Run the computation now (sync) or queue it; a queue failure leaves the item failed, not queued."""
     if sync:
         with region_scope(obj.region_id):
             body(obj.pk)
         return
     try:
-        task.apply_async(kwargs={"region_id": obj.region_id, key: obj.pk})
+        jobs.enqueue(task, region_id=obj.region_id, **{key: obj.pk})
     except Exception as err:  # broker down: say so on the item instead of leaving it queued forever
-        type(obj)._base_manager.filter(pk=obj.pk, status=VersionStatus.QUEUED).update(
-            status=VersionStatus.FAILED, error=f"could not queue the computation: {err}"[:2000], progress=100)
+        lifecycle.fail(obj, error=f"could not queue the computation: {err}", quiet=True)
         raise
 
 
@@ -132,8 +121,7 @@ def coefficient_version_run(version_id: int) -> CoefficientVersion:
         return compute_coefficients_sql(version)
     except Exception as err:  # the version must never stay "running"
         message = err.message if isinstance(err, ValidationFailed) else f"{type(err).__name__}: {err}"
-        CoefficientVersion._base_manager.filter(pk=version_id, status__in=(VersionStatus.QUEUED, VersionStatus.RUNNING)) \
-            .update(status=VersionStatus.FAILED, error=str(message)[:2000], progress=100, computed_at=timezone.now())
+        lifecycle.fail(CoefficientVersion, version_id, str(message), quiet=True)
         version.refresh_from_db()
         if not isinstance(err, ValidationFailed):
             raise
@@ -165,7 +153,7 @@ def coefficient_override(*, actor: User | None, row: HospitalCoefficient, value:
         raise ValidationFailed("reason: a reason is required to override a coefficient")
     new_value = None if value is None or value == "" else _coefficient_value(value)
     version = _scoped(CoefficientVersion, row.region_id).select_for_update().get(pk=row.version_id)
-    if version.status != VersionStatus.READY:
+    if version.status != Lifecycle.READY:
         raise InvalidTransition(
             f"Only a ready version can be changed (this one is {version.get_status_display()}).")
     locked = _scoped(HospitalCoefficient, row.region_id).select_for_update().get(pk=row.pk)
@@ -181,34 +169,13 @@ def coefficient_override(*, actor: User | None, row: HospitalCoefficient, value:
     return locked
 
 
-def _supersede_and_publish(actor: User | None, locked, previous, actions: tuple[str, str], number: int,
-                           details: dict) -> None:
-    """Publish a locked ready version and supersede the earlier published one; `actions` = (supersede, publish)."""
-    if previous is not None:
-        previous.status = VersionStatus.SUPERSEDED
-        previous.save(update_fields=["status"])
-        record_event(actor=actor, action=actions[0], obj=previous,
-                     old={"status": VersionStatus.PUBLISHED}, new={"status": VersionStatus.SUPERSEDED},
-                     reason=f"superseded by version {number}")
-    locked.status = VersionStatus.PUBLISHED
-    locked.published_by = actor
-    locked.published_at = timezone.now()
-    locked.save(update_fields=["status", "published_by", "published_at"])
-    record_event(actor=actor, action=actions[1], obj=locked, old={"status": VersionStatus.READY},
-                 new={"status": VersionStatus.PUBLISHED, **details})
-
-
 @transaction.atomic
 def coefficients_publish(*, actor: User | None, version: CoefficientVersion) -> CoefficientVersion:
     """Publish a ready version; the earlier published version of the same year is superseded."""
     _require(actor, version.region_id, ADMIN_ROLES, "Only the bureau administrator can publish coefficients.")
-    locked = _scoped(CoefficientVersion, version.region_id).select_for_update().get(pk=version.pk)
-    if locked.status != VersionStatus.READY:
-        raise InvalidTransition(f"Only a ready version can be published (this one is {locked.get_status_display()}).")
-    previous = (_scoped(CoefficientVersion, version.region_id).select_for_update()
-                .filter(region_id=locked.region_id, year=locked.year, status=VersionStatus.PUBLISHED).first())
-    _supersede_and_publish(actor, locked, previous, ("coefficients.supersede", "coefficients.publish"), locked.number,
-                           {"number": locked.number, "superseded": previous.number if previous else None})
+    locked, _previous = lifecycle.publish(
+        version, actor=actor,
+        details=lambda v, prev: {"number": v.number, "superseded": prev.number if prev else None})
     return locked
 
 
@@ -230,8 +197,6 @@ def _check_kind_period(kind: str, period: str) -> tuple[int, int | None]:
 
 
 def _has_cases(region: Region, period: str) -> bool:
-    from apps.cases.models import Case
-
     from .engine import period_bounds
 
     _, _, start, end = period_bounds(period)
@@ -275,8 +240,6 @@ def _section10_parameters(region: Region, policy: PolicyYear, kind: str, period:
 
 def _with_cases(region: Region, period: str, hospital_ids: list[int]) -> list[int]:
     """The hospitals among `hospital_ids` that have a case in the period (the others have no advance to stop)."""
-    from apps.cases.models import Case
-
     from .engine import period_bounds
 
     if not hospital_ids:
@@ -294,10 +257,7 @@ def settlement_run_start(*, actor: User | None, region: Region, kind: str, perio
     Refused (ValidationFailed, nothing created) without published group statistics or coefficients for
     the year, without a fund budget, or without a case to settle.
     """
-    from apps.groups.selectors import published_stats
-
     from .selectors import published_coefficients
-    from .tasks import run_settlement_task
 
     _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can run settlements.")
     period = (period or "").strip()
@@ -314,7 +274,7 @@ def settlement_run_start(*, actor: User | None, region: Region, kind: str, perio
         if not _has_cases(region, period):
             raise ValidationFailed(f"period {period}: no case of a DRG-paid hospital to settle")
         runs = _scoped(SettlementRun, region.pk).filter(region=region, kind=kind, period=period)
-        _retire_stale(runs, timezone.now(), "period")
+        lifecycle.refuse_if_active(runs, "period")
         parameters = {name: str(getattr(policy, name)) for name in RUN_PARAMETERS}
         parameters["payment_method"] = region.payment_method
         parameters.update(_section10_parameters(region, policy, kind, period))
@@ -333,7 +293,7 @@ def settlement_run_start(*, actor: User | None, region: Region, kind: str, perio
             from .deadlines import record_suspensions
 
             record_suspensions(actor=actor, run=run, suspended=parameters.get("suspended_hospitals", []))
-    _dispatch(run, run_settlement_task, "run_id", sync, settlement_run_compute)
+    _dispatch(run, "settlement.run_settlement", "run_id", sync, settlement_run_compute)
     run.refresh_from_db()
     return run
 
@@ -347,8 +307,7 @@ def settlement_run_compute(run_id: int) -> SettlementRun:
         return compute_run_sql(run)
     except Exception as err:  # the run must never stay "running"
         message = err.message if isinstance(err, ValidationFailed | InvalidTransition) else f"{type(err).__name__}: {err}"
-        SettlementRun._base_manager.filter(pk=run_id, status__in=(VersionStatus.QUEUED, VersionStatus.RUNNING)) \
-            .update(status=VersionStatus.FAILED, error=str(message)[:2000], progress=100, finished_at=timezone.now())
+        lifecycle.fail(SettlementRun, run_id, str(message), quiet=True)
         run.refresh_from_db()
         if not isinstance(err, ValidationFailed | InvalidTransition):
             raise
@@ -370,19 +329,15 @@ def settlement_run_publish(*, actor: User | None, run: SettlementRun) -> Settlem
     from .selectors import cleared_years
 
     _require(actor, run.region_id, ADMIN_ROLES, "Only the bureau administrator can publish settlement runs.")
-    runs = _scoped(SettlementRun, run.region_id)
-    locked = runs.select_for_update().get(pk=run.pk)
-    if locked.status != VersionStatus.READY:
-        raise InvalidTransition(f"Only a ready run can be published (this one is {locked.get_status_display()}).")
-    if locked.kind == RunKind.MONTHLY and locked.year in cleared_years(locked.region):
-        raise InvalidTransition(f"{locked.year} is cleared already: a monthly run can no longer be published.")
-    previous = (runs.select_for_update()
-                .filter(region_id=locked.region_id, kind=locked.kind, period=locked.period,
-                        status=VersionStatus.PUBLISHED).first())
-    _supersede_and_publish(actor, locked, previous, ("settlement.run_supersede", "settlement.run_publish"),
-                           locked.version,
-                           {"version": locked.version, "point_value": locked.point_value, "total_due": locked.total_due,
-                            "superseded": previous.version if previous else None})
+
+    def not_cleared(locked: SettlementRun) -> None:
+        if locked.kind == RunKind.MONTHLY and locked.year in cleared_years(locked.region):
+            raise InvalidTransition(f"{locked.year} is cleared already: a monthly run can no longer be published.")
+
+    locked, previous = lifecycle.publish(
+        run, actor=actor, check_locked=not_cleared,
+        details=lambda r, prev: {"version": r.version, "point_value": r.point_value, "total_due": r.total_due,
+                                 "superseded": prev.version if prev else None})
     if previous is not None:
         for hook in RUN_SUPERSEDED_HOOKS:
             hook(actor, previous, locked)
@@ -416,7 +371,7 @@ def coefficient_revise(*, actor: User | None, region: Region, year: int, hospita
     number = (_scoped(CoefficientVersion, region.pk).filter(region=region, year=year)
               .aggregate(m=Max("number"))["m"] or 0) + 1
     copy = CoefficientVersion.objects.create(
-        region=region, year=year, number=number, status=VersionStatus.READY, stats_version=current.stats_version,
+        region=region, year=year, number=number, status=Lifecycle.READY, stats_version=current.stats_version,
         w_level=current.w_level, w_cost=current.w_cost, new_hospital_factor=current.new_hospital_factor,
         level_index_1=current.level_index_1, level_index_2=current.level_index_2,
         level_index_3=current.level_index_3, progress=100, computed_by=actor, computed_at=timezone.now())

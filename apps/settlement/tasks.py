@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from apps.core.scoping import region_scope, scopes_disabled
 from apps.core.tasks import RegionTask
+from apps.tenants.models import Region
 
 
 @shared_task(base=RegionTask, name="settlement.compute_coefficients")
@@ -26,9 +28,6 @@ def run_settlement_task(*, region_id: int, run_id: int) -> dict:
 def flag_overdue_uploads() -> dict:
     """Daily (beat): flag 逾期 the hospitals of every region that have not declared the latest month past its
     upload deadline (domain §10); idempotent, so a repeated or late beat changes nothing."""
-    from apps.core.scoping import region_scope, scopes_disabled
-    from apps.tenants.models import Region
-
     from .deadlines import months_flag_overdue
 
     with scopes_disabled():

@@ -20,12 +20,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.cases.enums import InsuranceType
 from apps.core.errors import DomainError, Forbidden
+from apps.core.lifecycle import Lifecycle
+from apps.core.models import AuditEvent
 from apps.hospitals.models import Hospital
 from apps.tenants.models import Region
 
-from . import exports, rules, selectors
-from .enums import COST_BASED_TYPES, CaseType, RunKind, VersionStatus
+from . import exports, hooks, rules, selectors
+from .enums import COST_BASED_TYPES, CaseType, RunKind
 from .filters import CaseResultFilter, RunFilter
 from .forms import CoefficientComputeForm, OverrideForm, RunStartForm
 from .models import (
@@ -39,7 +42,7 @@ from .models import (
 )
 
 PUBLIC = rules.PUBLIC  # what hospital users may see
-BUSY = (VersionStatus.QUEUED, VersionStatus.RUNNING)
+BUSY = (Lifecycle.QUEUED, Lifecycle.RUNNING)
 PER_PAGE = 50
 
 
@@ -108,8 +111,6 @@ def point_value_formula(run: SettlementRun) -> str | None:
 
 def fund_label(code: str) -> str:
     """'310 Employee (职工)' for a fund code; '' for a one-fund run."""
-    from apps.cases.enums import InsuranceType
-
     if not code:
         return ""
     try:
@@ -163,9 +164,7 @@ def _type_reason(r: CaseResult, numbers: dict) -> str:
 
 def screening_deduction_steps(r: CaseResult, steps: list[dict]) -> list[dict]:
     """A confirmed screening item (domain §11) sets points and adjusted points to 0: say so, with the item."""
-    from apps.screening.selectors import deduction_line
-
-    line = deduction_line(r.region_id, r.screening_item_id)
+    line = hooks.PROVIDERS["deduction_line"](r.region_id, r.screening_item_id)  # filled by apps.screening
     kept = [s for s in steps if s["key"] not in ("points", "adjusted")]
     return [*kept, {"key": "deduction", "label": _("Deduction"), "text": line},
             {"key": "points", "label": _("Points"), "text": _("points = adjusted points = 0 (%(line)s)") % {
@@ -290,9 +289,9 @@ def coefficient_version(request, pk: int):
         "version": version, "rows": _coefficient_rows(version, own), "hospital_view": own is not None,
         "progress_url": reverse("settlement:coefficient_progress", args=[version.pk]),
         "can_compute": own is None and rules.can_compute(request.access, region_id),
-        "can_publish": own is None and version.status == VersionStatus.READY
+        "can_publish": own is None and version.status == Lifecycle.READY
         and rules.can_publish(request.access, region_id),
-        "can_override": own is None and version.status == VersionStatus.READY
+        "can_override": own is None and version.status == Lifecycle.READY
         and rules.can_publish(request.access, region_id),
         "override_form": OverrideForm(),
         "others": CoefficientVersion.objects.filter(region_id=region_id, year=version.year).order_by("-number")
@@ -376,7 +375,7 @@ def run_list(request):
     return render(request, "settlement/run_list.html", {
         "filter": filterset, "page_obj": pages(request, filterset.qs),
         "form": RunStartForm(regions=startable) if startable else None,
-        "kinds": RunKind.choices, "statuses": VersionStatus.choices,
+        "kinds": RunKind.choices, "statuses": Lifecycle.choices,
     })
 
 
@@ -435,7 +434,7 @@ def run_detail(request, pk: int):
         "progress_url": reverse("settlement:run_progress", args=[run.pk]),
         "busy": run.status in BUSY, "simulation": run.kind == RunKind.SIMULATION,
         "pv_formula": point_value_formula(run), "fund_formulas": fund_point_value_formulas(run),
-        "can_publish": run.status == VersionStatus.READY and rules.can_publish(request.access, region_id),
+        "can_publish": run.status == Lifecycle.READY and rules.can_publish(request.access, region_id),
         "versions": SettlementRun.objects.filter(region_id=region_id, kind=run.kind, period=run.period)
         .order_by("-version"),
     })
@@ -566,7 +565,7 @@ def latest_run_widget(request) -> dict | None:
         wide, own = request.access.reads_region(region_id), request.access.own_hospitals(region_id)
         if not wide and not own:
             continue
-        run = (SettlementRun.objects.filter(region_id=region_id, status=VersionStatus.PUBLISHED)
+        run = (SettlementRun.objects.filter(region_id=region_id, status=Lifecycle.PUBLISHED)
                .exclude(kind=RunKind.SIMULATION).select_related("region").order_by("-published_at", "-pk").first())
         if run is None:
             continue
@@ -664,8 +663,6 @@ def month_flag(request):
 def deadlines_widget(request) -> dict | None:
     """Bureau dashboard: per region the latest month past its deadline — declared, overdue, suspended — and the
     latest suspension / declaration / release events."""
-    from apps.core.models import AuditEvent
-
     from .deadlines import latest_due_period
     from .deadlines import month_status as rows_of
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.core.api import ScopedAPIMixin
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.security import lockout_response
 
 from . import services
 from .filters import RegionFilter, UserFilter, can_manage_users, managed_users, membership_visible, user_in_scope
@@ -54,8 +55,6 @@ class TokenView(ScopedAPIMixin, APIView):
         200: TokenResponseSerializer, 400: OpenApiResponse(description="invalid_credentials"),
         429: OpenApiResponse(description="locked_out after repeated failures")})
     def post(self, request):
-        from apps.core.security import lockout_response
-
         body = TokenRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         django_request = request._request

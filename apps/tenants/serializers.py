@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.errors import ValidationFailed
+from apps.hospitals.models import Hospital
+
 from .enums import PaymentMethod, Role
 from .models import Membership, PolicyYear, Region, User
 
@@ -100,9 +103,6 @@ def resolve_membership(access, data: dict[str, Any]) -> dict[str, Any]:
 
     A region outside the caller's scope reads as unknown, so its existence is not revealed.
     """
-    from apps.core.errors import ValidationFailed
-    from apps.hospitals.models import Hospital
-
     from .models import Province
 
     def code(key: str) -> str | None:

@@ -20,6 +20,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from apps.core.audit import record_event
+from apps.core.errors import Forbidden
 
 from .models import ApiTokenActivity, User
 
@@ -104,8 +105,6 @@ def token_revoke(*, actor: User, user: User) -> int:
     region is out of a single bureau's reach)."""
     from django.db import transaction
     from django_scopes import scopes_disabled
-
-    from apps.core.errors import Forbidden
 
     from .access import get_access
     from .models import Membership

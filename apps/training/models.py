@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.scoping import RegionScopedModel
 from apps.core.workflow_models import StoredFile
+from apps.tenants.enums import Role
 
 from .enums import ACTIVE, AUDIENCE_CHOICES, Category, EnrollmentStatus, Mode, SessionStatus
 
@@ -53,8 +54,6 @@ class Course(RegionScopedModel):
 
     @property
     def audience_labels(self) -> list[str]:
-        from apps.tenants.enums import Role
-
         return [str(Role(r).label) for r in self.audience if r in Role.values]
 
 
@@ -147,8 +146,6 @@ class Enrollment(RegionScopedModel):
 
     @property
     def role_label(self) -> str:
-        from apps.tenants.enums import Role
-
         return str(Role(self.role).label) if self.role in Role.values else self.role
 
     @property

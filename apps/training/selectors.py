@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from apps.core.errors import NotFound
+from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
 from apps.tenants.enums import Role
 from apps.tenants.models import Membership
@@ -98,10 +99,6 @@ def material_get(user, pk: int) -> Material:
     if material is None:
         raise NotFound()
     return material
-
-
-def roles_for_audience(user, region_id: int) -> set[str]:
-    return set(get_access(user).roles_in(region_id))
 
 
 def open_sessions(user) -> QuerySet[Session]:
@@ -223,8 +220,6 @@ def coverage(region, year: int) -> Coverage:
 
     The headline figure is *passed* (docs/decisions/0012); *attended* is shown beside it.
     """
-    from apps.hospitals.models import Hospital
-
     start, end = year_bounds(year)
     params = {"region": region.pk, "start": start, "end": end, "hospital_roles": sorted(HOSPITAL_ROLES),
               "roles": sorted({*HOSPITAL_ROLES, Role.EXPERT, *BUREAU_ROLES})}

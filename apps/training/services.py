@@ -19,12 +19,16 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from apps.core import jobs
 from apps.core.audit import record_event
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.core.pdf import chinese_date, read_stored_pdf, render_template_pdf, store_pdf
 from apps.core.scoping import scoped
 from apps.core.uploads import delete_on_commit, store_upload
 from apps.core.workflow import authorize, require_state, transition
+from apps.notices.services import notice_create, notice_publish
 from apps.notifications.services import notify
 from apps.tenants.access import get_access
 from apps.tenants.enums import BUREAU_ROLES, HOSPITAL_ROLES
@@ -267,51 +271,48 @@ def addressees_for(levels=None, hospitals=None) -> dict:
     return {"all": True}
 
 
-def _notice_text(session: Session) -> tuple[str, str]:
+def _notice_text(session: Session) -> tuple:
+    """The training notice's title and body as gettext callables: the notice stores them in every portal
+    language (decision 0043), the Chinese being the official text."""
     course = session.course
     local = timezone.localtime
-    place = session.venue or ("线上" if session.mode == Mode.ONLINE else "另行通知")
-    title = f"关于举办“{course.title}”培训的通知"
-    body = (f"为提升定点医疗机构医保结算清单质量和DRG/DIP付费工作水平，现定于"
-            f"{local(session.starts_at):%Y年%m月%d日 %H:%M}至{local(session.ends_at):%H:%M}举办"
-            f"“{course.title}”培训（{course.get_category_display()}，{course.hours}学时）。\n"
-            f"培训方式：{session.get_mode_display()}；地点/链接：{place}。\n"
-            f"名额：{session.capacity}人，额满后进入候补名单；报名截止：{local(session.enrol_deadline):%Y年%m月%d日 %H:%M}。\n"
-            f"培训结束后进行考核，成绩达到{session.pass_mark}分者颁发培训合格证书。"
-            f"请各单位组织相关人员登录平台“培训”栏目报名。")
+
+    def when(moment) -> str:
+        t = local(moment)
+        return pgettext("training notice", "%(y)s-%(m)02d-%(d)02d %(time)s") % {
+            "y": t.year, "m": t.month, "d": t.day, "time": f"{t:%H:%M}"}
+
+    def title() -> str:
+        return _("Notice of the training “%(course)s”") % {"course": course.title}
+
+    def body() -> str:
+        place = session.venue or (pgettext("training venue", "online") if session.mode == Mode.ONLINE
+                                  else pgettext("training venue", "to be announced"))
+        return _("To improve the quality of the settlement lists and of DRG/DIP payment work, the training "
+                 "“%(course)s” (%(category)s, %(hours)s hours) is held from %(starts)s to %(ends)s.\n"
+                 "Mode: %(mode)s; venue or link: %(place)s.\n"
+                 "Places: %(capacity)s, then a waiting list; enrolment closes at %(deadline)s.\n"
+                 "An examination follows the training; a score of %(pass_mark)s or more earns the training "
+                 "certificate. Please have the staff concerned enrol under “Training” on the portal.") % {
+            "course": course.title, "category": course.get_category_display(), "hours": course.hours,
+            "starts": when(session.starts_at), "ends": f"{local(session.ends_at):%H:%M}",
+            "mode": session.get_mode_display(), "place": place, "capacity": session.capacity,
+            "deadline": when(session.enrol_deadline), "pass_mark": session.pass_mark}
+
     return title, body
 
 
-def _training_notice(actor, session: Session, addressees: dict) -> int | None:
-    """Publish a training notice to the addressed hospitals (apps.notices); without that app, notify the
-    addressed hospitals' users in-app instead. Returns the notice id (None for the fallback)."""
+def _training_notice(actor, session: Session, addressees: dict) -> int:
+    """Publish a training notice to the addressed hospitals (apps.notices, below training); returns its id."""
     title, body = _notice_text(session)
-    try:
-        from apps.notices.services import notice_create, notice_publish
-    except ImportError:
-        notice_create = notice_publish = None
-    if notice_create is not None:
-        # The notice is issued on the training's authority (a bureau staff member may publish a session but
-        # not general notices): actor=None, as apps.notices expects from other apps; the session's own audit
-        # event names the person.
-        notice = notice_create(actor=None, region=session.region, type="training", title=title, body=body,
-                               addressees=addressees, source_kind="training.session", source_id=session.pk,
-                               year=timezone.localtime(session.starts_at).year)
-        notice = notice_publish(actor=None, notice=notice) or notice
-        return notice.pk
-    from apps.hospitals.models import Hospital
-
-    hospitals = Hospital.objects.with_scope(region=[session.region_id]).filter(region_id=session.region_id,
-                                                                                active=True)
-    if addressees.get("levels"):
-        hospitals = hospitals.filter(level__in=addressees["levels"])
-    if addressees.get("hospitals"):
-        hospitals = hospitals.filter(code__in=addressees["hospitals"])
-    user_ids = _scoped(Membership, session.region_id).filter(
-        region_id=session.region_id, role__in=list(HOSPITAL_ROLES), hospital__in=hospitals).values("user_id")
-    notify(users=User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"), region=session.region,
-           title=title, body=body, url=_session_url(session), kind="training.notice")
-    return None
+    # The notice is issued on the training's authority (a bureau staff member may publish a session but
+    # not general notices): actor=None, as apps.notices expects from other apps; the session's own audit
+    # event names the person.
+    notice = notice_create(actor=None, region=session.region, type="training", title=title, body=body,
+                           addressees=addressees, source_kind="training.session", source_id=session.pk,
+                           year=timezone.localtime(session.starts_at).year)
+    notice = notice_publish(actor=None, notice=notice) or notice
+    return notice.pk
 
 
 @transaction.atomic
@@ -533,10 +534,8 @@ def _score(actor, session: Session, enrollment: Enrollment, score) -> Enrollment
                  new={"score": value, "passed": enrollment.passed,
                       "certificate": enrollment.certificate_number or None})
     if enrollment.passed:
-        from .tasks import render_certificate_task
-
         pk, region_id = enrollment.pk, enrollment.region_id
-        transaction.on_commit(lambda: render_certificate_task.delay(region_id=region_id, enrollment_id=pk))
+        transaction.on_commit(lambda: jobs.enqueue("training.render_certificate", region_id=region_id, enrollment_id=pk))
         notify(users=[enrollment.user], region=session.region, kind="training.certificate",
                url=reverse("training:mine"),
                title=lambda: _("You passed %(course)s: certificate %(number)s")
@@ -583,8 +582,6 @@ def issuing_bureau(region: Region) -> str:
 
 
 def certificate_context(enrollment: Enrollment) -> dict:
-    from apps.core.pdf import chinese_date
-
     session, course = enrollment.session, enrollment.session.course
     issued = timezone.localtime(enrollment.certificate_issued_at or timezone.now()).date()
     base = getattr(settings, "PORTAL_BASE_URL", "")
@@ -600,8 +597,6 @@ def certificate_context(enrollment: Enrollment) -> dict:
 def certificate_render(enrollment: Enrollment) -> bytes:
     from django.utils import translation
 
-    from apps.core.pdf import render_template_pdf
-
     with translation.override("zh-hans"):  # the certificate is a Chinese document whoever triggers it
         return render_template_pdf("training/certificate_pdf.html", certificate_context(enrollment))
 
@@ -609,8 +604,6 @@ def certificate_render(enrollment: Enrollment) -> bytes:
 @transaction.atomic
 def certificate_store(*, enrollment: Enrollment) -> Enrollment:
     """Render the certificate once and store it (idempotent: a stored certificate is kept as it is)."""
-    from apps.core.pdf import store_pdf
-
     enrollment = _scoped(Enrollment, enrollment.region_id).select_for_update(of=("self",)).select_related(
         "session", "session__course", "user", "region").get(pk=enrollment.pk)
     if not enrollment.has_certificate:
@@ -628,8 +621,6 @@ def certificate_store(*, enrollment: Enrollment) -> Enrollment:
 def certificate_pdf(*, enrollment: Enrollment) -> bytes:
     """The stored certificate; rendered now if the background task has not done it yet (the demo renders
     lazily). Only a passed enrolment has one (else NotFound → 404)."""
-    from apps.core.pdf import read_stored_pdf
-
     if not enrollment.has_certificate:
         raise NotFound(_("No certificate: the participant has not passed."))
     if not enrollment.certificate_path:

@@ -219,7 +219,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets sharing a field name ("kind", "status", "type") get explicit component names.
     "ENUM_NAME_OVERRIDES": {
         "RunKindEnum": "apps.settlement.enums.RunKind",
-        "SettlementVersionStatusEnum": "apps.settlement.enums.VersionStatus",
+        "LifecycleStatusEnum": "apps.core.lifecycle.Lifecycle",
         "AttachmentKindEnum": "apps.applications.enums.AttachmentKind",
         "ApplicationTypeEnum": "apps.applications.enums.ApplicationType",
         "DisputeStatusEnum": "apps.disputes.enums.Status",

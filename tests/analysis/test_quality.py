@@ -45,7 +45,7 @@ def qw(mon):
                     "7,S7,gender,gender,z\n", encoding="utf-8")
     with scopes_disabled():
         job = ImportJob.objects.create(region=region, hospital=h1, original_name="march.csv", stored_file="x",
-                                       status="done", total=10, created=8, rejected=2, error_count=3,
+                                       status="ready", total=10, created=8, rejected=2, error_count=3,
                                        error_file="test-quality/errors.csv")
         ImportJob.objects.filter(pk=job.pk).update(created_at=dt.datetime(2025, 3, 20, 10, tzinfo=SH))
         march = {c.total_cost: c for c in Case.objects.filter(hospital=h1, discharge_date=MARCH)}
@@ -92,6 +92,8 @@ def test_rectification_sent_acknowledged_answered(qw):
                                   text="请核对性别编码并重新上传被拒病例。")
         notice = Notice.objects.get(pk=rect.notice_id)
         assert notice.status == "published" and notice.source_kind == "rectification"
+        assert notice.title == f"关于{h1.name}2025年3月结算清单数据质量的整改通知" == notice.title_i18n["zh-hans"]
+        assert notice.title_i18n["en"] == f"Rectification notice: settlement-list data quality of {h1.name}, 2025-03"
         assert list(NoticeRecipient.objects.filter(notice=notice).values_list("hospital_id", flat=True)) == [h1.pk]
         assert rect.status == "sent" and rect.scorecard["score"] == "78.83"
         with pytest.raises(Forbidden):

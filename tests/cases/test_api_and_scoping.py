@@ -35,7 +35,7 @@ def test_api_import_flow(cworld, api):
     import_id = resp.json()["import_id"]
     status = client.get(f"/api/v1/imports/{import_id}/").json()
     assert {k: status[k] for k in ("status", "progress", "total", "created", "updated", "rejected")} == {
-        "status": "done", "progress": 100, "total": 2, "created": 1, "updated": 0, "rejected": 1}
+        "status": "ready", "progress": 100, "total": 2, "created": 1, "updated": 0, "rejected": 1}
     errors = client.get(status["errors_url"])
     assert errors.status_code == 200
     body = b"".join(errors.streaming_content).decode("utf-8")

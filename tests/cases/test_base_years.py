@@ -45,7 +45,7 @@ def _import(rw, rows):
     with scope(region=[rw.region.pk]):
         job = case_import_start(actor=rw.users[Role.BUREAU_STAFF], region=rw.region, data=csv_bytes(rows),
                                 filename="history.csv")
-        return case_import_run(job) if job.status != "done" else job
+        return case_import_run(job) if job.status != "ready" else job
 
 
 def test_base_years_use_the_payment_years_catalogue(bworld):
@@ -89,7 +89,7 @@ def test_base_years_import_through_the_api(bworld, api):
     resp = client.post(f"/api/v1/regions/{a.region.code}/cases/import/", {"file": upload}, format="multipart")
     assert resp.status_code == 202, resp.content
     status = client.get(f"/api/v1/imports/{resp.json()['import_id']}/").json()
-    assert (status["status"], status["created"], status["rejected"]) == ("done", 3, 0)
+    assert (status["status"], status["created"], status["rejected"]) == ("ready", 3, 0)
     # the other region cannot see the import
     assert api(bworld["B"].users[Role.BUREAU_STAFF]).get(f"/api/v1/imports/{resp.json()['import_id']}/").status_code == 404
 

@@ -53,7 +53,7 @@ def _errors(job: ImportJob) -> list[dict]:
 def test_each_rule_rejects_the_row_with_field_and_code(cworld, overrides, field, code):
     a = cworld["A"]
     job = _import(a, a.users[Role.BUREAU_ADMIN], csv_bytes([row(1), row(2, **overrides)]))
-    assert job.status == "done", job.error_message
+    assert job.status == "ready", job.error_message
     assert (job.total, job.created, job.rejected) == (2, 1, 1)
     errors = _errors(job)
     assert {(e["row"], e["field"], e["code"]) for e in errors} == {("3", field, code)}
@@ -192,7 +192,7 @@ def test_dry_run_writes_nothing_then_confirm_imports(cworld):
     a = cworld["A"]
     user = a.users[Role.BUREAU_ADMIN]
     job = _import(a, user, csv_bytes([row(1), row(2, gender="x")]), dry_run=True)
-    assert (job.status, job.created, job.rejected) == ("done", 1, 1)
+    assert (job.status, job.created, job.rejected) == ("ready", 1, 1)
     assert job.preview["rows"][0]["settlement_id"] == "S00001"
     assert job.preview["errors"][0]["code"] == "invalid_choice"
     with scopes_disabled():

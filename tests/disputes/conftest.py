@@ -95,7 +95,8 @@ def make(dr: DisputeRegion, state: str = "draft", *, subject_type: str = "other"
     with scopes_disabled():
         d = services.dispute_create(actor=staff, hospital=dr.hospital, subject_type=subject_type,
                                     subject_ref=subject_ref, claim="分组有误，主要诊断应为急性心肌梗死",
-                                    requested_outcome="重新分组")
+                                    requested_outcome="重新分组",
+                                    evidence=[upload()] if subject_type == "case" else ())
         if state == "draft":
             return d
         if state == "withdrawn":

@@ -23,6 +23,8 @@ from apps.tenants.enums import Role
 from tests.applications.test_settlement_effect import _approve, effect  # noqa: F401 - `effect` is a fixture
 from tests.settlement.conftest import YEAR, add_cases, case, small  # noqa: F401 - `small` is a fixture
 
+from .conftest import upload
+
 D = Decimal
 DAY = dt.date(YEAR, 5, 10)
 PERIOD = f"{YEAR}-05"
@@ -44,7 +46,8 @@ def _dispute(world, hospital, subject_type: str, ref: str, year=None):
     head, bureau = rw.users[Role.HOSPITAL_ADMIN], rw.users[Role.BUREAU_STAFF]
     with scopes_disabled():
         d = services.dispute_create(actor=rw.users[Role.HOSPITAL_STAFF], hospital=hospital, subject_type=subject_type,
-                                    subject_ref=ref, claim="结果有误", requested_outcome="调整", year=year)
+                                    subject_ref=ref, claim="结果有误", requested_outcome="调整", year=year,
+                                    evidence=[upload()] if subject_type == "case" else ())
         d = services.dispute_submit(actor=head, dispute=d)
         return services.dispute_accept(actor=bureau, dispute=d)
 

@@ -24,10 +24,16 @@ def fast_letters(monkeypatch):
 def test_create_case_dispute_resolves_the_case(dw, api):
     a = dw["A"]
     client = api(a.user(Role.HOSPITAL_STAFF))
-    response = client.post("/api/v1/disputes/", {"subject_type": "case", "subject_ref": a.cases[0].settlement_id,
-                                                 "claim": "主要诊断选择错误", "requested_outcome": "改入 EC19"},
-                           format="json")
+    body = {"subject_type": "case", "subject_ref": a.cases[0].settlement_id, "claim": "主要诊断选择错误",
+            "requested_outcome": "改入 EC19"}
+    # the case is in no published run: the evidence is required (decision 0043)
+    response = client.post("/api/v1/disputes/", body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "evidence_required"
+    assert list(response.json()["errors"]) == ["evidence"]
+    response = client.post("/api/v1/disputes/", {**body, "evidence": [SimpleUploadedFile("首页.pdf", PDF)]},
+                           format="multipart")
     assert response.status_code == 201, response.json()
+    assert [f["original_name"] for f in response.json()["attachments"]] == ["首页.pdf"]
     data = response.json()
     assert data["status"] == "draft" and data["hospital"] == a.hospital.code and data["subject_type"] == "case"
     assert data["accept_due"] is None and data["overdue"] is False
@@ -86,13 +92,15 @@ def test_list_filters_and_scope(dw, api, fast_letters):
     draft, submitted = make(a, "draft"), make(a, "submitted")
     make(b, "submitted")
     bureau = api(a.user(Role.BUREAU_STAFF))
-    rows = bureau.get("/api/v1/disputes/").json()
-    assert rows["count"] == 2 and {r["id"] for r in rows["results"]} == {draft.pk, submitted.pk}
+    rows = bureau.get("/api/v1/disputes/").json()  # a hospital's draft is its own: never in the bureau's list
+    assert rows["count"] == 1 and {r["id"] for r in rows["results"]} == {submitted.pk}
+    rows = api(a.user(Role.HOSPITAL_STAFF)).get("/api/v1/disputes/").json()
+    assert {r["id"] for r in rows["results"]} == {draft.pk, submitted.pk}
     rows = bureau.get("/api/v1/disputes/?status=submitted").json()
     assert [r["id"] for r in rows["results"]] == [submitted.pk]
     assert api(a.other_hospital_user).get("/api/v1/disputes/").json()["count"] == 0
     assert api(a.user(Role.EXPERT)).get("/api/v1/disputes/").json()["count"] == 0
-    assert api(dw["world"]["supervisor"]).get("/api/v1/disputes/").json()["count"] == 3  # A and B, same province
+    assert api(dw["world"]["supervisor"]).get("/api/v1/disputes/").json()["count"] == 2  # A and B, same province
     with scopes_disabled():
         Dispute.objects.filter(pk=submitted.pk).update(accept_due=dt.date(2020, 1, 1))
     rows = bureau.get("/api/v1/disputes/?overdue=1").json()

@@ -14,7 +14,7 @@ from apps.disputes.tasks import daily_digest_task
 from apps.notifications.models import Notification
 from apps.tenants.enums import Role
 
-from .conftest import PDF, fresh, make
+from .conftest import PDF, fresh, make, upload
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def test_raise_button_on_the_case_page_only_for_its_hospital(dw, client):
     page = client.get(url).content.decode()
     assert f'value="{case.settlement_id}"' in page
     response = client.post(url, {"subject_type": "case", "subject_ref": case.settlement_id, "claim": "分组错误",
-                                 "requested_outcome": "改组"})
+                                 "requested_outcome": "改组", "evidence": upload()})
     with scopes_disabled():
         d = Dispute.objects.get(case=case)
     assert response.status_code == 302 and response["Location"] == reverse("disputes:detail", args=[d.pk])

@@ -147,7 +147,7 @@ def test_statements_replace_withdraw_and_publish_in_one_action(page, live_server
         page.locator("#prepare-notice-run-publish").evaluate("form => form.submit()")
     with scopes_disabled():
         new = Notice.objects.get(source_id=v2.pk, title__startswith="宣城第一人民医院")
-        assert new.status == "published" and f"本通知单替代{first.doc_number}号结算通知单（已撤回）" in new.body
+        assert new.status == "published" and f"本通知单替代{first.doc_number}结算通知单（已撤回）" in new.body
     login(page, live_server, world.users[Role.HOSPITAL_ADMIN].username)
     page.goto(f"{live_server.url}/inbox/")
     expect(page.locator("body")).to_contain_text("【撤回】宣城第一人民医院2025年3月DRG付费月度预结算通知单")

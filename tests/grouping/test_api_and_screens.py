@@ -180,7 +180,7 @@ def test_bureau_starts_a_grouping_run_from_the_report(gworld, fake_grouper, clie
     answer = client.post("/groups/grouper/run/", {"region": a.region.code, "all": "1"})
     assert answer.status_code == 302
     page = client.get(answer["Location"])
-    assert page.context["jobs"][0].done == 10 and page.context["jobs"][0].status == "done"
+    assert page.context["jobs"][0].done == 10 and page.context["jobs"][0].status == "ready"
     assert not page.context["running"] and 'id="grouping-jobs"' in page.content.decode()
     fragment = client.get(f"/groups/grouper/runs/?region={a.region.code}")
     assert fragment.status_code == 200 and "10/10" in fragment.content.decode()

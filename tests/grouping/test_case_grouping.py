@@ -71,7 +71,7 @@ def test_post_import_grouping_fills_undeclared_codes_and_flags_disagreements(gwo
     assert (s5.drg_code, s5.grouper_adrg, s5.grouper_mdc) == ("HC15", "HC1", "MDCH")
     with scopes_disabled():
         run = GroupingJob.objects.get(region=rw.region, import_job=job)
-    assert run.status == "done" and run.progress == 100
+    assert run.status == "ready" and run.progress == 100
     assert (run.total, run.done, run.n_ok, run.n_ungroupable, run.n_mismatch, run.n_filled) == (5, 5, 4, 1, 1, 2)
 
 
@@ -170,7 +170,7 @@ def test_grouping_run_roles(gworld, fake_grouper):
         with pytest.raises(ValidationFailed):
             grouping_job_start(actor=a.users[Role.BUREAU_ADMIN], region=a.region, period="20x5")
         job = grouping_job_start(actor=a.users[Role.BUREAU_ADMIN], region=a.region)
-    assert job.status == "done" and job.total == 0
+    assert job.status == "ready" and job.total == 0
 
 
 def test_no_rule_set_loaded_skips_post_import_grouping(gworld, monkeypatch):
@@ -201,7 +201,7 @@ def test_an_unreachable_queue_never_fails_the_import(gworld, fake_grouper, monke
         with django_capture_on_commit_callbacks(execute=True):
             job = case_import_run(job)
         run = GroupingJob.objects.get(import_job=job)
-    assert job.status == "done" and job.created == 5
+    assert job.status == "ready" and job.created == 5
     assert run.status == "failed" and "queue" in run.error_message
     assert _cases(rw.region)["S00001"].grouping_status == ""  # left for group_cases
 
@@ -218,5 +218,5 @@ def test_group_cases_queue_runs_the_chunks_as_celery_tasks(gworld, fake_grouper,
     out = io.StringIO()
     call_command("group_cases", "--region", rw.region.code, "--all", "--queue", stdout=out, stderr=io.StringIO())
     summary = json.loads(out.getvalue())
-    assert summary["status"] == "done" and summary["cases"] == 5 and summary["ok"] == 4
+    assert summary["status"] == "ready" and summary["cases"] == 5 and summary["ok"] == 4
     assert len(seen) == 3 and all(kw["region_id"] == rw.region.pk for kw in seen)

@@ -23,8 +23,8 @@ import pytest
 from django_scopes import scopes_disabled
 
 from apps.core.errors import Forbidden, InvalidTransition
+from apps.core.lifecycle import Lifecycle
 from apps.core.models import AuditEvent
-from apps.groups.enums import StatsStatus
 from apps.groups.models import GroupStat, StatsVersion
 from apps.groups.selectors import cost_histogram, published_stats
 from apps.groups.services import group_stats_compute, group_stats_publish
@@ -95,7 +95,7 @@ def rows_of(version: StatsVersion) -> dict[str, GroupStat]:
 def test_worked_example_equals_hand_computed_values(worked):
     a = worked["A"]
     version = group_stats_compute(actor=a.users[Role.BUREAU_STAFF], region=a.region, year=YEAR)
-    assert version.status == StatsStatus.READY and version.progress == 100
+    assert version.status == Lifecycle.READY and version.progress == 100
     assert (version.base_start, version.base_end) == (2022, 2024)
     assert (version.min_cases, version.cv_max, version.lln_cases) == (5, D("1.0000"), 10)
     assert version.all_avg == D("3826.15")
@@ -148,7 +148,7 @@ def test_versions_are_numbered_and_publish_supersedes(worked):
     assert published_stats(a.region, YEAR).pk == v1.pk
     group_stats_publish(actor=admin, version=v2)
     v1.refresh_from_db()
-    assert v1.status == StatsStatus.SUPERSEDED
+    assert v1.status == Lifecycle.SUPERSEDED
     assert published_stats(a.region, YEAR).pk == v2.pk
     assert published_stats(worked["B"].region, YEAR) is None
     with scopes_disabled():
@@ -189,7 +189,7 @@ def test_published_version_never_changes(worked):
 def test_compute_roles(worked, role, allowed):
     a = worked["A"]
     if allowed:
-        assert group_stats_compute(actor=a.users[role], region=a.region, year=YEAR).status == StatsStatus.READY
+        assert group_stats_compute(actor=a.users[role], region=a.region, year=YEAR).status == Lifecycle.READY
     else:
         with pytest.raises(Forbidden):
             group_stats_compute(actor=a.users[role], region=a.region, year=YEAR)
@@ -203,12 +203,12 @@ def test_compute_and_publish_need_a_role_in_that_region(worked):
     for user in (a.users[Role.BUREAU_STAFF], b.users[Role.BUREAU_ADMIN], worked["supervisor"]):
         with pytest.raises(Forbidden):
             group_stats_publish(actor=user, version=version)
-    assert group_stats_publish(actor=a.users[Role.BUREAU_ADMIN], version=version).status == StatsStatus.PUBLISHED
+    assert group_stats_publish(actor=a.users[Role.BUREAU_ADMIN], version=version).status == Lifecycle.PUBLISHED
 
 
 def test_no_base_cases_fails_with_a_reason(world, catalogues):
     c_version = group_stats_compute(actor=None, region=world["A"].region, year=YEAR)
-    assert c_version.status == StatsStatus.FAILED
+    assert c_version.status == Lifecycle.FAILED
     assert "no base-period case" in c_version.error
     with pytest.raises(InvalidTransition):
         group_stats_publish(actor=None, version=c_version)
@@ -232,9 +232,11 @@ def test_an_abandoned_computation_does_not_block_the_year(worked):
     a = worked["A"]
     first = group_stats_compute(actor=None, region=a.region, year=YEAR)
     with scopes_disabled():
-        StatsVersion.objects.filter(pk=first.pk).update(status=StatsStatus.COMPUTING,
-                                                        created_at=timezone.now() - _dt.timedelta(hours=1))
+        # its worker died an hour ago: no heartbeat since (apps.core.lifecycle.reap_stale)
+        StatsVersion.objects.filter(pk=first.pk).update(status=Lifecycle.RUNNING,
+                                                        created_at=timezone.now() - _dt.timedelta(hours=1),
+                                                        heartbeat_at=timezone.now() - _dt.timedelta(hours=1))
     second = group_stats_compute(actor=None, region=a.region, year=YEAR)
     first.refresh_from_db()
-    assert first.status == StatsStatus.FAILED and "abandoned" in first.error
-    assert second.status == StatsStatus.READY and second.number == 2
+    assert first.status == Lifecycle.FAILED and "stale: the worker stopped" in first.error
+    assert second.status == Lifecycle.READY and second.number == 2

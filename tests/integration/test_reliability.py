@@ -208,7 +208,8 @@ def _killed_run_and_rerun(a, services, monkeypatch, dispatch):
     with pytest.raises(InvalidTransition):
         start_run()
     SettlementRun._base_manager.filter(pk=first.pk).update(
-        created_at=F("created_at") - services.STALE_AFTER - dt.timedelta(minutes=1))
+        created_at=F("created_at") - services.STALE_AFTER - dt.timedelta(minutes=1),
+        heartbeat_at=F("heartbeat_at") - services.STALE_AFTER - dt.timedelta(minutes=1))
     second = start_run()
     queue = f"rel-{uuid.uuid4().hex[:8]}"
     worker = start_worker(queue)

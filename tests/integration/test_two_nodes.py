@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django_scopes import scopes_disabled
 
-from apps.cases.enums import ImportStatus
+from apps.core.lifecycle import Lifecycle
 from config.celery import app as celery_app
 
 from .helpers import broker_answers, database_url
@@ -144,7 +144,7 @@ def test_two_nodes_share_import_and_regrouping_and_survive_a_killed_node(tmp_pat
         victim = wait_for("a node to run the import", lambda: busy_node(nodes, "case_import_task"), nodes)
         time.sleep(1.0)  # well into the import (the file is being checked in its transaction)
         with scopes_disabled():
-            assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.RUNNING
+            assert ImportJob.objects.get(pk=job.pk).status == Lifecycle.RUNNING
         victim.kill()
         survivor = next(n for n in nodes if n is not victim)
         # The killed machine comes back as a new node (node3) while the survivor finishes the import.
@@ -152,7 +152,7 @@ def test_two_nodes_share_import_and_regrouping_and_survive_a_killed_node(tmp_pat
         nodes.append(third)
         with scopes_disabled():
             wait_for("the import to finish on the surviving node",
-                     lambda: ImportJob.objects.filter(pk=job.pk, status=ImportStatus.DONE).exists(), nodes)
+                     lambda: ImportJob.objects.filter(pk=job.pk, status=Lifecycle.READY).exists(), nodes)
             job.refresh_from_db()
             # Every row is accounted for once (the generator declares a few rows wrongly on purpose: rejected).
             assert job.total == CASES and job.created + job.rejected == CASES and job.rejected < CASES // 1000
@@ -171,7 +171,7 @@ def test_two_nodes_share_import_and_regrouping_and_survive_a_killed_node(tmp_pat
         victim.kill()
         with scopes_disabled():
             wait_for("the grouping run to finish", lambda: GroupingJob.objects.filter(
-                pk=run.pk, status=ImportStatus.DONE).exists(), nodes)
+                pk=run.pk, status=Lifecycle.READY).exists(), nodes)
             run.refresh_from_db()
             applied = GroupingChunk.objects.filter(job=run)
             assert run.chunks_done == run.chunks == applied.count() == 10

@@ -75,7 +75,7 @@ def test_api_compute_and_rankings(computed, api):
                                                   format="json").status_code == 403
     ranking = computed["ranking"]
     listed = staff.get("/api/v1/rankings/", {"region": "341800", "quarter": "2025-Q1"}).json()
-    assert listed["count"] == 1 and listed["results"][0]["status"] == "draft"
+    assert listed["count"] == 1 and listed["results"][0]["status"] == "ready"
     assert {row["hospital"] for row in listed["results"][0]["rows"]} == {h.code for h in a.hospitals}
     # hospital users: drafts are invisible (404)
     hospital_user = api(a.users[Role.HOSPITAL_STAFF])

@@ -50,7 +50,7 @@ def test_ranking_within_tiers_with_a_tie(tier):
     with scopes_disabled():
         ranking = ranking_compute(actor=None, region=tier["region"], quarter="2025-q1")
     rows = ranks(ranking)
-    assert ranking.quarter == "2025-Q1" and ranking.status == "draft"
+    assert ranking.quarter == "2025-Q1" and ranking.status == "ready"
     # tier 3 × general: h1 and h4 identical → same composite, shared rank 2 behind h5 ("1 2 2")
     r1, r4, r5 = rows[h1.code], rows[tier["h4"].code], rows[tier["h5"].code]
     assert r1.composite == r4.composite
@@ -101,6 +101,11 @@ def test_publish_by_notice_then_frozen(tier):
 
         notice = Notice.objects.get(pk=ranking.notice_id)
         assert notice.type == "ranking" and notice.status == "published" and notice.region_id == tier["region"].pk
+        region = tier["region"]  # the official Chinese title, and each reader's language (decision 0043)
+        method = region.payment_method
+        assert notice.title == f"{region.name}2025年第1季度{method}运行重点指标“赛马”排名通报"
+        assert notice.title_i18n["en"] == f"{region.name} 2025 Q1: ranking of the {method} key indicators (“horse race”)"
+        assert notice.title_i18n["zh-hans"] == notice.title
         with pytest.raises(InvalidTransition):
             ranking_compute(actor=None, region=tier["region"], quarter="2025-Q1")
         with pytest.raises(InvalidTransition):

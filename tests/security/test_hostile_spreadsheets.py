@@ -98,7 +98,7 @@ def test_case_import_api_dimension_bomb_reads_the_two_real_rows(cworld, api):
     assert response.status_code == 202, response.content
     assert peak.growth_mb < LIMIT_MB, peak.growth_mb
     status = client.get(f"/api/v1/imports/{response.json()['import_id']}/").json()
-    assert (status["status"], status["total"], status["created"], status["rejected"]) == ("done", 2, 2, 0)
+    assert (status["status"], status["total"], status["created"], status["rejected"]) == ("ready", 2, 2, 0)
 
 
 def test_case_import_api_refuses_a_real_far_cell_and_a_zip_bomb(cworld, api, bomb):

@@ -12,8 +12,9 @@ from django.db.models import Sum
 from django_scopes import scopes_disabled
 
 from apps.cases.models import Case
+from apps.core.lifecycle import Lifecycle
 from apps.settlement.demo import seed_region
-from apps.settlement.enums import RunKind, VersionStatus
+from apps.settlement.enums import RunKind
 from apps.settlement.models import SettlementRun
 from apps.settlement.selectors import published_coefficients
 from apps.tenants.models import PolicyYear
@@ -83,5 +84,5 @@ def test_demo_seed_is_idempotent(small):
     second = seed_region(region, YEAR)
     assert second["runs"] == [] and second["errors"] == [] and D(second["fund_budget"]) == expected
     with scopes_disabled():
-        assert SettlementRun.objects.filter(region=region, kind=RunKind.MONTHLY, status=VersionStatus.PUBLISHED).count() == 3
+        assert SettlementRun.objects.filter(region=region, kind=RunKind.MONTHLY, status=Lifecycle.PUBLISHED).count() == 3
         assert SettlementRun.objects.filter(region=region).count() == 4

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from django_scopes import scopes_disabled
 
+from apps.core.lifecycle import Lifecycle
 from apps.groups.models import GroupStat
 from apps.settlement import formulas as f
-from apps.settlement.enums import VersionStatus
 from apps.settlement.models import CaseResult, HospitalCoefficient, HospitalResult
 from apps.settlement.services import settlement_run_start
 from apps.tenants.enums import Role
@@ -69,7 +69,7 @@ def test_monthly_run_matches_formulas_case_by_case(small):
     cases = march_cases(small)
     staff = small["world"]["A"].users[Role.BUREAU_STAFF]
     run = settlement_run_start(actor=staff, region=small["region"], kind="monthly", period=f"{YEAR}-03")
-    assert run.status == VersionStatus.READY, run.error
+    assert run.status == Lifecycle.READY, run.error
     with scopes_disabled():
         policy = PolicyYear.objects.get(region=small["region"], year=YEAR)
         results = {r.case_id: r for r in CaseResult.objects.filter(run=run)}

@@ -9,8 +9,8 @@ from django_scopes import scopes_disabled
 
 from apps.cases.selectors import cleared_years as cases_cleared_years
 from apps.core.errors import InvalidTransition
+from apps.core.lifecycle import Lifecycle
 from apps.settlement import formulas as f
-from apps.settlement.enums import VersionStatus
 from apps.settlement.models import HospitalResult, SettlementRun
 from apps.settlement.selectors import cleared_years, published_run
 from apps.settlement.services import settlement_run_publish, settlement_run_start
@@ -52,7 +52,7 @@ def test_full_year_clearing(small):
     advances: dict[int, list[Decimal]] = {}
     for month in range(1, 13):
         run = settlement_run_start(actor=staff, region=region, kind="monthly", period=f"{YEAR}-{month:02d}")
-        assert run.status == VersionStatus.READY, run.error
+        assert run.status == Lifecycle.READY, run.error
         run = settlement_run_publish(actor=admin, run=run)
         for hospital_id, row in hospital_rows(run).items():
             assert row.advance == f.advance(row.due, D("0.95"))
@@ -61,7 +61,7 @@ def test_full_year_clearing(small):
         assert abs(run.total_due - BUDGET / 12) <= D("0.00005") * run.total_adjusted_points + D("0.005") * 4
 
     annual = settlement_run_start(actor=staff, region=region, kind="annual", period=str(YEAR))
-    assert annual.status == VersionStatus.READY, annual.error
+    assert annual.status == Lifecycle.READY, annual.error
     rows = hospital_rows(annual)
     assert set(rows) == set(advances)
     pv = f.annual_point_value(BUDGET, annual.total_self_pay, annual.total_adjusted_points)
@@ -83,12 +83,12 @@ def test_full_year_clearing(small):
 
     # a re-run is version 2; publishing it supersedes version 1; both keep their numbers
     again = settlement_run_start(actor=staff, region=region, kind="annual", period=str(YEAR))
-    assert again.version == 2 and again.status == VersionStatus.READY
+    assert again.version == 2 and again.status == Lifecycle.READY
     assert again.total_due == annual.total_due and again.total_balance == annual.total_balance
     assert published_run(region, "annual", str(YEAR)).pk == annual.pk
     settlement_run_publish(actor=admin, run=again)
     annual.refresh_from_db()
-    assert annual.status == VersionStatus.SUPERSEDED
+    assert annual.status == Lifecycle.SUPERSEDED
     assert published_run(region, "annual", str(YEAR)).pk == again.pk
 
     # a published run never changes
@@ -136,7 +136,7 @@ def test_full_year_clearing_two_funds(small):
     advances: dict[tuple[int, str], list[Decimal]] = {}
     for month in range(1, 13):
         run = settlement_run_start(actor=staff, region=region, kind="monthly", period=f"{YEAR}-{month:02d}")
-        assert run.status == VersionStatus.READY, run.error
+        assert run.status == Lifecycle.READY, run.error
         run = settlement_run_publish(actor=admin, run=run)
         with scopes_disabled():
             funds = {x.insurance_type: x for x in FundResult.objects.filter(run=run)}
@@ -152,7 +152,7 @@ def test_full_year_clearing_two_funds(small):
         assert run.point_value is None
 
     annual = settlement_run_start(actor=staff, region=region, kind="annual", period=str(YEAR))
-    assert annual.status == VersionStatus.READY, annual.error
+    assert annual.status == Lifecycle.READY, annual.error
     with scopes_disabled():
         funds = {x.insurance_type: x for x in FundResult.objects.filter(run=annual)}
         per_fund = {(x.hospital_id, x.insurance_type): x for x in HospitalFundResult.objects.filter(run=annual)}

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from apps.core.lifecycle import Lifecycle
 from apps.core.models import AuditEvent
 from apps.settlement import engine
-from apps.settlement.enums import VersionStatus
 from apps.settlement.models import CaseResult, HospitalCoefficient, SettlementRun
 from apps.settlement.selectors import (
     case_results,
@@ -70,7 +70,7 @@ def test_coefficient_roles(small):
     with pytest.raises(Forbidden):  # a bureau of another region
         coefficients_compute(actor=users(small, "B")[Role.BUREAU_ADMIN], region=region, year=YEAR)
     version = coefficients_compute(actor=u[Role.BUREAU_STAFF], region=region, year=YEAR)
-    assert version.number == 2 and version.status == VersionStatus.READY
+    assert version.number == 2 and version.status == Lifecycle.READY
     row = version.rows.model.objects.with_scope(region=[region.pk]).filter(version=version).first()
     with pytest.raises(Forbidden):
         coefficient_override(actor=u[Role.BUREAU_STAFF], row=row, value=D("1.2"), reason="x")
@@ -102,7 +102,7 @@ def test_override_publish_and_supersede(small):
     assert published_coefficients(region, YEAR).pk == first.pk
     version = coefficients_publish(actor=admin, version=version)
     first.refresh_from_db()
-    assert first.status == VersionStatus.SUPERSEDED and version.status == VersionStatus.PUBLISHED
+    assert first.status == Lifecycle.SUPERSEDED and version.status == Lifecycle.PUBLISHED
     assert published_coefficients(region, YEAR).pk == version.pk
     # published: no override, no second publish, no ORM change
     with pytest.raises(InvalidTransition):
@@ -189,13 +189,13 @@ def test_failed_run_keeps_nothing_and_can_be_rerun(small, monkeypatch):
     with pytest.raises(ProgrammingError):
         settlement_run_start(actor=None, region=region, kind="monthly", period=f"{YEAR}-03")
     failed = SettlementRun.objects.with_scope(region=[region.pk]).get()
-    assert failed.status == VersionStatus.FAILED and "nowhere" in failed.error and failed.progress == 100
+    assert failed.status == Lifecycle.FAILED and "nowhere" in failed.error and failed.progress == 100
     assert not CaseResult.objects.with_scope(region=[region.pk]).filter(run=failed).exists()
     with pytest.raises(InvalidTransition):
         settlement_run_publish(actor=None, run=failed)
     monkeypatch.undo()
     run = settlement_run_start(actor=None, region=region, kind="monthly", period=f"{YEAR}-03")
-    assert (run.version, run.status) == (2, VersionStatus.READY)
+    assert (run.version, run.status) == (2, Lifecycle.READY)
 
 
 @pytest.mark.django_db
@@ -204,20 +204,20 @@ def test_stale_running_run_can_be_started_again(small):
     region = small["region"]
     with scopes_disabled():
         running = SettlementRun.objects.create(region=region, kind="monthly", period=f"{YEAR}-03", year=YEAR, month=3,
-                                               version=1, status=VersionStatus.RUNNING)
+                                               version=1, status=Lifecycle.RUNNING)
     with pytest.raises(InvalidTransition, match="already running"):
         settlement_run_start(actor=None, region=region, kind="monthly", period=f"{YEAR}-03")
     SettlementRun._base_manager.filter(pk=running.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
     run = settlement_run_start(actor=None, region=region, kind="monthly", period=f"{YEAR}-03")
-    assert (run.version, run.status) == (2, VersionStatus.READY)
+    assert (run.version, run.status) == (2, Lifecycle.READY)
     running.refresh_from_db()
-    assert running.status == VersionStatus.FAILED and "stale" in running.error
+    assert running.status == Lifecycle.FAILED and "stale" in running.error
     # the task never recomputes a run that is not queued (e.g. a redelivered message)
     from apps.core.scoping import region_scope
     from apps.settlement.services import settlement_run_compute
 
     with region_scope(region.pk):
-        assert settlement_run_compute(run.pk).status == VersionStatus.READY
+        assert settlement_run_compute(run.pk).status == Lifecycle.READY
 
 
 # --- runs: roles and scope ------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_run_roles(small):
     with pytest.raises(Forbidden):
         settlement_run_publish(actor=users(small, "B")[Role.BUREAU_ADMIN], run=run)
     run = settlement_run_publish(actor=u[Role.BUREAU_ADMIN], run=run)
-    assert run.status == VersionStatus.PUBLISHED and run.published_by == u[Role.BUREAU_ADMIN]
+    assert run.status == Lifecycle.PUBLISHED and run.published_by == u[Role.BUREAU_ADMIN]
     assert AuditEvent.objects.with_scope(region=[region.pk]).filter(action="settlement.run_publish", object_id=str(run.pk)).exists()
     assert AuditEvent.objects.with_scope(region=[region.pk]).filter(action="settlement.run_start", object_id=str(run.pk)).exists()
 
@@ -306,7 +306,7 @@ def test_coefficients_fail_clearly_without_a_stable_group(world):
     catalogue_load_shipped(actor=None, region=b.region)
     group_stats_publish(actor=None, version=group_stats_compute(actor=None, region=b.region, year=YEAR, sync=True))
     version = coefficients_compute(actor=b.users[Role.BUREAU_ADMIN], region=b.region, year=YEAR)
-    assert version.status == VersionStatus.FAILED and "stable group" in version.error and version.progress == 100
+    assert version.status == Lifecycle.FAILED and "stable group" in version.error and version.progress == 100
     assert not HospitalCoefficient.objects.with_scope(region=[b.region.pk]).filter(version=version).exists()
     with pytest.raises(InvalidTransition):
         coefficients_publish(actor=b.users[Role.BUREAU_ADMIN], version=version)

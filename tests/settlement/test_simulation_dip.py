@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django_scopes import scopes_disabled
 
+from apps.core.lifecycle import Lifecycle
 from apps.hospitals.services import hospital_create
 from apps.settlement import formulas as f
-from apps.settlement.enums import CaseType, VersionStatus
+from apps.settlement.enums import CaseType
 from apps.settlement.models import CaseResult, HospitalResult
 from apps.settlement.services import settlement_run_start
 from apps.tenants.models import PolicyYear
@@ -28,7 +29,7 @@ def test_simulation_compares_with_fee_for_service(small, period):
                case(h2, "EC19", "5000.00", dt.date(YEAR, 3, 2), self_pay="0", fund_paid="4500.00"),
                case(h2, "ED11", "9000.00", dt.date(YEAR, 7, 2))])
     run = settlement_run_start(actor=None, region=small["region"], kind="simulation", period=period)
-    assert run.status == VersionStatus.READY, run.error
+    assert run.status == Lifecycle.READY, run.error
     with scopes_disabled():
         rows = list(HospitalResult.objects.filter(run=run))
         cases = list(CaseResult.objects.filter(run=run))
@@ -67,7 +68,7 @@ def test_dip_region_uses_half_and_double(world):
     }
     add_cases(list(rows.values()))
     run = settlement_run_start(actor=None, region=region, kind="monthly", period=f"{YEAR}-03")
-    assert run.status == VersionStatus.READY, run.error
+    assert run.status == Lifecycle.READY, run.error
     assert run.parameters["payment_method"] == "DIP" and run.parameters["low_ratio_3"] == "0.5000"
     with scopes_disabled():
         got = {r.case_id: r for r in CaseResult.objects.filter(run=run)}

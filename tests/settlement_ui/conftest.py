@@ -13,8 +13,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from apps.cases.models import Case
+from apps.core.lifecycle import Lifecycle
 from apps.groups.models import Catalogue, StatsVersion
-from apps.settlement.enums import VersionStatus
 from apps.settlement.models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
 from apps.tenants.enums import Role
 from apps.tenants.services import user_create
@@ -79,7 +79,7 @@ def build(world_region, *, period: str = "2025-03") -> Settled:
                                         status="published", base_start=2022, base_end=2024, min_cases=5,
                                         cv_max=D("1"), lln_cases=100, all_avg=D("10000.00"))
     coef = CoefficientVersion.objects.create(
-        region=region, year=2025, number=1, status=VersionStatus.READY, stats_version=stats, w_level=D("0.8"),
+        region=region, year=2025, number=1, status=Lifecycle.READY, stats_version=stats, w_level=D("0.8"),
         w_cost=D("0.2"), new_hospital_factor=D("0.8"), level_index_3=D("1.0456789012345678"),
         level_index_2=D("0.9500000000000000"), level_index_1=D("0.7000000000000000"))
     HospitalCoefficient.objects.create(region=region, version=coef, hospital=hospitals[0], level=3, n_cases=120,
@@ -91,18 +91,18 @@ def build(world_region, *, period: str = "2025-03") -> Settled:
     HospitalCoefficient.objects.create(region=region, version=coef, hospital=hospitals[2], level=1, n_cases=0,
                                        cost_index=None, level_index=D("0.7000000000000000"), is_new=True,
                                        computed=D("0.5600"))
-    coef.status = VersionStatus.PUBLISHED
+    coef.status = Lifecycle.PUBLISHED
     coef.published_at = timezone.now()
     coef.save()
     coef_draft = CoefficientVersion.objects.create(
-        region=region, year=2025, number=2, status=VersionStatus.READY, stats_version=stats, w_level=D("0.8"),
+        region=region, year=2025, number=2, status=Lifecycle.READY, stats_version=stats, w_level=D("0.8"),
         w_cost=D("0.2"), new_hospital_factor=D("0.8"), level_index_3=D("1.0456789012345678"))
     HospitalCoefficient.objects.create(region=region, version=coef_draft, hospital=hospitals[0], level=3,
                                        n_cases=120, cost_index=D("1.0123456789012345"),
                                        level_index=D("1.0456789012345678"), computed=D("1.0390"))
 
     run = SettlementRun.objects.create(
-        region=region, kind="monthly", period=period, year=2025, month=3, version=1, status=VersionStatus.READY,
+        region=region, kind="monthly", period=period, year=2025, month=3, version=1, status=Lifecycle.READY,
         progress=100, stats_version=stats, coefficient_version=coef, fund_budget=D("83333.33"),
         all_avg=D("10000.00"), cases=len(CASES), total_points=D("1220.0000"), total_adjusted_points=D("1231.0000"),
         total_self_pay=D("1000.00"), point_value=D("68.5730"), total_due=D("83413.36"), total_advance=D("79242.69"))
@@ -127,11 +127,11 @@ def build(world_region, *, period: str = "2025-03") -> Settled:
                                       self_pay=D("200.00"), point_value=D("68.5730"), due=D("18040.42"),
                                       advance=D("17138.40"), balance=None),
     ]
-    run.status = VersionStatus.PUBLISHED
+    run.status = Lifecycle.PUBLISHED
     run.published_at = timezone.now()
     run.save()
     settled.draft = SettlementRun.objects.create(
-        region=region, kind="monthly", period=period, year=2025, month=3, version=2, status=VersionStatus.READY,
+        region=region, kind="monthly", period=period, year=2025, month=3, version=2, status=Lifecycle.READY,
         progress=100, stats_version=stats, coefficient_version=coef, point_value=D("70.0000"), cases=0)
     return settled
 

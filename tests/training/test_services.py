@@ -10,6 +10,7 @@ from django.conf import settings
 from django_scopes import scopes_disabled
 
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from apps.notices.models import Notice
 from apps.notifications.models import Notification
 from apps.tenants.enums import Role
 from apps.training import services
@@ -183,16 +184,8 @@ def test_publish_sends_the_training_notice_to_addressed_hospitals(world):
     with scopes_disabled():
         session = services.session_publish(actor=a.users[Role.BUREAU_STAFF], session=session, levels=[3])
         assert session.status == "published"
-        try:
-            import apps.notices.services  # noqa: F401
-        except ImportError:  # fallback: the hospitals' users are notified in-app
-            assert Notification.objects.filter(user=a.users[Role.HOSPITAL_STAFF], kind="training.notice").exists()
-            assert not Notification.objects.filter(user=world["B"].users[Role.HOSPITAL_STAFF]).exists()
-        else:
-            from apps.notices.models import Notice
-
-            notice = Notice.objects.get(pk=session.notice_id)
-            assert notice.type == "training" and notice.region_id == a.region.pk
+        notice = Notice.objects.get(pk=session.notice_id)
+        assert notice.type == "training" and notice.region_id == a.region.pk
 
 
 def test_session_cancel_releases_everyone(world):

@@ -4,6 +4,8 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 
+from apps.tenants.enums import Role
+
 register = template.Library()
 
 
@@ -45,8 +47,6 @@ def sort_link(context, field: str, label: str, param: str = "sort") -> str:
 @register.filter
 def role_label(value: str) -> str:
     """The display name of a role value."""
-    from apps.tenants.enums import Role
-
     try:
         return str(Role(value).label)
     except ValueError:

@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from django import template
 
+from apps.hospitals.models import Hospital
+
 register = template.Library()
 
 
@@ -21,8 +23,6 @@ def raise_dispute_button(context, subject_type="other", ref="", hospital_id=None
         if hospital_id in (None, ""):
             show = bool(own)
             if subject_type == "coefficient" and own:
-                from apps.hospitals.models import Hospital
-
                 hospital = Hospital.objects.filter(pk__in=own).order_by("code").first()
                 params["subject_ref"] = hospital.code if hospital else ""
                 params["hospital"] = hospital.pk if hospital else ""

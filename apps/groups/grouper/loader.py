@@ -20,6 +20,9 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from apps.core.errors import NotFound
+from apps.groups.models import Catalogue
+from apps.tenants.enums import PaymentMethod
+from apps.tenants.models import PolicyYear, Region
 
 from .files import CODE_KINDS, SHIPPED, RuleData, read_shipped
 from .ruleset import LocalRule, RuleSet, build_ruleset
@@ -140,8 +143,6 @@ def available_versions() -> list[dict[str, Any]]:
 def default_version(region_id: int | None = None) -> str | None:
     """The rule set for a region: the one whose catalogue is the region's active catalogue, else the
     newest loaded rule set; None when no rule set is loaded."""
-    from apps.groups.models import Catalogue
-
     from .models import GrouperRuleSet
 
     if region_id is not None:
@@ -158,8 +159,6 @@ def policy_version(region_id: int, year: int | None = None) -> str | None:
     """The grouper version the region's policy year names (`PolicyYear.grouper_version`): the year asked
     (default: this year), else the latest earlier policy year. "" — the region keeps no portal grouper
     (its declared codes are used as they are); None — no policy year says."""
-    from apps.tenants.models import PolicyYear
-
     year = year or timezone.localdate().year
     row = PolicyYear.objects.with_scope(region=[region_id]).filter(region_id=region_id, year__lte=year) \
         .order_by("-year").values_list("grouper_version", flat=True).first()
@@ -246,9 +245,6 @@ def load_shipped(version: str = "chs-drg-1.1", *, actor=None, regions=None, acti
     `regions`: the regions that get the rule set's catalogue version (None: every DRG region). The
     catalogue is not activated unless `activate` (the regions keep their active catalogue).
     """
-    from apps.tenants.enums import PaymentMethod
-    from apps.tenants.models import Region
-
     from .services import grouper_catalogue_load
 
     if version not in SHIPPED:

@@ -14,10 +14,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from apps.cases.enums import GroupingScope, ImportStatus
+from apps.cases.enums import GroupingScope
 from apps.cases.models import GroupingJob
 from apps.cases.services import grouping_job_start
 from apps.core.errors import DomainError
+from apps.core.lifecycle import Lifecycle
 from apps.tenants.models import Region
 
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
                 sys.stderr.write(f"\rgrouping {job.done}/{job.total} ({job.progress}%)")
                 time.sleep(1)
                 job = GroupingJob.objects.get(pk=job.pk)
-            if job.status == ImportStatus.FAILED:
+            if job.status == Lifecycle.FAILED:
                 raise CommandError(f"grouping failed: {job.error_message}")
         summary = job.summary()
         seconds = time.monotonic() - started

@@ -8,9 +8,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from apps.cases.enums import ImportStatus
 from apps.cases.services import case_import_run, case_import_start, private_path
 from apps.core.errors import DomainError
+from apps.core.lifecycle import Lifecycle
 from apps.tenants.models import Region
 
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             except DomainError as err:
                 raise CommandError(str(err.message))
             job = case_import_run(job, group_sync=opts["group"])
-            if job.status == ImportStatus.FAILED:
+            if job.status == Lifecycle.FAILED:
                 raise CommandError(job.error_message)
             if opts["errors"]:
                 target = Path(opts["errors"])

@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import DomainError
-from apps.groups.enums import StatsStatus
+from apps.core.lifecycle import Lifecycle
 from apps.groups.services import group_stats_compute, group_stats_publish
 
 from ._common import region_or_fail, year_or_fail
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         year = year_or_fail(opts["year"])
         try:
             version = group_stats_compute(actor=None, region=region, year=year, sync=True)
-            if version.status != StatsStatus.READY:
+            if version.status != Lifecycle.READY:
                 raise CommandError(f"statistics failed: {version.error}")
             if opts["publish"]:
                 version = group_stats_publish(actor=None, version=version)

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 from apps.core.errors import DomainError
-from apps.monitoring.enums import ComputeStatus
+from apps.core.lifecycle import Lifecycle
 from apps.monitoring.services import indicators_compute, ranking_compute
 from apps.tenants.models import Region
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 raise CommandError(f"unknown region {opts['region']!r}")
             try:
                 item = indicators_compute(actor=None, region=region, period=opts["period"], sync=True)
-                if item.status != ComputeStatus.READY:
+                if item.status != Lifecycle.READY:
                     raise CommandError(f"indicators of {item.period} failed: {item.error}")
                 summary = {"period_id": item.pk, "period": item.period, "status": item.status, "cases": item.cases,
                            "hospitals": item.hospitals_total,

@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import DomainError
-from apps.settlement.enums import VersionStatus
+from apps.core.lifecycle import Lifecycle
 from apps.settlement.selectors import coefficient_rows
 from apps.settlement.services import coefficients_compute, coefficients_publish
 from apps.tenants.models import Region
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"unknown region {opts['region']!r}")
         try:
             version = coefficients_compute(actor=None, region=region, year=opts["year"], sync=True)
-            if version.status != VersionStatus.READY:
+            if version.status != Lifecycle.READY:
                 raise CommandError(f"coefficients failed: {version.error}")
             if opts["publish"]:
                 version = coefficients_publish(actor=None, version=version)

@@ -5,8 +5,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import region_scope
-from apps.settlement.enums import VersionStatus
 from apps.settlement.exports import COEFFICIENT_COLUMNS, coefficient_rows, write_csv
 from apps.settlement.models import CoefficientVersion
 from apps.tenants.models import Region
@@ -27,8 +27,8 @@ class Command(BaseCommand):
         year = opts["year"]
         with region_scope(region.pk):
             versions = CoefficientVersion.objects.filter(region=region, year=year).order_by("-number")
-            version = (versions.filter(status=VersionStatus.PUBLISHED).first()
-                       or versions.filter(status=VersionStatus.READY).first())
+            version = (versions.filter(status=Lifecycle.PUBLISHED).first()
+                       or versions.filter(status=Lifecycle.READY).first())
             if version is None:
                 raise CommandError(f"no computed coefficients for {region.code} {year}")
             try:

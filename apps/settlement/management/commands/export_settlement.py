@@ -5,8 +5,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import region_scope, scopes_disabled
-from apps.settlement.enums import VersionStatus
 from apps.settlement.exports import (
     CASE_COLUMNS,
     FUND_COLUMNS,
@@ -18,7 +18,7 @@ from apps.settlement.exports import (
 )
 from apps.settlement.models import SettlementRun
 
-EXPORTABLE = (VersionStatus.READY, VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+EXPORTABLE = (Lifecycle.READY, Lifecycle.PUBLISHED, Lifecycle.SUPERSEDED)
 
 
 class Command(BaseCommand):

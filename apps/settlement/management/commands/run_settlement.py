@@ -6,7 +6,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.errors import DomainError
-from apps.settlement.enums import RunKind, VersionStatus
+from apps.core.lifecycle import Lifecycle
+from apps.settlement.enums import RunKind
 from apps.settlement.services import settlement_run_publish, settlement_run_start
 from apps.tenants.models import Region
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             raise CommandError(f"unknown region {opts['region']!r}")
         try:
             run = settlement_run_start(actor=None, region=region, kind=opts["kind"], period=opts["period"], sync=True)
-            if run.status != VersionStatus.READY:
+            if run.status != Lifecycle.READY:
                 raise CommandError(f"settlement run {run.pk} failed: {run.error}")
             if opts["publish"]:
                 run = settlement_run_publish(actor=None, run=run)
