@@ -15,6 +15,7 @@ urlpatterns = [
     path("core/", include("apps.core.urls")),
     path("regions/", include("apps.tenants.urls")),
     path("hospitals/", include("apps.hospitals.urls")),
+    path("groups/grouper/", include("apps.cases.urls_grouper")),
     path("groups/", include("apps.groups.urls")),
     path("cases/", include("apps.cases.urls")),
     path("settlement/", include("apps.settlement.urls")),

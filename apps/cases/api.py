@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from apps.core.api import HTTP_202, ScopedAPIMixin
 from apps.tenants.models import Region
 
+from . import api_grouper
 from .filters import capped_count, filter_cases
 from .models import Case, ImportJob
 from .selectors import visible_cases, visible_imports
@@ -181,3 +182,6 @@ URLPATTERNS = [
     path("regions/<str:code>/cases/import/", CaseImportView.as_view(), name="case-import-upload"),
     path("imports/<int:pk>/errors/", ImportErrorsView.as_view(), name="case-import-errors"),
 ]
+
+# the grouper: versions and grouping one case (apps/cases/api_grouper.py)
+URLPATTERNS += api_grouper.URLPATTERNS

@@ -19,9 +19,9 @@ class CasesConfig(AppConfig):
         readers, uploaders = CASE_READERS, UPLOADERS
         navigation.register(navigation.NavItem("cases:list", pgettext_lazy("menu", "Cases"), readers, 40))
         navigation.register(navigation.NavItem("cases:import_list", _("Case imports"), uploaders | {Role.AUDITOR}, 41))
-        # the grouper screens (apps/groups/views_grouper.py), registered here next to the cases they group
-        navigation.register(navigation.NavItem("groups:grouper", _("Pre-grouping"), navigation.ALL, 42))
-        navigation.register(navigation.NavItem("groups:grouper_report", _("Grouper disagreement"), readers, 43))
-        navigation.register(navigation.NavItem("groups:local_rules", _("Local grouping rules"),
+        # the grouper screens (apps/cases/views_grouper.py), registered here next to the cases they group
+        navigation.register(navigation.NavItem("grouper:page", _("Pre-grouping"), navigation.ALL, 42))
+        navigation.register(navigation.NavItem("grouper:report", _("Grouper disagreement"), readers, 43))
+        navigation.register(navigation.NavItem("grouper:local_rules", _("Local grouping rules"),
                                                BUREAU_ROLES, 44))
         register_widget("cases_overview", readers, "cases/widgets/overview.html", cases_overview_context, order=30)

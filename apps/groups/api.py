@@ -184,11 +184,3 @@ URLPATTERNS = [
     path("regions/<str:code>/years/<int:year>/group-stats/publish/", GroupStatsPublishView.as_view(),
          name="api-group-stats-publish"),
 ]
-
-# the grouper (apps/groups/api_grouper.py)
-from .api_grouper import GrouperGroupView, GrouperVersionsView  # noqa: E402
-
-URLPATTERNS += [
-    path("grouper/versions/", GrouperVersionsView.as_view(), name="api-grouper-versions"),
-    path("grouper/<str:version>/group/", GrouperGroupView.as_view(), name="api-grouper-group"),
-]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_grouper
+from . import views
 
 app_name = "groups"
 urlpatterns = [
@@ -16,11 +16,4 @@ urlpatterns = [
     path("stats/<str:code>/<int:year>/versions/<int:pk>/status/", views.stats_status, name="stats_status"),
     path("stats/<str:code>/<int:year>/versions/<int:pk>/publish/", views.stats_publish, name="stats_publish"),
     path("stats/<str:code>/<int:year>/groups/<str:group_code>/", views.stats_group, name="stats_group"),
-    # the grouper (views_grouper.py)
-    path("grouper/", views_grouper.grouper_page, name="grouper"),
-    path("grouper/report/", views_grouper.grouper_report, name="grouper_report"),
-    path("grouper/run/", views_grouper.grouper_run, name="grouper_run"),
-    path("grouper/runs/", views_grouper.grouper_jobs, name="grouper_jobs"),
-    path("grouper/local-rules/", views_grouper.local_rules, name="local_rules"),
-    path("grouper/local-rules/<int:pk>/deactivate/", views_grouper.local_rule_deactivate, name="local_rule_deactivate"),
 ]

@@ -138,7 +138,7 @@ def test_training_coverage_export(world):
 
 
 def test_monitoring_and_grouper_csv_writers(world):
-    from apps.groups.views_grouper import REPORT_COLUMNS, _report_csv
+    from apps.cases.views_grouper import REPORT_COLUMNS, _report_csv
     from apps.monitoring.views import _csv
 
     text = _csv("r.csv", ["hospital", "score"], [[FORMULA, Decimal("-1.5")]]).content.decode("utf-8")

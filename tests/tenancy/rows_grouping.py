@@ -1,4 +1,4 @@
-"""Isolation rows of the grouper screens and API (apps/groups/views_grouper.py, api_grouper.py)."""
+"""Isolation rows of the grouper screens and API (apps/cases/views_grouper.py, api_grouper.py)."""
 from __future__ import annotations
 
 
@@ -16,12 +16,12 @@ def rows() -> list:
         Row("api grouper group (region of the local rules)",
             lambda w, rw: _api("/api/v1/grouper/chs-drg-1.1/group/") + f"?region={rw.region.code}", method="post",
             data={"principal_dx": "J18.900"}, api_url_name="api-grouper-group", control=False),
-        Row("screen grouper report", lambda w, rw: _url("groups:grouper_report") + f"?region={rw.region.code}"),
+        Row("screen grouper report", lambda w, rw: _url("grouper:report") + f"?region={rw.region.code}"),
         Row("screen grouper report CSV",
-            lambda w, rw: _url("groups:grouper_report") + f"?region={rw.region.code}&export=hospital"),
-        Row("screen grouping run", lambda w, rw: _url("groups:grouper_run") + f"?region={rw.region.code}", method="post"),
-        Row("screen grouping runs (progress)", lambda w, rw: _url("groups:grouper_jobs") + f"?region={rw.region.code}"),
-        Row("screen local rules", lambda w, rw: _url("groups:local_rules") + f"?region={rw.region.code}"),
+            lambda w, rw: _url("grouper:report") + f"?region={rw.region.code}&export=hospital"),
+        Row("screen grouping run", lambda w, rw: _url("grouper:run") + f"?region={rw.region.code}", method="post"),
+        Row("screen grouping runs (progress)", lambda w, rw: _url("grouper:jobs") + f"?region={rw.region.code}"),
+        Row("screen local rules", lambda w, rw: _url("grouper:local_rules") + f"?region={rw.region.code}"),
         Row("screen local rule deactivate",
-            lambda w, rw: _url("groups:local_rule_deactivate", pk=local_rule(rw).pk), method="post"),
+            lambda w, rw: _url("grouper:local_rule_deactivate", pk=local_rule(rw).pk), method="post"),
     ]

@@ -9,6 +9,7 @@ query string: a code in the caller's scope; anything else is 404, like every out
 """
 from __future__ import annotations
 
+from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -16,9 +17,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.cases import grouping
 from apps.core.api import ScopedAPIMixin
+from apps.groups.grouper.files import SHIPPED
+from apps.groups.grouper.loader import policy_version
+from apps.groups.grouper.suggest import DX_CODES, PRINCIPAL_TABLE, unknown_codes
 from apps.tenants.models import Region
+
+from . import grouping
 
 
 @extend_schema_field(serializers.ListField(child=serializers.CharField(max_length=20)))
@@ -110,14 +115,10 @@ def grouper_region(request, code: str | None) -> Region | None:
 
 def version_label(version: str) -> str:
     """How users name a version ("CHS-DRG 1.1", "盐城 2023"): the shipped label, else the code."""
-    from .grouper.files import SHIPPED
-
     return SHIPPED.get(version, {}).get("label", version)
 
 
 def _message(item, label: str) -> str:
-    from .grouper.suggest import DX_CODES, PRINCIPAL_TABLE
-
     values = {"code": item.code, "version": label}
     if item.table == PRINCIPAL_TABLE:
         return _("%(code)s is not in the principal-diagnosis table of %(version)s") % values
@@ -128,8 +129,6 @@ def _message(item, label: str) -> str:
 
 def suggestions(case_input, ruleset, version: str) -> list[dict]:
     """The codes of the case that the version does not know, each with the version's codes under it."""
-    from .grouper.suggest import unknown_codes
-
     label = version_label(version)
     return [{"field": u.field, "code": u.code, "table": u.table, "message": _message(u, label),
              "candidates": [{"code": c, "name": n} for c, n in u.candidates]}
@@ -152,8 +151,6 @@ def group_fields(version: str, region: Region | None, fields: dict) -> dict:
 
 def region_version(region: Region | None) -> str | None:
     """The version the region's policy year names when it is loaded, else the region's default."""
-    from .grouper.loader import policy_version
-
     names = grouping.version_names()
     if region is not None:
         named = policy_version(region.pk)
@@ -188,3 +185,9 @@ class GrouperVersionsView(ScopedAPIMixin, APIView):
     @extend_schema(responses=VersionSerializer(many=True))
     def get(self, request):
         return Response(grouping.available_versions())
+
+
+URLPATTERNS = [
+    path("grouper/versions/", GrouperVersionsView.as_view(), name="api-grouper-versions"),
+    path("grouper/<str:version>/group/", GrouperGroupView.as_view(), name="api-grouper-group"),
+]

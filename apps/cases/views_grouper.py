@@ -1,4 +1,4 @@
-"""Grouper screens: the pre-grouping page for coders (预分组), the declared-vs-grouper disagreement report and the
+"""Grouper screens (in cases, beside the grouping they run; URL namespace `grouper`): the pre-grouping page for coders (预分组), the declared-vs-grouper disagreement report and the
 bureau's local subdivision rules. Thin: reads through selectors, writes through services."""
 from __future__ import annotations
 
@@ -13,20 +13,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from apps.cases import grouping
-from apps.cases.enums import DischargeMethod
-from apps.cases.models import GroupingJob
-from apps.cases.selectors import grouping_report
-from apps.cases.services import grouping_job_start
 from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden
+from apps.groups import rules
+from apps.groups.grouper.loader import policy_version
+from apps.groups.grouper.services import local_rule_create
+from apps.groups.grouper.services import local_rule_deactivate as local_rule_deactivate_service
+from apps.groups.models import LocalGroupRule
+from apps.groups.selectors import payment_grouper_version
 from apps.tenants.models import Region
 
-from . import rules
+from . import grouping
 from .api_grouper import group_fields, region_version, version_label
-from .grouper.services import local_rule_create
-from .grouper.services import local_rule_deactivate as local_rule_deactivate_service
-from .models import LocalGroupRule
+from .enums import DischargeMethod
+from .models import GroupingJob
+from .selectors import grouping_report
+from .services import grouping_job_start
 
 
 def _regions(request):
@@ -88,8 +90,6 @@ def _initial(request, versions: list[str]) -> dict:
 
 def _version_note(request) -> str:
     """Say so when the caller's region keeps no portal grouper (its declared codes are used as they are)."""
-    from .grouper.loader import policy_version
-
     regions = list(_regions(request))
     if len(regions) != 1:
         return ""
@@ -193,8 +193,6 @@ def grouper_report(request):
     whole = request.access.reads_region(region.pk)
     can_run = rules.can_run_grouper(request.access, region.pk)
     jobs = _recent_jobs(region) if can_run else []
-    from .selectors import payment_grouper_version
-
     paid_on = payment_grouper_version(region, int(period[:4]) if period else None)
     return render(request, "groups/grouper/report.html", {
         "report": report, "regions": regions, "region": region, "period": period, "version": version or "",
@@ -259,7 +257,7 @@ def grouper_run(request):
         messages.error(request, err.message)
     else:
         messages.success(request, _("Grouping started: %(n)s cases.") % {"n": job.total})
-    return redirect(f"{reverse('groups:grouper_report')}?region={region.code}")
+    return redirect(f"{reverse('grouper:report')}?region={region.code}")
 
 
 # ---------------------------------------------------------------- local subdivision rules (bureau)
@@ -289,7 +287,7 @@ def local_rules(request):
                 messages.error(request, err.message)
             else:
                 messages.success(request, _("Local rule saved."))
-                return redirect(f"{reverse('groups:local_rules')}?region={region.code}")
+                return redirect(f"{reverse('grouper:local_rules')}?region={region.code}")
     local = list(LocalGroupRule.objects.filter(region=region).order_by("-is_active", "base_code", "local_code"))
     return render(request, "groups/grouper/local_rules.html", {
         "regions": regions, "region": region, "rules": local, "form": form, "can_manage": can_manage})
@@ -309,7 +307,7 @@ def local_rule_deactivate(request, pk: int):
         messages.error(request, err.message)
     else:
         messages.success(request, _("Local rule deactivated."))
-    return redirect(f"{reverse('groups:local_rules')}?region={rule.region.code}")
+    return redirect(f"{reverse('grouper:local_rules')}?region={rule.region.code}")
 
 
 class LocalRuleForm(forms.Form):
