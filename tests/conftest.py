@@ -253,6 +253,17 @@ _DB_BLOCKER = None
 _DATA_MIGRATIONS: list | None = None
 
 
+@pytest.fixture(autouse=True)
+def _portal_language_after_each_test():
+    """A request in English (the test client runs the locale middleware in this thread) leaves English active;
+    the next test in the same worker would then write in English. Every test starts in the portal's language."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _remember_db_blocker(django_db_blocker):
     global _DB_BLOCKER

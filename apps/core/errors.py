@@ -20,6 +20,17 @@ class ValidationFailed(DomainError):
     code = "validation_error"
 
 
+def checked_year(value) -> int:
+    """A policy, payment or scenario year from user input: an int in 2000–2100, else a `year` field error."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed("year: not a year")
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed("year: out of range")
+    return year
+
+
 class InvalidTransition(DomainError):
     """This action is not allowed in the item's current state."""
 

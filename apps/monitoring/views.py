@@ -21,6 +21,7 @@ from apps.core import exports as safe_csv
 from apps.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from apps.core.lifecycle import Lifecycle
 from apps.core.vocabulary import localize_labels, localize_terms, term
+from apps.core.web import show_error
 from apps.hospitals.enums import HospitalType, Level
 from apps.hospitals.models import Hospital
 
@@ -197,11 +198,7 @@ def compute(request):
             messages.info(request, _("Computing the indicators of %(period)s …") % {"period": item.period})
         target = item.period
     except DomainError as err:
-        if isinstance(err, Forbidden):
-            raise PermissionDenied(err.message)
-        if isinstance(err, NotFound):
-            raise Http404
-        messages.error(request, err.message)
+        show_error(request, err)
         target = ""
     query = {"region": region.code, **({"period": target} if target else {})}
     return redirect(f"{reverse('monitoring:dashboard')}?{urlencode(query)}")
@@ -321,11 +318,7 @@ def ranking_compute(request):
         messages.success(request, _("Ranking of %(q)s computed.") % {"q": ranking.quarter})
         return redirect("monitoring:ranking_detail", pk=ranking.pk)
     except DomainError as err:
-        if isinstance(err, Forbidden):
-            raise PermissionDenied(err.message)
-        if isinstance(err, NotFound):
-            raise Http404
-        messages.error(request, err.message)
+        show_error(request, err)
     return redirect(f"{reverse('monitoring:rankings')}?region={region.code}")
 
 

@@ -28,8 +28,10 @@ def notify(*, users: Iterable, region, title: Text, body: Text = "", url: str = 
     never raised: a transition must not fail because the mail server did.
     """
     titles, bodies = in_every_language(title), in_every_language(body)
-    title = str(title()) if callable(title) else str(title)
-    body = str(body()) if callable(body) else str(body)
+    # the plain columns (and the e-mail) in the portal's first language, whatever language the actor's request
+    # happens to be in: they are the fallback a reader sees when their language is missing
+    title = titles.get(settings.LANGUAGE_CODE) or (str(title()) if callable(title) else str(title))
+    body = bodies.get(settings.LANGUAGE_CODE) or (str(body()) if callable(body) else str(body))
     seen: set[int] = set()
     rows = []
     for user in users:

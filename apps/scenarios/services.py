@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from apps.core import jobs, lifecycle
 from apps.core.audit import record_event
-from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed, checked_year
 from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import region_scope, scoped
 from apps.groups.models import Catalogue, StatsVersion
@@ -122,12 +122,7 @@ def scenario_create(*, actor: User | None, region: Region, year: int, name: str,
                     period: str | None = None, note: str = "", sync: bool = False) -> Scenario:
     """Save a named scenario of the year's policy and compute it in a Celery task (eager in tests)."""
     _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can build what-if scenarios.")
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ValidationFailed("year: not a year")
-    if not 2000 <= year <= 2100:
-        raise ValidationFailed("year: out of range")
+    year = checked_year(year)
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("name: a scenario needs a name")

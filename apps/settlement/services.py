@@ -16,7 +16,7 @@ from django.utils import timezone
 from apps.cases.models import Case
 from apps.core import jobs, lifecycle
 from apps.core.audit import model_snapshot, record_event
-from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed
+from apps.core.errors import Forbidden, InvalidTransition, ValidationFailed, checked_year
 from apps.core.lifecycle import Lifecycle
 from apps.core.scoping import region_scope, scoped
 from apps.groups.selectors import published_stats
@@ -55,16 +55,6 @@ def _require(actor: User | None, region_id: int, roles: tuple[str, ...], message
 _scoped = scoped  # the shared helper (apps.core.scoping.scoped)
 
 
-def _check_year(year) -> int:
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ValidationFailed("year: not a year")
-    if not 2000 <= year <= 2100:
-        raise ValidationFailed("year: out of range")
-    return year
-
-
 def _locked_policy(region: Region, year: int) -> PolicyYear:
     """The year's policy row, locked: it serialises concurrent starts for one region and year."""
     policy = policy_get_or_create(region=region, year=year)
@@ -78,7 +68,7 @@ def coefficients_compute(*, actor: User | None, region: Region, year: int, sync:
     """Start a new coefficient version from the year's published group statistics and compute it in a
     Celery task (eager in tests; `sync=True` for commands and the demo)."""
     _require(actor, region.pk, COMPUTE_ROLES, "Only bureau staff can compute coefficients.")
-    year = _check_year(year)
+    year = checked_year(year)
     with transaction.atomic():
         policy = _locked_policy(region, year)
         stats = published_stats(region, year)
@@ -188,7 +178,7 @@ def _check_kind_period(kind: str, period: str) -> tuple[int, int | None]:
     if kind not in RunKind.values:
         raise ValidationFailed(f"kind: {kind!r} is not one of {', '.join(RunKind.values)}")
     year, month, _, _ = period_bounds(period)
-    _check_year(year)
+    checked_year(year)
     if kind == RunKind.MONTHLY and month is None:
         raise ValidationFailed("period: a monthly run needs YYYY-MM")
     if kind == RunKind.ANNUAL and month is not None:
@@ -358,7 +348,7 @@ def coefficient_revise(*, actor: User | None, region: Region, year: int, hospita
     from .selectors import published_coefficients
 
     _require(actor, region.pk, ADMIN_ROLES, "Only the bureau administrator can change coefficients.")
-    year = _check_year(year)
+    year = checked_year(year)
     _locked_policy(region, year)  # serialises with computations and other revisions of the year
     current = published_coefficients(region, year)
     if current is None:
