@@ -28,6 +28,14 @@ def in_every_language(text: Text) -> dict[str, str]:
     return rendered
 
 
+def in_portal_language(text: Text, texts: dict[str, str]) -> str:
+    """What the plain column stores (the official text, the fallback, the e-mail): a plain string as given, a
+    built text in the portal's first language (`settings.LANGUAGE_CODE`), whatever language is active now."""
+    if not callable(text):
+        return str(text or "")
+    return texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
+
+
 def in_language(texts: dict | None, fallback: str, language: str | None = None) -> str:
     """The text in `language` (default: the reader's, i.e. the active one) from `texts`, else `fallback`."""
     return (texts or {}).get(language or translation.get_language() or "", fallback)

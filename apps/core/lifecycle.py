@@ -180,25 +180,8 @@ def claim_or_refuse(obj_or_model, pk: int | None = None, *, worker: str = "") ->
         raise InvalidTransition("Cannot claim: the status changed meanwhile.")
 
 
-_side = threading.local()
 _last_write: dict[tuple[str, int], float] = {}
 PROGRESS_EVERY = 1.0  # seconds between two progress writes of one row (the last one always goes)
-
-
-def _side_connection():
-    """An autocommit connection of this thread, beside the one running the compute transaction."""
-    conn = getattr(_side, "conn", None)
-    if conn is None:
-        conn = connections.create_connection(DEFAULT_DB_ALIAS)
-        _side.conn = conn
-    return conn
-
-
-def close_side_connection() -> None:
-    conn = getattr(_side, "conn", None)
-    if conn is not None:
-        conn.close()
-        _side.conn = None
 
 
 def progress(obj_or_model, pk: int | None = None, done: int = 0, total: int = 100) -> int:
@@ -221,14 +204,16 @@ def progress(obj_or_model, pk: int | None = None, done: int = 0, total: int = 10
     sql = (f"UPDATE {table} SET {sets} WHERE id = (SELECT id FROM {table} WHERE id = %s AND status = %s "
            f"FOR UPDATE SKIP LOCKED)")
     if connection.in_atomic_block:
-        # opened and closed per write (at most one a second): no idle session is left behind a worker
+        # a second, autocommit connection, opened and closed per write (at most one a second): no idle session
+        # is left behind a worker
+        side = connections.create_connection(DEFAULT_DB_ALIAS)
         try:
-            with _side_connection().cursor() as cursor:
+            with side.cursor() as cursor:
                 cursor.execute(sql, [*params, pk, Lifecycle.RUNNING])
         except Exception:  # progress is best effort: never fail a computation because of it
             pass
         finally:
-            close_side_connection()
+            side.close()
     else:
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, pk, Lifecycle.RUNNING])

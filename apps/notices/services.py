@@ -24,7 +24,7 @@ from apps.core import jobs
 from apps.core.audit import record_event
 from apps.core.calendar import add_working_days
 from apps.core.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from apps.core.i18n import Text, in_every_language, in_language
+from apps.core.i18n import Text, in_every_language, in_language, in_portal_language
 from apps.core.pdf import store_pdf
 from apps.core.scoping import scoped
 from apps.core.workflow import authorize, require_state, transition
@@ -116,13 +116,6 @@ def _clean_text(value: str, field: str, required: bool = False, max_length: int 
 # --- drafts ----------------------------------------------------------------------------------------
 
 
-def _official(text: Text, texts: dict[str, str]) -> str:
-    """The text the notice stores and its PDF prints: the official Chinese (settings.LANGUAGE_CODE)."""
-    if not callable(text):
-        return str(text or "")
-    return texts.get(settings.LANGUAGE_CODE) or next(iter(texts.values()), "")
-
-
 @transaction.atomic
 def notice_create(*, actor, region, type: str, title: Text, doc_number: str = "", body: Text = "",  # noqa: A002
                   blocks: list | None = None, addressees: dict | None = None, objection_days: int | None = None,
@@ -142,9 +135,9 @@ def notice_create(*, actor, region, type: str, title: Text, doc_number: str = ""
         raise ValidationFailed(_("The objection period cannot be negative."))
     titles, bodies = in_every_language(title), in_every_language(body)
     notice = Notice.objects.with_scope(region=[region.pk]).create(
-        region=region, type=type, title=_clean_text(_official(title, titles), "title", required=True, max_length=200),
+        region=region, type=type, title=_clean_text(in_portal_language(title, titles), "title", required=True, max_length=200),
         title_i18n={k: v.strip()[:200] for k, v in titles.items()}, body_i18n=bodies,
-        doc_number=_clean_text(doc_number, "doc_number", max_length=60), body=_official(body, bodies),
+        doc_number=_clean_text(doc_number, "doc_number", max_length=60), body=in_portal_language(body, bodies),
         blocks=clean_blocks(blocks), addressees=clean_addressees(region.pk, addressees),
         objection_days=int(objection_days) if objection_days is not None else None,
         source_kind=source_kind or "", source_id=source_id, year=year,

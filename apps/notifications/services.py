@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.errors import NotFound
-from apps.core.i18n import Text, in_every_language
+from apps.core.i18n import Text, in_every_language, in_portal_language
 
 from .models import Notification
 
@@ -30,8 +30,7 @@ def notify(*, users: Iterable, region, title: Text, body: Text = "", url: str = 
     titles, bodies = in_every_language(title), in_every_language(body)
     # the plain columns (and the e-mail) in the portal's first language, whatever language the actor's request
     # happens to be in: they are the fallback a reader sees when their language is missing
-    title = titles.get(settings.LANGUAGE_CODE) or (str(title()) if callable(title) else str(title))
-    body = bodies.get(settings.LANGUAGE_CODE) or (str(body()) if callable(body) else str(body))
+    title, body = in_portal_language(title, titles), in_portal_language(body, bodies)
     seen: set[int] = set()
     rows = []
     for user in users:
