@@ -2,9 +2,10 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-# Debian packages: translations (msgfmt), WeasyPrint (pango, harfbuzz subset), CJK fonts,
+# Debian packages: translations (msgfmt), WeasyPrint (pango, harfbuzz subset), CJK fonts (fc-match finds
+# the faces the PDF service subsets, decision 0049),
 # PDF to text/PNG for checks, Chromium for browser tests.
-APT_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium
+APT_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk poppler-utils chromium
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 PYTEST_ARGS ?=
 

@@ -12,13 +12,17 @@ statistics are published (computed and published if not, timed). Then, `--repeat
   per hospital / level / region indicators (GROUPING SETS) and the reform coverage, all stored;
 * quarter (YYYY-Q2) and month (YYYY-06) likewise, and the quarter's ranking (`ranking_compute`).
 
-The engine's statements are timed with a connection execute_wrapper. Prints one JSON line.
+The engine's statements are timed with a connection execute_wrapper. `--compare` then proves the stored figures
+unchanged: each period's rows (coverage, group means, every indicator and input) as the engine stored them,
+against the same period recomputed by the previous engine (bench/indicators_engine_v1.py), field by field; the
+current engine's rows are put back afterwards. Prints one JSON line (with the load average before and after).
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import time
 
 from _setup import django_setup, peak_rss_mb
@@ -37,7 +41,9 @@ class StatementTimer:
             label = "other"
             for key, name in (("CREATE TEMP TABLE monitoring_hg", "scan (hospital × group)"),
                               ("INSERT INTO monitoring_periodgroup", "groups INSERT"),
+                              ("CREATE TEMP TABLE monitoring_h ", "indicators: per hospital"),
                               ("INSERT INTO monitoring_indicator", "indicators INSERT"),
+                              ("ANALYZE monitoring_hg", "ANALYZE"),
                               ("UPDATE monitoring_indicatorperiod p", "coverage UPDATE"),
                               ("DELETE FROM monitoring_", "delete old rows")):
                 if text.startswith(key):
@@ -45,11 +51,55 @@ class StatementTimer:
             self.steps[label] = round(self.steps.get(label, 0.0) + time.monotonic() - started, 2)
 
 
+def stored(period_id: int) -> dict:
+    """Every stored figure of a period: its coverage, its groups and its indicator rows (values as text)."""
+    from django.db import connection
+
+    out = {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT cases, hospitals_total, hospitals_covered, cases_total, cases_covered, fund_total, "
+                    "fund_covered FROM monitoring_indicatorperiod WHERE id = %s", [period_id])
+        out["period"] = [str(v) for v in cur.fetchone()]
+        cur.execute("SELECT group_code, cases, mean_cost, mean_los, deaths, base_points, risk_class "
+                    "FROM monitoring_periodgroup WHERE period_id = %s", [period_id])
+        out.update({("group", r[0]): [str(v) for v in r[1:]] for r in cur.fetchall()})
+        cur.execute("SELECT scope, hospital_id, level, cases, bp_sum, cost_ratio_sum, los_ratio_sum, los_sum, "
+                    "cost_sum, drug_sum, consumable_sum, exam_sum, deaths, risk_cases, risk_deaths, cmi, cost_index, "
+                    "time_index, group_count, alos, avg_cost, drug_share, consumable_share, exam_share, "
+                    "lowrisk_mortality FROM monitoring_indicator WHERE period_id = %s", [period_id])
+        out.update({("row", r[0], r[1], r[2]): [str(v) for v in r[3:]] for r in cur.fetchall()})
+    return out
+
+
+def compare(region, period: str) -> dict:
+    """The period as the current engine stored it against the previous engine's figures; puts the current back."""
+    import indicators_engine_v1
+    from django_scopes import scopes_disabled
+
+    from apps.monitoring.engine import compute_period_sql
+    from apps.monitoring.models import IndicatorPeriod
+
+    with scopes_disabled():
+        item = IndicatorPeriod.objects.get(region=region, period=period)
+        new = stored(item.pk)
+        indicators_engine_v1.compute_v1(item)
+        old = stored(item.pk)
+        differ = sorted(str(k) for k in set(new) | set(old) if new.get(k) != old.get(k))
+        IndicatorPeriod.objects.filter(pk=item.pk).update(status="failed")  # computed again by the current engine
+        item.refresh_from_db()
+        compute_period_sql(item)
+    return {"keys": len(new), "differences": len(differ), "first": differ[:5]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--region", default="990100")
     parser.add_argument("--year", type=int, default=2025)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--old", action="store_true",
+                        help="also time the year with the previous engine (indicators_engine_v1), same run")
+    parser.add_argument("--compare", action="store_true",
+                        help="compare the stored figures with the previous engine's (indicators_engine_v1)")
     args = parser.parse_args()
     django_setup()
     from django.db import connection, transaction
@@ -58,11 +108,12 @@ def main() -> None:
     from apps.groups.models import StatsVersion
     from apps.groups.selectors import published_stats
     from apps.groups.services import group_stats_compute, group_stats_publish
+    from apps.monitoring.engine import compute_period_sql
     from apps.monitoring.services import indicators_compute, ranking_compute
     from apps.tenants.models import Region
 
     year = args.year
-    result: dict = {"year": year, "prepare": {}}
+    result: dict = {"year": year, "prepare": {}, "load_before": [round(v, 2) for v in os.getloadavg()]}
     with scopes_disabled():
         region = Region.objects.get(code=args.region)
     with scope(region=[region.pk]):
@@ -95,10 +146,16 @@ def main() -> None:
                 " GROUP BY c.hospital_id", [stats.pk, region.pk, start, end])
             return round(time.monotonic() - started, 2)
 
-    def compute(period: str) -> dict:
+    def compute(period: str, old: bool = False) -> dict:
+        from unittest import mock
+
+        import indicators_engine_v1
+
         timer = StatementTimer()
+        engine = indicators_engine_v1.compute_period_sql if old else compute_period_sql
         started = time.monotonic()
-        with scopes_disabled(), connection.execute_wrapper(timer):
+        with scopes_disabled(), connection.execute_wrapper(timer), \
+                mock.patch("apps.monitoring.engine.compute_period_sql", engine):
             item = indicators_compute(actor=None, region=region, period=period, sync=True)
         seconds = round(time.monotonic() - started, 2)
         if item.status != "ready":
@@ -107,8 +164,12 @@ def main() -> None:
                 "coverage": [str(item.hospitals_share), str(item.cases_share), str(item.fund_share)]}
 
     runs: dict[str, list] = {"floor": [], "year": [], "quarter": [], "month": [], "ranking": []}
+    if args.old:
+        runs["year_old_engine"] = []
     for _ in range(args.repeat):
         runs["floor"].append(floor())
+        if args.old:
+            runs["year_old_engine"].append(compute(str(year), old=True))
         runs["year"].append(compute(str(year)))
         runs["quarter"].append(compute(f"{year}-Q2"))
         runs["month"].append(compute(f"{year}-06"))
@@ -124,7 +185,14 @@ def main() -> None:
                       "month": min(r["seconds"] for r in runs["month"]),
                       "ranking": min(r["seconds"] for r in runs["ranking"]),
                       "year_over_floor": round(best_year / best_floor, 2) if best_floor else None}
+    if args.old:
+        best_old = min(r["seconds"] for r in runs["year_old_engine"])
+        result["best"]["year_old_engine"] = best_old
+        result["best"]["year_old_engine_over_floor"] = round(best_old / best_floor, 2) if best_floor else None
+    if args.compare:
+        result["compare"] = {p: compare(region, p) for p in (str(year), f"{year}-Q2", f"{year}-06")}
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    result["load_after"] = [round(v, 2) for v in os.getloadavg()]
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -1,15 +1,21 @@
 """Benchmark: a per-hospital settlement statement (结算通知单 + case statement) of ~20 A4 pages.
 
 Renders the same red-head document the notices app publishes (apps.core.pdf.render_pdf) with a summary table
-and N case rows, reports pages, seconds and bytes. No database needed (the rows are synthetic).
+and N case rows, reports pages, seconds (wall and CPU) and bytes. No database needed (the rows are synthetic).
 
-    .venv/bin/python bench/bench_pdf.py [--rows 800] [--repeat 3] [--out /tmp/statement.pdf]
+With --baseline-ref the same document is also rendered the way a git revision did it (that revision's
+red-head template and base.css, a plain `weasyprint.HTML(...).write_pdf()`: fresh font configuration,
+installed fonts), interleaved with the current code in the same process, so the ratio is measured at the
+same load (decision 0049).
+
+    .venv/bin/python bench/bench_pdf.py [--rows 640] [--repeat 3] [--out /tmp/statement.pdf] [--baseline-ref REV]
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
+import os
 import random
 import re
 import sys
@@ -67,30 +73,80 @@ def _pages(content: bytes) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def baseline_renderer(ref: str, document):
+    """A callable rendering `document` as revision `ref` did (its templates, plain WeasyPrint)."""
+    import subprocess
+    import tempfile
+
+    from django.template import Context, Engine
+    from weasyprint import HTML
+
+    import apps.core.pdf as pdf
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-pdf-")) / "core" / "pdf"
+    folder.mkdir(parents=True)
+    for name in ("redhead.html", "base.css"):
+        source = subprocess.run(["git", "show", f"{ref}:apps/core/templates/core/pdf/{name}"], check=True,
+                                capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]).stdout
+        (folder / name).write_text(source, encoding="utf-8")
+    engine = Engine(dirs=[str(folder.parents[1])],
+                    builtins=["django.template.defaulttags", "django.template.defaultfilters"])
+    captured = {}
+    original = pdf.render_template_pdf
+    pdf.render_template_pdf = lambda name, context: captured.setdefault("context", context) and b""
+    try:
+        pdf.render_pdf(document)
+    finally:
+        pdf.render_template_pdf = original
+    html = engine.get_template("core/pdf/redhead.html").render(Context(captured["context"]))
+    return lambda: HTML(string=html, base_url=str(pdf.settings.BASE_DIR)).write_pdf()
+
+
+def _timed(render, timings, cpu):
+    start, start_cpu = time.perf_counter(), time.process_time()
+    content = render()
+    timings.append(time.perf_counter() - start)
+    cpu.append(time.process_time() - start_cpu)
+    return content
+
+
+def _summary(timings, cpu) -> dict:
+    return {"seconds_min": round(min(timings), 2), "seconds_median": round(sorted(timings)[len(timings) // 2], 2),
+            "cpu_seconds_min": round(min(cpu), 2), "cpu_seconds_median": round(sorted(cpu)[len(cpu) // 2], 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=640, help="case rows (≈ 33 rows per page: 640 → 20 pages)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--out", default="")
+    parser.add_argument("--baseline-ref", default="", help="git revision whose rendering is the floor (e.g. HEAD)")
     args = parser.parse_args()
     django_setup()
     from apps.core.pdf import render_pdf
 
     document = statement(args.rows)
     render_pdf(statement(10))  # warm-up: fonts and pango load once per process
-    timings, cpu, content = [], [], b""
+    baseline = baseline_renderer(args.baseline_ref, document) if args.baseline_ref else None
+    if baseline:
+        baseline()
+    timings, cpu, base_timings, base_cpu, content = [], [], [], [], b""
     for _ in range(args.repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        content = render_pdf(document)
-        timings.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
+        content = _timed(lambda: render_pdf(document), timings, cpu)
+        if baseline:
+            base_content = _timed(baseline, base_timings, base_cpu)
     pages = _pages(content)
     if args.out:
         Path(args.out).write_bytes(content)
-    print(json.dumps({"rows": args.rows, "pages": pages, "seconds_min": round(min(timings), 2),
-                      "seconds_median": round(sorted(timings)[len(timings) // 2], 2), "cpu_seconds_min": round(min(cpu), 2),
-                      "bytes": len(content),
-                      "peak_rss_mb": round(peak_rss_mb(), 1)}))
+    result = {"rows": args.rows, "pages": pages, **_summary(timings, cpu), "bytes": len(content)}
+    if baseline:
+        result["baseline"] = {"ref": args.baseline_ref, "pages": _pages(base_content), **_summary(base_timings, base_cpu),
+                              "bytes": len(base_content)}
+        result["cpu_ratio_min"] = round(min(base_cpu) / min(cpu), 2)
+        result["cpu_ratio_median"] = round(sorted(base_cpu)[len(base_cpu) // 2] / sorted(cpu)[len(cpu) // 2], 2)
+    result["load"] = [round(x, 1) for x in os.getloadavg()]
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

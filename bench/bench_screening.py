@@ -11,11 +11,19 @@ Measured in the same run, `--repeat` times each, interleaved (median reported), 
 * floor: one scan of the year's cases (`SELECT COUNT(*), SUM(…), …` — the issue's "single scan");
 * floor_rule_columns: the same scan touching every column the rules read (patient, dates, codes, costs);
 * floor_insert_select: the year's narrow columns written to a temp table (the settlement bench's floor);
-* new / old: `screen_cases(period=YEAR)` with the current engine and with the previous one
-  (bench/screening_engine_v1.py) once the items exist (the steady state: a re-run after an upload);
+* new / old: `screen_cases(period=YEAR)` with the current engine and with a previous one (`--old`:
+  bench/screening_engine_v2.py, the three-scan engine, by default; screening_engine_v1.py the first rewrite's
+  predecessor) once the items exist (the steady state: a re-run after an upload); `--new` times another
+  module as "new" (`--new screening_engine_v2 --no-old`: a baseline of the previous engine alone);
 * first_run: each engine once on an empty item table (every hit inserted); the two must leave the same
   items (`identical_items`: a digest of rule, case, related case and evidence).
 The target (issue 20) is screening ≤ 3× the floor. Prints one JSON line.
+
+`--dense N` instead checks the engines agree where the rules' edge cases are dense: region 990300 with N random
+cases over 14 months (400 patients × 20 hospitals: overlapping stays, chains, gaps around 15 days, Z51, empty
+codes, zero costs, self-pay shares up to 90 %, declared ≠ grouper), statistics published for the payment year
+only; for the year, two months and the previous year (no statistics) each engine screens from no items, then
+the new engine re-runs over the old engine's items (a no-op), and the digests must be equal.
 """
 from __future__ import annotations
 
@@ -67,6 +75,120 @@ SELECT %(region)s, h.ids[1 + ((hashtext(g::text) & 2147483647) %% %(patients)s) 
   ) x0
   CROSS JOIN LATERAL (SELECT x0.*, round(x0.cost * (0.05 + 0.1 * random())::numeric, 2) AS sp) x
 """
+
+
+DENSE_REGION = "990300"
+
+DENSE_SQL = """
+INSERT INTO cases_case
+       (region_id, hospital_id, settlement_id, patient_hash, insurance_type, gender, age, admission_date,
+        discharge_date, los_days, discharge_method, principal_dx, secondary_dx, principal_proc, other_procs, drg_code,
+        total_cost, drug_cost, consumable_cost, exam_cost, self_pay, fund_paid, department, warnings,
+        declared_drg_code, grouping_status, grouper_drg_code, grouper_mdc, grouper_adrg, grouper_version,
+        grouping_mismatch, content_hash, created_at, updated_at)
+SELECT %(region)s, h.ids[1 + floor(random() * h.n)::int], 'D' || g, md5('d' || floor(random() * 400)) || md5('e'),
+       '310', 1, 50, x.adm, x.adm + x.los, CASE WHEN random() < 0.1 THEN floor(random() * 4)::int ELSE x.los END,
+       (ARRAY['1', '1', '1', '2', '5'])[1 + floor(random() * 5)::int],
+       (ARRAY['J18.900', 'J18.100', 'J20.000', 'Z51.100', 'Z51.000', 'K35.800', '', 'I10.x00'])[1 + floor(random() * 8)::int],
+       '{}', CASE WHEN random() < 0.6 THEN '' ELSE '47.0900' END,
+       CASE WHEN random() < 0.9 THEN '{}'::text[] ELSE '{47.0100}'::text[] END,
+       x.code, x.cost, 0, 0, 0, x.sp, x.cost - x.sp, '', '{}',
+       (ARRAY['', '', 'ES21', 'ES23', 'ES25', 'EB11', 'EB13', 'GB25', 'XX13'])[1 + floor(random() * 9)::int], 'ok',
+       (ARRAY['', 'ES21', 'ES23', 'ES25', 'EB11', 'EB13', 'GB25', 'XX11'])[1 + floor(random() * 8)::int], 'MDCE',
+       (ARRAY['', '', 'ES2', 'EB1', 'GB2'])[1 + floor(random() * 5)::int], 'bench', false, md5(g::text), now(), now()
+  FROM generate_series(1, %(n)s) AS g
+  CROSS JOIN (SELECT array_agg(id ORDER BY id) AS ids, COUNT(*)::int AS n FROM hospitals_hospital
+               WHERE region_id = %(region)s) h
+  CROSS JOIN LATERAL (
+    SELECT %(start)s::date - 60 + floor(random() * 440 + g * 0)::int AS adm,
+           floor(random() * random() * 40 + g * 0)::int AS los,
+           (ARRAY['ES21', 'ES23', 'ES25', 'EB11', 'EB13', 'GB25', '', 'XX13', 'XX15', 'ES2'])[1 + floor(random() * 10 + g * 0)::int]
+             AS code,
+           CASE WHEN random() < 0.03 THEN 0 ELSE round((random() * 15000 + g * 0)::numeric, 2) END AS cost,
+           random() * random() * 0.9 + g * 0 AS share
+  ) x0
+  CROSS JOIN LATERAL (SELECT x0.*, round(x0.cost * x0.share::numeric, 2) AS sp) x
+"""
+
+DENSE_STATS = {"ES21": ("9000.00", "1.5000"), "ES23": ("7200.00", "1.2000"), "ES25": ("6000.00", "1.0000"),
+               "EB11": ("12000.00", "2.0000"), "EB13": ("12000.00", "2.0000"), "GB25": ("4000.00", "0.6667"),
+               "XX15": ("8000.00", "1.1000")}
+
+
+def dense_check(n: int, year: int, new_engine, old_engine) -> dict:
+    """Build region 990300 once (DENSE_SQL) and compare the engines' items period by period."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.db import connection
+    from django_scopes import scope, scopes_disabled
+
+    from apps.groups.models import Catalogue, GroupStat, StatsVersion
+    from apps.hospitals.models import Hospital
+    from apps.hospitals.services import hospital_create
+    from apps.screening import services
+    from apps.tenants.models import Region
+    from apps.tenants.services import region_create
+
+    with scopes_disabled():
+        region = Region.objects.filter(code=DENSE_REGION).first() or region_create(
+            actor=None, code=DENSE_REGION, name="筛查边界市", province_code="990000", province_name="基准省",
+            payment_method="DRG")
+        if not Hospital.objects.filter(region=region).exists():
+            for i in range(20):
+                hospital_create(actor=None, region=region, code=f"H99030{i:05d}", name=f"边界医院{i}",
+                                level=1 + i % 3, grade="甲", type="general", drg_enabled_from=dt.date(year - 3, 1, 1))
+        with connection.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM cases_case WHERE region_id = %s", [region.pk])
+            if cur.fetchone()[0] != n:
+                cur.execute("DELETE FROM screening_screeningitem WHERE region_id = %s", [region.pk])
+                cur.execute("DELETE FROM cases_case WHERE region_id = %s", [region.pk])
+                cur.execute("SELECT setseed(0.42)")
+                cur.execute(DENSE_SQL, {"region": region.pk, "n": n, "start": dt.date(year, 1, 1)})
+                cur.execute("ANALYZE cases_case")
+        if not StatsVersion.objects.filter(region=region, year=year, status="published").exists():
+            catalogue, _ = Catalogue.objects.get_or_create(region=region, version="DENSE",
+                                                           defaults={"name": "dense", "is_active": True})
+            version = StatsVersion.objects.create(region=region, year=year, number=1, catalogue=catalogue,
+                                                  status="ready", base_start=year - 3, base_end=year - 1, min_cases=5,
+                                                  cv_max="1.0", lln_cases=100)
+            GroupStat.objects.bulk_create([GroupStat(
+                region=region, version=version, group_code=code, n=50, mean_cost=Decimal(mean), sd=Decimal("1"),
+                cv=Decimal("0.1"), stable=True, base_points=Decimal(bp), mean_los=Decimal("5"),
+                death_rate=Decimal("0")) for code, (mean, bp) in DENSE_STATS.items()])
+            StatsVersion.objects.filter(pk=version.pk).update(status="published")
+
+    app_engine = services.engine
+
+    def screen(engine, period: str) -> str:
+        services.engine = engine
+        try:
+            with scope(region=[region.pk]):
+                services.screen_cases(actor=None, region=region, period=period)
+        finally:
+            services.engine = app_engine
+        with connection.cursor() as cur:
+            cur.execute(DIGEST_SQL.replace("AND year = %s", ""), [region.pk])
+            return cur.fetchone()[0]
+
+    def clear() -> None:
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM screening_screeningitem WHERE region_id = %s", [region.pk])
+
+    out = {}
+    for period in (str(year), f"{year}-01", f"{year}-07", str(year - 1)):
+        clear()
+        old = screen(old_engine, period)
+        rerun = screen(new_engine, period)  # over the old engine's items: nothing changes
+        clear()
+        new = screen(new_engine, period)
+        with connection.cursor() as cur:
+            cur.execute("SELECT rule, COUNT(*) FROM screening_screeningitem WHERE region_id = %s GROUP BY rule "
+                        "ORDER BY rule", [region.pk])
+            counts = dict(cur.fetchall())
+        out[period] = {"identical": old == new == rerun, "items": counts}
+    clear()
+    return out
 
 
 def ensure_synthetic(n: int, year: int):
@@ -162,20 +284,29 @@ def main() -> None:
     parser.add_argument("--region", default="990100", help="bench region (generate_region.py)")
     parser.add_argument("--synthetic", type=int, default=0, help="build region 990200 with this many cases instead")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--no-old", action="store_true", help="skip the previous engine (screening_engine_v1)")
+    parser.add_argument("--dense", type=int, default=0, help="check the engines agree on a dense random region")
+    parser.add_argument("--no-old", action="store_true", help="skip the previous engine")
+    parser.add_argument("--old", default="screening_engine_v2", help="the previous engine's module (bench/)")
+    parser.add_argument("--new", default="", help="time this module (bench/) as the new engine instead")
     args = parser.parse_args()
     django_setup()
     import datetime as dt
+    import importlib
     import os
 
-    import screening_engine_v1
     from django.db import connection
     from django_scopes import scope, scopes_disabled
 
     from apps.screening import services
     from apps.tenants.models import Region
 
-    new_engine = services.engine
+    app_engine = services.engine
+    new_engine = importlib.import_module(args.new) if args.new else app_engine
+    old_engine = importlib.import_module(args.old)
+    if args.dense:
+        print(json.dumps({"dense": args.dense, "engines": [new_engine.__name__, old_engine.__name__],
+                          "periods": dense_check(args.dense, args.year, new_engine, old_engine)}))
+        return
     timings: dict = {}
     if args.synthetic:
         region, timings = ensure_synthetic(args.synthetic, args.year)
@@ -202,7 +333,7 @@ def main() -> None:
             with scope(region=[region.pk]):
                 return services.screen_cases(actor=None, region=region, period=str(args.year))
         finally:
-            services.engine = new_engine
+            services.engine = app_engine
 
     def clear_items() -> None:
         with connection.cursor() as cur:
@@ -220,7 +351,7 @@ def main() -> None:
     first: dict = {}
     if not args.no_old:
         clear_items()
-        first["old_s"] = round(_timed(lambda: screen(screening_engine_v1)), 3)
+        first["old_s"] = round(_timed(lambda: screen(old_engine)), 3)
         old_digest = digest()
     clear_items()
     result = None
@@ -238,12 +369,13 @@ def main() -> None:
         m["floor_rule_columns"].append(scan(RULE_COLUMNS_FLOOR_SQL))
         m["floor_insert_select"].append(copy())
         if not args.no_old:
-            m["old"].append(_timed(lambda: screen(screening_engine_v1)))
+            m["old"].append(_timed(lambda: screen(old_engine)))
         m["new"].append(_timed(run_new))
     load.append(os.getloadavg())
     med = {k: round(statistics.median(v), 3) for k, v in m.items() if v}
     floor = med["floor"]
-    out = {"region": region.code, "year": args.year, "cases": n_cases, **timings, **{f"{k}_s": v for k, v in med.items()},
+    out = {"engines": {"new": new_engine.__name__, "old": None if args.no_old else old_engine.__name__},
+           "region": region.code, "year": args.year, "cases": n_cases, **timings, **{f"{k}_s": v for k, v in med.items()},
            "ratio_new": round(med["new"] / floor, 2), "ratio_new_rule_columns": round(med["new"] / med["floor_rule_columns"], 2),
            "ratio_new_insert_select": round(med["new"] / med["floor_insert_select"], 2),
            "first_run": first, "ratio_new_first_run": round(first["new_s"] / floor, 2),

@@ -96,7 +96,7 @@ def main() -> None:
     from apps.groups.services import group_stats_compute, group_stats_publish
     from apps.hospitals.models import Hospital
     from apps.hospitals.services import hospital_update
-    from apps.settlement.engine import CASES_SQL, approved_adjustments_sql, run_params
+    from apps.settlement.engine import CASES_SQL, approved_adjustments_sql, confirmed_deductions_sql, run_params
     from apps.settlement.selectors import published_coefficients
     from apps.settlement.services import coefficients_compute, coefficients_publish, settlement_run_start
     from apps.tenants.models import Region
@@ -229,7 +229,7 @@ def main() -> None:
         with scopes_disabled():
             last = SettlementRun.objects.get(pk=result["annual"][-1]["run_id"])
         params = run_params(last)
-        sql = CASES_SQL.format(adjustments=approved_adjustments_sql())
+        sql = CASES_SQL.format(adjustments=approved_adjustments_sql(), deductions=confirmed_deductions_sql())
         try:
             with transaction.atomic(), connection.cursor() as cur:
                 cur.execute("SET LOCAL enable_nestloop = off")

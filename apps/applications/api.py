@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from apps.cases.models import Case
 from apps.core.api import ScopedAPIMixin
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.pagination import DeferredJoinPagination
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
 from apps.tenants.models import Region, User
@@ -44,13 +45,14 @@ class ApplicationViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveM
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = DeferredJoinPagination  # sort the bare rows, join the page's (decision 0048)
 
     @extend_schema(parameters=[OpenApiParameter(n, str, required=False) for n in ("status", "type", "hospital", "region")])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        qs = selectors.application_queue(self.request.user).prefetch_related("attachments")
+        qs = selectors.application_queue(self.request.user).prefetch_related("attachments", "assignments__expert")
         params = self.request.query_params
         for name in ("status", "type"):
             if params.get(name):

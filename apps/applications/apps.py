@@ -35,8 +35,8 @@ class ApplicationsConfig(AppConfig):
         navigation.register(NavItem("applications:list", _("Case applications"), READERS | HOSPITAL, 60))
         navigation.register(NavItem("applications:assignments", _("My expert reviews"), frozenset({Role.EXPERT}), 61))
         navigation.register(NavItem("applications:experts", _("Expert pool"), READERS, 62))
-        register_widget("applications_bureau", BUREAU, "applications/widgets/bureau.html", views.bureau_widget, 25)
+        register_widget("applications_bureau", BUREAU, "applications/widgets/bureau.html", views.bureau_widget, 25, cached=True)
         register_widget("applications_expert", {Role.EXPERT}, "applications/widgets/expert.html",
-                        views.expert_widget, 25)
+                        views.expert_widget, 25, cached=True)
         register_widget("applications_hospital", HOSPITAL, "applications/widgets/hospital.html",
-                        views.hospital_widget, 25)
+                        views.hospital_widget, 25, cached=True)

@@ -49,7 +49,9 @@ class ExpertProfile(RegionScopedModel):
 
 
 class Application(RegionScopedModel):
-    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="applications", verbose_name=_("case"))
+    # cases_case is partitioned by region: `id` alone is no unique SQL target (decision 0044); Django keeps PROTECT
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="applications", verbose_name=_("case"),
+                             db_constraint=False)
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("hospital"))
     type = models.CharField(_("type"), max_length=20, choices=ApplicationType.choices)

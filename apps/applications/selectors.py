@@ -51,8 +51,12 @@ def identified_q(access) -> Q:
 
 def visible_applications(user) -> QuerySet[Application]:
     access = get_access(user)
-    qs = Application.objects.with_scope(region=access.region_ids).filter(access.workflow_q()).distinct()
-    return qs.select_related("region", "hospital", "case", "created_by")
+    rows = Application.objects.with_scope(region=access.region_ids)
+    if access.expert_region_ids():  # the assignment join may repeat rows: match ids, never DISTINCT the wide rows
+        rows = rows.filter(pk__in=rows.filter(access.workflow_q()).values("pk"))
+    else:  # no expert role: the same rule without the assignment join (decision 0048: 129 → 1 ms a page)
+        rows = rows.filter(access.workflow_q(experts=False))
+    return rows.select_related("region", "hospital", "case", "created_by")
 
 
 def application_queue(user) -> QuerySet[Application]:

@@ -51,9 +51,12 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return obj.created_by.username if obj.created_by and self._identified(obj) else None
 
     def get_attachments(self, obj) -> list[dict]:
-        rows = AttachmentSerializer(obj.attachments.all(), many=True).data
+        items = list(obj.attachments.all())
+        if not items:  # most rows of a list have none: no serializer built per row (issue 21)
+            return []
+        rows = AttachmentSerializer(items, many=True).data
         if not self._identified(obj):  # a file name may carry a patient's name
-            for row, attachment in zip(rows, obj.attachments.all(), strict=True):
+            for row, attachment in zip(rows, items, strict=True):
                 row["original_name"] = attachment.neutral_name
         return rows
 
@@ -62,7 +65,10 @@ class ApplicationSerializer(serializers.ModelSerializer):
         user = getattr(request, "user", None)
         if not shows_expert_names(user, obj.region_id):  # one rule with the screens (apps/core/workflow.py)
             return []
-        rows = obj.assignments.select_related("expert").order_by("assigned_at", "id")
+        if "assignments" in getattr(obj, "_prefetched_objects_cache", {}):  # the list prefetches them (no N+1)
+            rows = sorted(obj.assignments.all(), key=lambda a: (a.assigned_at, a.pk))
+        else:
+            rows = obj.assignments.select_related("expert").order_by("assigned_at", "id")
         return [{"id": a.pk, "expert": a.expert.username, "status": a.status, "due": a.due} for a in rows]
 
 

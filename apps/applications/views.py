@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from apps.cases.models import Case
 from apps.core.errors import DomainError, NotFound
+from apps.core.pagination import DeferredJoinPaginator
 from apps.core.web import show_error as _fail
 from apps.core.workflow import mask_expert_actors, shows_expert_names
 from apps.hospitals.models import Hospital
@@ -89,7 +90,8 @@ def application_list(request):
         qs = qs.filter(type=app_type)
     if hospital:
         qs = qs.filter(Q(hospital__code=hospital) | Q(hospital__name__icontains=hospital))
-    page_obj = Paginator(qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
+    # sort and slice the bare applications, then join the page's 30 (decision 0048)
+    page_obj = DeferredJoinPaginator(qs.order_by("-created_at", "-pk"), PER_PAGE).get_page(request.GET.get("page"))
     is_bureau = bool(request.access.bureau_region_ids())
     return render(request, "applications/list.html", {
         "page_obj": page_obj, "statuses": Status.choices, "types": ApplicationType.choices,

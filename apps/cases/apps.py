@@ -24,4 +24,5 @@ class CasesConfig(AppConfig):
         navigation.register(navigation.NavItem("grouper:report", _("Grouper disagreement"), readers, 43))
         navigation.register(navigation.NavItem("grouper:local_rules", _("Local grouping rules"),
                                                BUREAU_ROLES, 44))
-        register_widget("cases_overview", readers, "cases/widgets/overview.html", cases_overview_context, order=30)
+        register_widget("cases_overview", readers, "cases/widgets/overview.html", cases_overview_context, order=30,
+                        cached=True)

@@ -169,7 +169,7 @@ def plan_chunks(region_id: int, scope: str, period: str | None, import_job_id: i
 READ_SQL = (
     "WITH r AS MATERIALIZED (SELECT id, region_id, import_job_id, grouping_status, discharge_date, principal_dx, "
     "secondary_dx, principal_proc, other_procs, gender, age, age_days, birth_weight_g, los_days, discharge_method, "
-    "ventilation_hours, declared_drg_code FROM cases_case WHERE id BETWEEN %(lo)s AND %(hi)s) "
+    "ventilation_hours, declared_drg_code FROM cases_case WHERE region_id = %(region)s AND id BETWEEN %(lo)s AND %(hi)s) "
     "SELECT id, extract(year FROM discharge_date)::int, principal_dx, secondary_dx, principal_proc, other_procs, "
     "gender, age, age_days, birth_weight_g, los_days, discharge_method, ventilation_hours, declared_drg_code "
     "FROM r WHERE region_id = %(region)s"

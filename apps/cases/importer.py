@@ -1,7 +1,8 @@
 """The set-based settlement-list import: COPY into a staging table, SQL quality checks, one upsert.
 
 Why this shape: a region uploads up to a million rows a year, so no Python loop touches the rows
-after parsing. The file streams into a temp table with COPY; one SQL pass types every field and
+after parsing. The file streams with COPY into an unlogged table of the import's own schema (decision
+0045); one SQL pass (split over two sessions for a large file) types every field and
 looks up hospitals, codes and groups and lists each row's broken rules (domain.md §9), which a few
 INSERT … SELECT statements turn into one error row per rule; an INSERT of the new settlement ids and
 an UPDATE of the changed ones land the good rows in one transaction (identical rows are not touched).
@@ -13,12 +14,13 @@ import csv
 import datetime as dt
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from apps.core.exports import sql_neutralise
@@ -42,7 +44,8 @@ PREVIEW_ERRORS = 50
 PREVIEW_ROWS = 10
 MONEY_FIELDS = ("total_cost", "drug_cost", "consumable_cost", "exam_cost", "self_pay", "fund_paid")
 SETTLEMENT_ID_RE = "^[[:alnum:]][[:alnum:]_./:-]*$"
-TEMP_TABLES = ("cs_stage", "cs_rows", "cs_errors", "cs_groups", "cs_dups", "cs_means", "cs_todo", "cs_dates", "cs_match", "cs_sums")
+# the staging tables are scratch: no autovacuum/analyze worker should spend time on them (the steps ANALYZE them)
+NO_AUTOVACUUM = "WITH (autovacuum_enabled = off)"
 
 
 class FileError(Exception):
@@ -98,7 +101,7 @@ def _create_stage(extra_columns: int) -> None:
     cols = ", ".join(f"{n} text" for n in NAMES)
     extra = "".join(f", x{i} text" for i in range(extra_columns))
     with connection.cursor() as cur:
-        cur.execute(f"CREATE TEMP TABLE cs_stage (rownum bigserial, {cols}{extra}, x_malformed text)")
+        cur.execute(f"CREATE UNLOGGED TABLE cs_stage (rownum bigserial, {cols}{extra}, x_malformed text) {NO_AUTOVACUUM}")
 
 
 def _copy_columns(mapped: list[str | None]) -> list[str]:
@@ -222,7 +225,8 @@ def _load_xlsx(path: Path) -> None:
         raise FileError(str(err)) from err
 
 
-def load_file(path: Path) -> None:
+def load_file(path: Path) -> int:
+    """Stage the file in cs_stage; returns its number of rows."""
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic == b"PK\x03\x04":
@@ -235,6 +239,7 @@ def load_file(path: Path) -> None:
     if count > max_rows():
         raise FileError(_("The file has %(n)d rows, more than the %(max)d allowed per file; split it into several "
                           "files.") % {"n": count, "max": max_rows()})
+    return count
 
 
 # ---------------------------------------------------------------- the stored upload (patient ids at rest)
@@ -352,7 +357,7 @@ def _dates_table() -> None:
     union = " UNION ".join(f"SELECT NULLIF(btrim({n}), '') FROM cs_stage" for n in DATE_COLUMNS)
     with connection.cursor() as cur:
         cur.execute(
-            f"CREATE TEMP TABLE cs_dates AS SELECT raw, {_date_expr('raw')} AS d "
+            f"CREATE UNLOGGED TABLE cs_dates {NO_AUTOVACUUM} AS SELECT raw, {_date_expr('raw')} AS d "
             f"FROM ({union}) u(raw) WHERE raw IS NOT NULL"
         )
         cur.execute("ANALYZE cs_dates")
@@ -362,7 +367,8 @@ def _trims() -> str:
     return ", ".join(f"NULLIF(btrim({n}), '') AS {n}" for n in NAMES)
 
 
-def _typed_select() -> str:
+def _typed_select(where: str = "") -> str:
+    """Typed values of the staged rows (`where`: which rows, e.g. a block range of cs_stage)."""
     trims = _trims()
     typed = []
     for col in COLUMNS:
@@ -379,7 +385,7 @@ def _typed_select() -> str:
     return (
         f"SELECT t.*, {', '.join(typed)}, CASE WHEN gender IN ('1', '2') THEN gender::smallint END AS v_gender, "
         f"upper(drg_code) AS v_drg_code "
-        f"FROM (SELECT rownum, {trims}, x_malformed AS malformed FROM cs_stage OFFSET 0) t{joins}"
+        f"FROM (SELECT rownum, {trims}, x_malformed AS malformed FROM cs_stage {where} OFFSET 0) t{joins}"
     )
 
 
@@ -403,15 +409,84 @@ KEPT_COLUMNS = (
 )
 
 
-def _build_rows(region_id: int, hospital_ids: set[int] | None) -> None:
-    """One pass: typed values, look-ups, content hash and every row's error list.
+def typing_sessions() -> int:
+    """Database sessions that share the typing pass of a large file (the machine's cores, by default 2)."""
+    return max(1, int(getattr(settings, "CASE_IMPORT_SESSIONS", 2)))
+
+
+def parallel_min_rows() -> int:
+    """Below this many rows one session types the file (a second connection costs more than it saves)."""
+    return int(getattr(settings, "CASE_IMPORT_PARALLEL_MIN_ROWS", 50_000))
+
+
+BLOCK_RANGE = "WHERE ctid >= %(lo)s::tid AND ctid < %(hi)s::tid"
+
+
+def _build_rows(region_id: int, hospital_ids: set[int] | None, rows: int) -> int:
+    """One pass: typed values, look-ups, content hash and every row's error list; returns the sessions used.
 
     cs_rows keeps only what the later steps read (typed values, not the ~1 KB of raw text), so the
-    typing pass writes, and the checks and the write phase read, a narrow table.
+    typing pass writes, and the checks and the write phase read, a narrow table. A large file is typed
+    by several sessions at once, each over its own block range of cs_stage (the staging tables are
+    unlogged, not temp, so other sessions read them); PostgreSQL's own parallel query cannot do it here,
+    because the statement's OFFSET 0 fences (each expression computed once a row) stop partial plans.
     """
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE cs_stage")
+        cur.execute("ANALYZE cs_groups")
+        _dates_table()
+    parts = typing_sessions() if rows >= parallel_min_rows() else 1
+    if parts == 1:
+        sql, params = _rows_select(region_id, hospital_ids)
+        with connection.cursor() as cur:
+            cur.execute(f"CREATE UNLOGGED TABLE cs_rows {NO_AUTOVACUUM} AS {sql}", params)
+            cur.execute("ANALYZE cs_rows")
+        return 1
+    sql, params = _rows_select(region_id, hospital_ids, BLOCK_RANGE)
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE UNLOGGED TABLE cs_rows {NO_AUTOVACUUM} AS {sql} WITH NO DATA",
+                    {**params, "lo": "(0,0)", "hi": "(0,0)"})
+        cur.execute("SELECT pg_relation_size('cs_stage') / current_setting('block_size')::int, "
+                    "current_setting('search_path')")
+        blocks, search_path = cur.fetchone()
+    bounds = [blocks * i // parts for i in range(parts)] + [blocks + 1]
+    ranges = [{**params, "lo": f"({bounds[i]},0)", "hi": f"({bounds[i + 1]},0)"} for i in range(parts)]
+    insert = f"INSERT INTO cs_rows {sql}"
+    if connection.in_atomic_block:
+        # an enclosing transaction (a test, a caller's atomic block): other sessions cannot see its
+        # uncommitted staging tables, so the parts run one after the other on this connection
+        with connection.cursor() as cur:
+            for part in ranges:
+                cur.execute(insert, part)
+    else:
+        with ThreadPoolExecutor(max_workers=parts - 1) as pool:
+            others = [pool.submit(_run_in_own_session, search_path, insert, part) for part in ranges[1:]]
+            with connection.cursor() as cur:
+                cur.execute(insert, ranges[0])
+            for other in others:
+                other.result()  # re-raises a helper session's error: the import stops, nothing is written
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE cs_rows")
+    return parts
+
+
+def _run_in_own_session(search_path: str, sql: str, params: dict) -> None:
+    """One statement on a second connection that sees this import's workspace (a helper thread)."""
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cur:
+            cur.execute("SELECT set_config('search_path', %s, false)", [search_path])
+            cur.execute("SET work_mem = '64MB'")
+            cur.execute(sql, params)
+    finally:
+        side.close()
+
+
+def _rows_select(region_id: int, hospital_ids: set[int] | None, where: str = "") -> tuple[str, dict]:
+    """The typing pass's SELECT and its parameters (cs_stage, cs_dates and cs_groups must exist)."""
     kept = ", ".join(f"x.{c}" for c in KEPT_COLUMNS)
     sql = (
-        f"CREATE TEMP TABLE cs_rows AS SELECT {kept}, {_content_hash_expr()} AS content_hash, "
+        f"SELECT {kept}, {_content_hash_expr()} AS content_hash, "
         f"{_errors_expr()} AS errs FROM ("
         "SELECT s.*, h.id AS hospital_id, "
         "CASE WHEN s.patient_id LIKE 'sha256:%%' THEN substr(s.patient_id, 8) "
@@ -419,7 +494,7 @@ def _build_rows(region_id: int, hospital_ids: set[int] | None) -> None:
         "(dc.code IS NOT NULL) AS dx_known, (pc.code IS NOT NULL) AS proc_known, "
         "(g.code IS NOT NULL) AS group_known, "
         "extract(year FROM s.v_discharge_date)::int AS year "
-        f"FROM ({_typed_select()} OFFSET 0) s "
+        f"FROM ({_typed_select(where)} OFFSET 0) s "
         "LEFT JOIN hospitals_hospital h ON h.region_id = %(region)s AND h.code = s.hospital_code "
         "LEFT JOIN cases_diagnosiscode dc ON dc.code = s.principal_dx "
         "LEFT JOIN cases_procedurecode pc ON pc.code = s.principal_proc "
@@ -430,12 +505,7 @@ def _build_rows(region_id: int, hospital_ids: set[int] | None) -> None:
         "salt": settings.PATIENT_ID_SALT, "region": region_id,
         "restricted": hospital_ids is not None, "allowed": sorted(hospital_ids or []),
     }
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE cs_stage")
-        cur.execute("ANALYZE cs_groups")
-        _dates_table()
-        cur.execute(sql, params)
-        cur.execute("ANALYZE cs_rows")
+    return sql, params
 
 
 def _error_rules() -> list[tuple[str, str, str, str]]:
@@ -503,7 +573,7 @@ def _error_select() -> str:
 def _run_checks(region: Region) -> None:
     with connection.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE cs_errors (rownum bigint, settlement_id text, field text, code text, value text)"
+            f"CREATE UNLOGGED TABLE cs_errors (rownum bigint, settlement_id text, field text, code text, value text) {NO_AUTOVACUUM}"
         )
         cur.execute(f"INSERT INTO cs_errors {_error_select()}")
         # every other procedure code must be in the national list too (one error per unknown code)
@@ -515,7 +585,7 @@ def _run_checks(region: Region) -> None:
         # the same settlement id twice: identical rows count once, different content rejects them all
         cur.execute(
             # the raw-content hash (of the trimmed cells) is only computed for ids that occur more than once
-            "CREATE TEMP TABLE cs_dups AS WITH d AS (SELECT settlement_id FROM cs_rows WHERE settlement_id IS NOT NULL "
+            f"CREATE UNLOGGED TABLE cs_dups {NO_AUTOVACUUM} AS WITH d AS (SELECT settlement_id FROM cs_rows WHERE settlement_id IS NOT NULL "
             "GROUP BY settlement_id HAVING count(*) > 1), "
             "dr AS (SELECT r.rownum, r.settlement_id FROM cs_rows r JOIN d ON d.settlement_id = r.settlement_id), "
             f"h AS (SELECT dr.settlement_id, dr.rownum, {RAW_HASH.replace('coalesce(', 'coalesce(s.')} AS raw_hash "
@@ -545,7 +615,7 @@ def _run_checks(region: Region) -> None:
 
 def _groups_table(region: Region) -> None:
     with connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE cs_groups (year int, code text, PRIMARY KEY (year, code))")
+        cur.execute("CREATE UNLOGGED TABLE cs_groups (year int, code text, PRIMARY KEY (year, code))")
         cur.execute(
             "SELECT DISTINCT substring(btrim(discharge_date) FROM '^(?:19|20)[0-9]{2}')::int FROM cs_stage "
             "WHERE btrim(discharge_date) ~ '^(19|20)[0-9]{2}'"
@@ -596,13 +666,13 @@ def _pending(region: Region) -> int:
     cs_todo(rownum, case_id): the good rows that are new (case_id NULL) or changed; identical ones are left out."""
     with connection.cursor() as cur:
         cur.execute(
-            "CREATE TEMP TABLE cs_match AS SELECT c.id, c.settlement_id, c.content_hash, c.drg_code, c.total_cost "
+            f"CREATE UNLOGGED TABLE cs_match {NO_AUTOVACUUM} AS SELECT c.id, c.settlement_id, c.content_hash, c.drg_code, c.total_cost "
             "FROM cases_case c WHERE c.region_id = %(region)s AND c.settlement_id IN (SELECT settlement_id FROM cs_rows)",
             {"region": region.pk},
         )
         cur.execute("ANALYZE cs_match")
         cur.execute(
-            "CREATE TEMP TABLE cs_todo AS SELECT r.rownum, m.id AS case_id "
+            f"CREATE UNLOGGED TABLE cs_todo {NO_AUTOVACUUM} AS SELECT r.rownum, m.id AS case_id "
             f"FROM (SELECT r.rownum, r.settlement_id, r.content_hash {VALID_ROWS}) r LEFT JOIN cs_match m "
             "ON m.settlement_id = r.settlement_id WHERE m.id IS NULL OR m.content_hash <> r.content_hash"
         )
@@ -646,7 +716,7 @@ def _group_means(region: Region, years: list[int]) -> None:
     file's good rows (identical rows count once; a stored case whose new row is rejected is left out).
     """
     with connection.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE cs_means (year int, drg_code text, mean numeric)")
+        cur.execute("CREATE UNLOGGED TABLE cs_means (year int, drg_code text, mean numeric)")
         published = []
         for year in years:
             means = selectors.published_group_means(region, year)
@@ -662,7 +732,7 @@ def _group_means(region: Region, years: list[int]) -> None:
                 [region.pk],
             )
             sums = cur.fetchall()
-            cur.execute("CREATE TEMP TABLE cs_sums (drg_code text, s numeric, n bigint)")
+            cur.execute("CREATE UNLOGGED TABLE cs_sums (drg_code text, s numeric, n bigint)")
             cur.executemany("INSERT INTO cs_sums VALUES (%s, %s, %s)", sums)
             cur.execute(
                 "INSERT INTO cs_means SELECT NULL, drg_code, sum(s) / sum(n) FROM ("
@@ -690,14 +760,12 @@ def _error_sql(limit: bool) -> str:
 
 def _write_messages() -> None:
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS cs_messages")
-        cur.execute("CREATE TEMP TABLE cs_messages (code text PRIMARY KEY, template text)")
+        cur.execute("CREATE UNLOGGED TABLE cs_messages (code text PRIMARY KEY, template text)")
         cur.executemany("INSERT INTO cs_messages VALUES (%s, %s)", list(error_messages().items()))
         # field labels (性别, not gender) in the active language: a coder reads the names they know
         from .labels import FIELD_LABELS
 
-        cur.execute("DROP TABLE IF EXISTS cs_fields")
-        cur.execute("CREATE TEMP TABLE cs_fields (name text PRIMARY KEY, label text)")
+        cur.execute("CREATE UNLOGGED TABLE cs_fields (name text PRIMARY KEY, label text)")
         cur.executemany("INSERT INTO cs_fields VALUES (%s, %s)", [(k, str(v)) for k, v in FIELD_LABELS.items()])
 
 
@@ -732,18 +800,47 @@ def _first_rows() -> list[dict]:
         return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
 
 
-def _set_temp_buffers() -> None:
-    """Keep the staging tables in memory (~1 KB a row); only possible before the session's first temp table."""
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute("SET temp_buffers = '256MB'")
-    except Exception:  # noqa: BLE001 - already used temp tables in this session: keep the current size
-        pass
+WORKSPACE_PREFIX = "cs_imp_"
 
 
-def _drop_temp_tables() -> None:
+def _open_workspace() -> str:
+    """A schema of UNLOGGED tables for this import, first on the search_path; returns the previous search_path.
+
+    Why not TEMP tables: PostgreSQL never scans a temp table in parallel (only the owning backend can read
+    it), so the typing pass ran on one core. Unlogged tables write no WAL either, other sessions (parallel
+    workers, or a second import worker) can read them, and the statements keep their short names (cs_rows)
+    through the search_path. The schema is named after the backend's pid: a session runs one import at a
+    time, and a schema whose pid is no longer a live session is a crashed import's leftover, dropped here.
+    """
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS " + ", ".join(TEMP_TABLES + ("cs_messages", "cs_fields")))
+        cur.execute(
+            "SELECT n.nspname, current_setting('search_path'), pg_backend_pid() FROM (SELECT 1) one "
+            "LEFT JOIN (SELECT nspname, substring(nspname FROM %(pattern)s)::int AS pid FROM pg_namespace "
+            "WHERE nspname ~ %(pattern)s) n "
+            "ON n.pid = pg_backend_pid() OR NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = n.pid)",
+            {"pattern": f"^{WORKSPACE_PREFIX}([0-9]+)$"},
+        )
+        rows = cur.fetchall()
+    previous, pid = rows[0][1], rows[0][2]
+    for stale in sorted(name for name, _path, _pid in rows if name and name.startswith(WORKSPACE_PREFIX)):
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(f'DROP SCHEMA IF EXISTS "{stale}" CASCADE')
+        except Exception:  # noqa: BLE001 - another import is dropping the same leftover right now
+            pass
+    schema = f"{WORKSPACE_PREFIX}{pid}"
+    with connection.cursor() as cur:
+        cur.execute(f"CREATE SCHEMA {schema}")
+        cur.execute("SELECT set_config('search_path', %s, false)", [f"{schema}, {previous}"])
+    return previous
+
+
+def _close_workspace(previous: str) -> None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        schema = f"{WORKSPACE_PREFIX}{cur.fetchone()[0]}"
+        cur.execute("SELECT set_config('search_path', %s, false)", [previous])
+        cur.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -770,16 +867,15 @@ def run_import(
         result.timings[name] = round(now - clock[0], 3)
         clock[0] = now
 
-    _set_temp_buffers()
-    _drop_temp_tables()
+    previous_path = _open_workspace()
     try:
         with connection.cursor() as cur:
             cur.execute("SET work_mem = '64MB'")
-        load_file(path)
+        staged = load_file(path)
         step("copy")
         progress(30)
         _groups_table(region)
-        _build_rows(region.pk, hospital_ids)
+        _build_rows(region.pk, hospital_ids, staged)
         step("type")
         progress(45)
         _run_checks(region)
@@ -833,7 +929,7 @@ def run_import(
         if not connection.needs_rollback:
             try:
                 with transaction.atomic():
-                    _drop_temp_tables()
+                    _close_workspace(previous_path)
                     with connection.cursor() as cur:
                         cur.execute("RESET work_mem")
                         cur.execute("RESET jit")

@@ -7,19 +7,30 @@
 `context_fn(request)` returns the widget's data (available in its template as `data`) or None to
 hide it. It runs inside the request's region scope; it must count only what `request.access`
 lets the user read (a second region's rows must never be counted).
+
+`cached=True` keeps a widget's data in Django's cache per user, keyed by the newest audit event of the user's
+regions (`data_stamp`) and the date: every state change goes through a service that writes an audit event, so
+the next dashboard after any action recomputes, and a quiet region's dashboard is served from the cache
+(decision 0048). Only widgets whose figures change through audited services may opt in — not unread
+notifications, for example (reading is not audited). `CACHE_SECONDS` bounds what changes with the clock alone
+(an upcoming session that starts, the last 30 days of audit events).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from apps.hospitals.enums import HospitalType, Level
 from apps.hospitals.models import Hospital
@@ -38,29 +49,67 @@ class Widget:
     template_name: str
     context_fn: ContextFn
     order: int = 100
+    cached: bool = False
 
 
 WIDGETS: dict[str, Widget] = {}
+CACHE_SECONDS = 300
+_MISSING = object()
+
+# The newest audit event of each region: one index probe per region on (region_id, id) (core 0003_list_indexes).
+STAMP_SQL = """
+SELECT max(last.id) FROM unnest(%s::bigint[]) AS r(id)
+CROSS JOIN LATERAL (SELECT e.id FROM core_auditevent e WHERE e.region_id = r.id ORDER BY e.id DESC LIMIT 1) AS last
+"""
 
 
-def register_widget(key: str, roles: Iterable[str], template_name: str, context_fn: ContextFn, order: int = 100) -> None:
-    """Add (or replace, by key) a dashboard widget shown to users holding any of `roles`."""
-    WIDGETS[key] = Widget(key, frozenset(str(r) for r in roles), template_name, context_fn, order)
+def register_widget(key: str, roles: Iterable[str], template_name: str, context_fn: ContextFn, order: int = 100,
+                    cached: bool = False) -> None:
+    """Add (or replace, by key) a dashboard widget shown to users holding any of `roles`.
+
+    `cached`: its data depends only on rows that audited services change (see the module docstring)."""
+    WIDGETS[key] = Widget(key, frozenset(str(r) for r in roles), template_name, context_fn, order, cached)
+
+
+def data_stamp(access) -> str:
+    """What a cached widget's data is valid for: the newest audit event id of the user's regions and today."""
+    newest = None
+    if access.region_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(STAMP_SQL, [access.region_ids])
+            newest = cursor.fetchone()[0]
+    return f"{newest or 0}:{timezone.localdate().isoformat()}"
+
+
+def _cache_prefix(request) -> str:
+    """Per user and per access (roles, hospitals, provinces): a changed membership is a new key, never a leak."""
+    access = request.access
+    shape = repr((access.user_id, access.is_platform_admin, sorted((r, sorted(x)) for r, x in access.roles.items()),
+                  sorted((r, sorted(x)) for r, x in access.hospitals.items()), sorted(access.expert_affiliations),
+                  sorted(access.province_ids), get_language()))
+    return "dash:" + hashlib.sha256(shape.encode()).hexdigest()[:32] + ":" + data_stamp(access) + ":"
 
 
 def widgets_for(request) -> list[dict[str, Any]]:
     """The widgets for the user's roles, in order, each with its data and rendered HTML.
 
     A widget that fails is logged and shown as "unavailable" (re-raised when DEBUG is on), so one
-    app's broken widget never takes the whole landing page down.
+    app's broken widget never takes the whole landing page down. Cached widgets are read with one
+    `get_many` and the missing ones written back with one `set_many`.
     """
     roles = request.access.all_roles()
+    widgets = [w for w in sorted(WIDGETS.values(), key=lambda w: (w.order, w.key)) if roles & w.roles]
+    prefix = _cache_prefix(request) if any(w.cached for w in widgets) else ""
+    stored = (_cache_call(cache.get_many, [prefix + w.key for w in widgets if w.cached]) or {}) if prefix else {}
+    fresh: dict[str, Any] = {}
     rendered = []
-    for widget in sorted(WIDGETS.values(), key=lambda w: (w.order, w.key)):
-        if not roles & widget.roles:
-            continue
+    for widget in widgets:
         try:
-            data = widget.context_fn(request)
+            data = stored.get(prefix + widget.key, _MISSING) if widget.cached else _MISSING
+            if data is _MISSING:
+                data = widget.context_fn(request)
+                if widget.cached:
+                    fresh[prefix + widget.key] = data
             if data is None:
                 continue
             html = render_to_string(widget.template_name, {"data": data}, request=request)
@@ -70,7 +119,18 @@ def widgets_for(request) -> list[dict[str, Any]]:
             logger.exception("dashboard widget %s failed", widget.key)
             data, html = None, render_to_string("core/widgets/unavailable.html", {"key": widget.key}, request=request)
         rendered.append({"key": widget.key, "template_name": widget.template_name, "data": data, "html": html})
+    if fresh:
+        _cache_call(cache.set_many, fresh, CACHE_SECONDS)
     return rendered
+
+
+def _cache_call(method, *args):
+    """A cache that is down (a shared backend) costs the widgets' queries, never the page."""
+    try:
+        return method(*args)
+    except Exception:
+        logger.warning("dashboard cache unavailable", exc_info=True)
+        return None
 
 
 def primary_role(roles: set[str]) -> str | None:
@@ -209,8 +269,10 @@ def platform_overview(request) -> dict | None:
 
 BUREAU_AND_AUDIT = BUREAU_AND_AUDITORS
 register_widget("platform_overview", {Role.PLATFORM_ADMIN}, "core/widgets/platform_overview.html", platform_overview, 5)
-register_widget("province_regions", {Role.PROVINCE_SUPERVISOR}, "core/widgets/province_regions.html", province_regions, 8)
-register_widget("region_overview", BUREAU_AND_AUDIT, "core/widgets/region_overview.html", region_overview, 10)
-register_widget("my_hospital", HOSPITAL_ROLES, "core/widgets/my_hospital.html", my_hospital, 10)
-register_widget("expert_profile", {Role.EXPERT}, "core/widgets/expert_profile.html", expert_profile, 10)
-register_widget("recent_audit", REGION_AUDITORS, "core/widgets/recent_audit.html", recent_audit, 90)
+register_widget("province_regions", {Role.PROVINCE_SUPERVISOR}, "core/widgets/province_regions.html", province_regions, 8,
+                cached=True)
+register_widget("region_overview", BUREAU_AND_AUDIT, "core/widgets/region_overview.html", region_overview, 10,
+                cached=True)
+register_widget("my_hospital", HOSPITAL_ROLES, "core/widgets/my_hospital.html", my_hospital, 10, cached=True)
+register_widget("expert_profile", {Role.EXPERT}, "core/widgets/expert_profile.html", expert_profile, 10, cached=True)
+register_widget("recent_audit", REGION_AUDITORS, "core/widgets/recent_audit.html", recent_audit, 90, cached=True)

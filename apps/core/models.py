@@ -27,7 +27,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["region", "object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["region", "object_type", "object_id"]),
+            # the dashboard's data stamp: the newest event of a region (apps/core/dashboard.py, decision 0048)
+            models.Index(fields=["region", "id"], name="audit_region_id"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 

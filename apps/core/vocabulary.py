@@ -96,9 +96,11 @@ def localize_labels(labels: dict, region=None) -> dict[str, str]:
     return {key: localize_terms(str(text), region) for key, text in labels.items()}
 
 
-def reader_method(access) -> str:
-    """The vocabulary of a reader's screens: DIP when every region they work in pays by DIP, else DRG."""
+def reader_method(access, methods: set[str] | None = None) -> str:
+    """The vocabulary of a reader's screens: DIP when every region they work in pays by DIP, else DRG.
+    `methods`: the payment methods of `access.region_ids` when the caller has the regions loaded already."""
     if access is None or access.is_platform_admin or not access.region_ids:
         return DRG
-    methods = set(Region.objects.filter(pk__in=access.region_ids).values_list("payment_method", flat=True))
+    if methods is None:
+        methods = set(Region.objects.filter(pk__in=access.region_ids).values_list("payment_method", flat=True))
     return DIP if methods == {DIP} else DRG

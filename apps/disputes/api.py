@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from apps.applications.selectors import users_by_username
 from apps.core.api import ScopedAPIMixin
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.pagination import DeferredJoinPagination
 from apps.core.pdf import pdf_response, read_stored_pdf
 from apps.hospitals.models import Hospital
 from apps.tenants.access import get_access
@@ -67,6 +68,7 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
     serializer_class = DisputeSerializer
     queryset = Dispute.objects.none()
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    pagination_class = DeferredJoinPagination  # sort the bare rows, join the page's (decision 0048)
 
     @extend_schema(parameters=[OpenApiParameter(n, str, required=False)
                                for n in ("status", "subject_type", "hospital", "region", "overdue")])
@@ -74,7 +76,10 @@ class DisputeViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.RetrieveModel
         return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
-        qs = selectors.dispute_queue(self.request.user).prefetch_related("comments__author", "attachments", "assignments__expert")
+        # the JSON names region, hospital and author only: no joins to case, run, coefficients, application (0048)
+        qs = (selectors.dispute_queue(self.request.user).select_related(None)
+              .select_related("region", "hospital", "created_by")
+              .prefetch_related("comments__author", "attachments", "assignments__expert"))
         params = self.request.query_params
         for name in ("status", "subject_type"):
             if params.get(name):

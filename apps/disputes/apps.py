@@ -30,6 +30,7 @@ class DisputesConfig(AppConfig):
         navigation.register(NavItem("disputes:list", _("Disputes"), READERS | HOSPITAL, 65))
         navigation.register(NavItem("disputes:assignments", _("My dispute reviews"), frozenset({Role.EXPERT}), 66))
         navigation.register(NavItem("disputes:stats", _("Dispute statistics"), READERS, 67))
-        register_widget("disputes_bureau", BUREAU, "disputes/widgets/bureau.html", views.bureau_widget, 27)
-        register_widget("disputes_hospital", HOSPITAL, "disputes/widgets/hospital.html", views.hospital_widget, 27)
-        register_widget("disputes_expert", {Role.EXPERT}, "disputes/widgets/expert.html", views.expert_widget, 27)
+        register_widget("disputes_bureau", BUREAU, "disputes/widgets/bureau.html", views.bureau_widget, 27, cached=True)
+        register_widget("disputes_hospital", HOSPITAL, "disputes/widgets/hospital.html", views.hospital_widget, 27,
+                        cached=True)
+        register_widget("disputes_expert", {Role.EXPERT}, "disputes/widgets/expert.html", views.expert_widget, 27, cached=True)

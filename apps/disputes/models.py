@@ -22,8 +22,9 @@ class Dispute(RegionScopedModel):
                                  verbose_name=_("hospital"))
     subject_type = models.CharField(_("subject"), max_length=12, choices=SubjectType.choices)
     subject_ref = models.CharField(_("subject reference"), max_length=60, blank=True)
+    # no SQL foreign key into the region-partitioned cases_case (decision 0044); Django keeps PROTECT
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("case"))
+                             verbose_name=_("case"), db_constraint=False)
     run = models.ForeignKey("settlement.SettlementRun", on_delete=models.PROTECT, null=True, blank=True,
                             related_name="+", verbose_name=_("settlement run"))
     coefficient_version = models.ForeignKey("settlement.CoefficientVersion", on_delete=models.PROTECT, null=True,

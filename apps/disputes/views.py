@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.core.errors import DomainError, NotFound
+from apps.core.pagination import DeferredJoinPaginator
 from apps.core.pdf import pdf_response, read_stored_pdf
 from apps.core.web import show_error as _fail
 from apps.core.workflow import mask_expert_actors, shows_expert_names
@@ -107,7 +107,8 @@ def dispute_list(request):
     is_bureau = bool(request.access.bureau_region_ids())
     order = ("accept_due", "decision_due", "-pk") if is_bureau and f["status"] in ("open", "submitted") \
         else ("-created_at", "-pk")
-    page_obj = Paginator(qs.order_by(*order), PER_PAGE).get_page(request.GET.get("page"))
+    # sort and slice the bare disputes, then join the page's 30 (decision 0048: 115 → 5 ms with 20,000 disputes)
+    page_obj = DeferredJoinPaginator(qs.order_by(*order), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "disputes/list.html", {
         "page_obj": page_obj, "statuses": Status.choices, "subjects": SubjectType.choices, "filters": f,
         "is_bureau": is_bureau, "is_hospital": bool(request.access.hospital_region_ids()), "today": today})

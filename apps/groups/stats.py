@@ -91,6 +91,9 @@ def compute_stats_sql(version: StatsVersion) -> StatsVersion:
         cursor.execute(AGG_SQL, params)
         cursor.execute(COMPUTE_SQL, params)
         cursor.execute("DROP TABLE groups_stats_agg")
+        # fresh planner statistics for the rows just written: settlement runs, their case lists and exports join
+        # them per case (without, the planner takes 600 rows for 1 and scans a version per case: decision 0046)
+        cursor.execute("ANALYZE groups_groupstat")
         cursor.execute("SELECT n_cases, all_avg FROM groups_statsversion WHERE id = %s", [version.pk])
         n_cases, all_avg = cursor.fetchone()
         if not n_cases:

@@ -23,4 +23,4 @@ class MonitoringConfig(AppConfig):
         register(NavItem("monitoring:compare", _("Province comparison"),
                          SUPERVISORS, 72))
         register_widget("monitoring_overview", BUREAU_AND_AUDITORS,
-                        "monitoring/widgets/overview.html", monitoring_overview, 40)
+                        "monitoring/widgets/overview.html", monitoring_overview, 40, cached=True)

@@ -23,5 +23,5 @@ class NoticesConfig(AppConfig):
 
         navigation.register(NavItem("notices:list", _("Notices"), READERS, 70))
         navigation.register(NavItem("notices:inbox", _("Notice inbox"), HOSPITAL, 70))
-        register_widget("notices_bureau", BUREAU, "notices/widgets/bureau.html", views.bureau_widget, 40)
+        register_widget("notices_bureau", BUREAU, "notices/widgets/bureau.html", views.bureau_widget, 40, cached=True)
         register_widget("notices_hospital", HOSPITAL, "notices/widgets/hospital.html", views.hospital_widget, 20)

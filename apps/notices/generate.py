@@ -286,7 +286,7 @@ def settlement_lines_paragraphs(result) -> list[dict]:
 def settlement_case_table(region_id: int, run_id: int, hospital_id: int) -> Table:
     """The per-hospital case statement (many pages for a big hospital): one row per case of the run."""
     qs = (CaseResult.objects.with_scope(region=[region_id])
-          .filter(run_id=run_id, hospital_id=hospital_id).order_by("settlement_id")
+          .filter(run_id=run_id, hospital_id=hospital_id).with_inputs().order_by("settlement_id")
           .values_list("settlement_id", "drg_code", "case_type", "total_cost", "base_points", "coefficient",
                        "adjusted_points", "insurance_type"))
 

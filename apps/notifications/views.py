@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -47,7 +48,7 @@ def mark_all_read(request):
 def unread_widget(request) -> dict | None:
     """Dashboard: the latest unread notifications (hidden when there are none)."""
     qs = selectors.inbox(request.user).filter(read_at__isnull=True)
-    count = qs.count()
-    if not count:
+    items = list(qs.annotate(unread_total=Window(Count("id")))[:5])  # the count rides along: one query
+    if not items:
         return None
-    return {"count": count, "items": list(qs[:5])}
+    return {"count": items[0].unread_total, "items": items}

@@ -18,11 +18,13 @@ from .enums import RULE_ZH, Rule, Status, Suggestion
 
 class ScreeningItem(RegionScopedModel):
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case"))
+    # no SQL foreign keys into the region-partitioned cases_case (decision 0044); Django keeps on_delete
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case"),
+                             db_constraint=False)
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("hospital"))
     related_case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", verbose_name=_("related case"))
+                                     related_name="+", verbose_name=_("related case"), db_constraint=False)
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
     evidence = models.JSONField(_("evidence"), default=dict)

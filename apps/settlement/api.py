@@ -186,7 +186,8 @@ class SettlementRunViewSet(ScopedAPIMixin, mixins.ListModelMixin, mixins.Retriev
     @action(detail=True, methods=["get"], pagination_class=RowsPagination, filterset_class=None)
     def cases(self, request, pk=None):
         run, own = self.run()
-        rows = CaseResult.objects.filter(run=run).select_related("hospital").order_by("hospital_id", "id")
+        rows = (CaseResult.objects.filter(run=run).with_inputs().select_related("hospital")
+                .order_by("hospital_id", "id"))
         if own is not None:
             rows = rows.filter(hospital_id__in=own)
         filterset = CaseResultFilter(request.query_params, queryset=rows)

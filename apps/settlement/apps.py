@@ -30,7 +30,7 @@ class SettlementConfig(AppConfig):
         navigation.register(NavItem("settlement:coefficients", _("Hospital coefficients"), READERS | HOSPITAL, 50))
         navigation.register(NavItem("settlement:run_list", _("Settlement runs"), READERS | HOSPITAL, 51))
         register_widget("settlement_latest_run", READERS | HOSPITAL, "settlement/widgets/latest_run.html",
-                        latest_run_widget, order=20)
+                        latest_run_widget, order=20, cached=True)
         navigation.register(NavItem("settlement:month_status", _("Monthly list declarations"), READERS | HOSPITAL, 52))
         register_widget("settlement_deadlines", BUREAU_ROLES,
-                        "settlement/widgets/deadlines.html", deadlines_widget, order=21)
+                        "settlement/widgets/deadlines.html", deadlines_widget, order=21, cached=True)

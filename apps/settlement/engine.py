@@ -58,9 +58,39 @@ def confirmed_deductions_sql() -> str:
     return provider() if provider is not None else EMPTY_DEDUCTIONS_SQL
 
 
+# The coefficient of each hospital of the region in the run: the coefficient version's row, else (e.g. a
+# hospital DRG-enabled after the coefficients were computed) the new-hospital rule of its level (`lvlfb`);
+# `coef_row` is the version's row alone. One definition for the case INSERT and the hospital rows.
+HOSPITAL_INPUTS_CTES = """
+coef AS (
+    SELECT x.hospital_id, COALESCE(x.override, x.computed) AS coef
+      FROM settlement_hospitalcoefficient x
+     WHERE x.version_id = %(coef_version)s
+),
+lvlfb AS (
+    SELECT l.level,
+           GREATEST(ROUND(%(factor)s * l.li, 4),
+                    (SELECT MIN(COALESCE(x.override, x.computed)) FROM settlement_hospitalcoefficient x
+                      WHERE x.version_id = %(coef_version)s AND NOT x.is_new AND x.level = l.level)) AS coef
+      FROM (VALUES (1, %(li1)s::numeric), (2, %(li2)s::numeric), (3, %(li3)s::numeric)) AS l(level, li)
+),
+hin AS (
+    SELECT h.id AS hospital_id, h.level, h.active, h.drg_enabled_from,
+           COALESCE(coef.coef, lvlfb.coef) AS coefficient, coef.coef AS coef_row,
+           CASE h.level WHEN 1 THEN %(low1)s::numeric WHEN 2 THEN %(low2)s::numeric ELSE %(low3)s::numeric END AS low_ratio,
+           CASE h.level WHEN 1 THEN %(high1)s::numeric WHEN 2 THEN %(high2)s::numeric ELSE %(high3)s::numeric END AS high_ratio
+      FROM hospitals_hospital h
+      LEFT JOIN coef ON coef.hospital_id = h.id
+      LEFT JOIN lvlfb ON lvlfb.level = h.level
+     WHERE h.region_id = %(region)s
+)"""
+
 # The application join is kept apart in `adj_raw`/`adj` (one review and one surgery application per case
-# at most; the latest wins). `lvlfb` is the new-hospital rule for a hospital that has no row in the
-# coefficient version (e.g. DRG-enabled after the coefficients were computed).
+# at most; the latest wins). Per-hospital inputs come from `hin` (level, thresholds and coefficient are the
+# hospital's, stored once on its HospitalResult, not on each case row: decision 0046).
+# Each per-row expression is computed once: `OFFSET 0` keeps every step a sub-select of its own, which the
+# planner does not flatten, so ratio, case type and points are evaluated once per case and then read (inlined
+# CTEs re-evaluated the ratio and the points CASE for every reference: ~6 s of a 1M-case run).
 CASES_SQL = """
 WITH adj_raw AS (
     {adjustments}
@@ -78,82 +108,61 @@ adj AS (
            (ARRAY_AGG(a.application_id ORDER BY a.application_id DESC) FILTER (WHERE a.kind IN ('bilateral', 'multi_site')))[1] AS surgery_app
       FROM adj_raw a
      GROUP BY a.case_id
-),
-coef AS (
-    SELECT x.hospital_id, COALESCE(x.override, x.computed) AS coef
-      FROM settlement_hospitalcoefficient x
-     WHERE x.version_id = %(coef_version)s
-),
-lvlfb AS (
-    SELECT l.level,
-           GREATEST(ROUND(%(factor)s * l.li, 4),
-                    (SELECT MIN(COALESCE(x.override, x.computed)) FROM settlement_hospitalcoefficient x
-                      WHERE x.version_id = %(coef_version)s AND NOT x.is_new AND x.level = l.level)) AS coef
-      FROM (VALUES (1, %(li1)s::numeric), (2, %(li2)s::numeric), (3, %(li3)s::numeric)) AS l(level, li)
-),
-base AS (
-    SELECT c.id AS case_id, c.hospital_id, c.settlement_id, c.insurance_type, c.drg_code, h.level,
-           c.total_cost, c.self_pay, c.fund_paid,
-           g.id IS NOT NULL AS grouped, s.mean_cost, s.base_points, s.stable,
-           CASE h.level WHEN 1 THEN %(low1)s::numeric WHEN 2 THEN %(low2)s::numeric ELSE %(low3)s::numeric END AS low_ratio,
-           CASE h.level WHEN 1 THEN %(high1)s::numeric WHEN 2 THEN %(high2)s::numeric ELSE %(high3)s::numeric END AS high_ratio,
-           COALESCE(coef.coef, lvlfb.coef) AS coefficient,
-           adj.review, adj.unreasonable, adj.surgery, s2.base_points AS secondary_bp,
-           COALESCE(adj.review_app, adj.surgery_app) AS application_id
-      FROM cases_case c
-      JOIN hospitals_hospital h ON h.id = c.hospital_id
-      LEFT JOIN groups_group g ON g.catalogue_id = %(catalogue)s AND g.code = c.drg_code AND c.drg_code <> ''
-      LEFT JOIN groups_groupstat s ON s.version_id = %(stats)s AND s.group_code = g.code
-      LEFT JOIN coef ON coef.hospital_id = c.hospital_id
-      LEFT JOIN lvlfb ON lvlfb.level = h.level
-      LEFT JOIN adj ON adj.case_id = c.id
-      LEFT JOIN groups_groupstat s2 ON s2.version_id = %(stats)s AND s2.group_code = adj.secondary_group
-     WHERE c.region_id = %(region)s
-       AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
-       AND h.active AND h.drg_enabled_from IS NOT NULL AND h.drg_enabled_from <= c.discharge_date
-),
-r AS (
-    SELECT b.*,
-           CASE WHEN b.grouped AND b.mean_cost > 0 THEN b.total_cost / b.mean_cost END AS ratio,
-           CASE WHEN b.base_points IS NULL THEN NULL
-                WHEN b.surgery = 'bilateral' THEN ROUND(%(bilateral)s * b.base_points, 4)
-                WHEN b.surgery = 'multi_site' AND b.secondary_bp IS NOT NULL
-                     THEN ROUND(b.base_points + %(share)s * b.secondary_bp, 4)
-                ELSE b.base_points END AS eb
-      FROM base b
-),
-t AS (
-    SELECT r.*,
-           CASE WHEN r.review IN ('incentive', 'special') THEN r.review
-                WHEN NOT r.grouped THEN 'ungrouped'
-                WHEN r.mean_cost IS NULL OR r.mean_cost <= 0 OR NOT r.stable THEN 'unstable'
-                WHEN r.ratio < r.low_ratio THEN 'low'
-                WHEN r.ratio > r.high_ratio THEN 'high'
-                ELSE 'normal' END AS case_type
-      FROM r
-),
-p AS (
+),""" + HOSPITAL_INPUTS_CTES + """
+INSERT INTO settlement_caseresult
+       (region_id, run_id, case_id, hospital_id, settlement_id, insurance_type, drg_code, case_type, total_cost,
+        self_pay, fund_paid, ratio, effective_base, unreasonable_cost, application_id, screening_item_id, points,
+        adjusted_points)
+SELECT %(region)s, %(run)s, p.case_id, p.hospital_id, p.settlement_id, p.insurance_type, p.drg_code, p.case_type,
+       p.total_cost, p.self_pay, p.fund_paid, p.ratio, p.eb,
+       CASE WHEN p.case_type IN ('incentive', 'special') THEN COALESCE(p.unreasonable, 0) END,
+       p.application_id, p.item_id, CASE WHEN p.item_id IS NOT NULL THEN 0 ELSE p.points END,
+       CASE WHEN p.item_id IS NOT NULL THEN 0
+            WHEN p.case_type IN ('normal', 'high') THEN ROUND(p.points * p.coefficient, 4) ELSE p.points END
+  FROM (
     SELECT t.*,
            CASE WHEN t.case_type IN ('incentive', 'special')
                      THEN ROUND((t.total_cost - COALESCE(t.unreasonable, 0)) * 100 / %(all_avg)s, 4)
                 WHEN t.case_type IN ('ungrouped', 'unstable', 'low') THEN ROUND(t.total_cost * 100 / %(all_avg)s, 4)
                 WHEN t.case_type = 'high' THEN ROUND(t.eb + (t.ratio - t.high_ratio) * t.base_points, 4)
                 ELSE ROUND(t.eb, 4) END AS points
-      FROM t
-)
-INSERT INTO settlement_caseresult
-       (region_id, run_id, case_id, hospital_id, settlement_id, insurance_type, drg_code, level, case_type, total_cost,
-        self_pay, fund_paid, group_mean, base_points, ratio, low_ratio, high_ratio, effective_base, coefficient,
-        unreasonable_cost, application_id, screening_item_id, points, adjusted_points)
-SELECT %(region)s, %(run)s, p.case_id, p.hospital_id, p.settlement_id, p.insurance_type, p.drg_code, p.level, p.case_type,
-       p.total_cost, p.self_pay, p.fund_paid, p.mean_cost, p.base_points, p.ratio, p.low_ratio, p.high_ratio,
-       p.eb, p.coefficient,
-       CASE WHEN p.case_type IN ('incentive', 'special') THEN COALESCE(p.unreasonable, 0) END,
-       p.application_id, ded.item_id, CASE WHEN ded.item_id IS NOT NULL THEN 0 ELSE p.points END,
-       CASE WHEN ded.item_id IS NOT NULL THEN 0
-            WHEN p.case_type IN ('normal', 'high') THEN ROUND(p.points * p.coefficient, 4) ELSE p.points END
-  FROM p
-  LEFT JOIN ded ON ded.case_id = p.case_id
+      FROM (
+        SELECT r.*,
+               CASE WHEN r.review IN ('incentive', 'special') THEN r.review
+                    WHEN NOT r.grouped THEN 'ungrouped'
+                    WHEN r.mean_cost IS NULL OR r.mean_cost <= 0 OR NOT r.stable THEN 'unstable'
+                    WHEN r.ratio < r.low_ratio THEN 'low'
+                    WHEN r.ratio > r.high_ratio THEN 'high'
+                    ELSE 'normal' END AS case_type
+          FROM (
+            SELECT c.id AS case_id, c.hospital_id, c.settlement_id, c.insurance_type, c.drg_code,
+                   c.total_cost, c.self_pay, c.fund_paid,
+                   g.id IS NOT NULL AS grouped, s.mean_cost, s.base_points, s.stable,
+                   hin.low_ratio, hin.high_ratio, hin.coefficient,
+                   adj.review, adj.unreasonable, COALESCE(adj.review_app, adj.surgery_app) AS application_id,
+                   ded.item_id,
+                   CASE WHEN g.id IS NOT NULL AND s.mean_cost > 0 THEN c.total_cost / s.mean_cost END AS ratio,
+                   CASE WHEN s.base_points IS NULL THEN NULL
+                        WHEN adj.surgery = 'bilateral' THEN ROUND(%(bilateral)s * s.base_points, 4)
+                        WHEN adj.surgery = 'multi_site' AND s2.base_points IS NOT NULL
+                             THEN ROUND(s.base_points + %(share)s * s2.base_points, 4)
+                        ELSE s.base_points END AS eb
+              FROM cases_case c
+              JOIN hin ON hin.hospital_id = c.hospital_id
+              LEFT JOIN groups_group g ON g.catalogue_id = %(catalogue)s AND g.code = c.drg_code AND c.drg_code <> ''
+              LEFT JOIN groups_groupstat s ON s.version_id = %(stats)s AND s.group_code = g.code
+              LEFT JOIN adj ON adj.case_id = c.id
+              LEFT JOIN groups_groupstat s2 ON s2.version_id = %(stats)s AND s2.group_code = adj.secondary_group
+              LEFT JOIN ded ON ded.case_id = c.id
+             WHERE c.region_id = %(region)s
+               AND c.discharge_date >= %(start)s AND c.discharge_date < %(end)s
+               AND hin.active AND hin.drg_enabled_from IS NOT NULL AND hin.drg_enabled_from <= c.discharge_date
+            OFFSET 0
+          ) r
+        OFFSET 0
+      ) t
+    OFFSET 0
+  ) p
 """
 
 # Point value: monthly formula (budget + 12 × Σ self_pay) / (12 × Σ adjusted) (= (budget/12 + Σsp)/Σadj
@@ -161,8 +170,9 @@ SELECT %(region)s, %(run)s, p.case_id, p.hospital_id, p.settlement_id, p.insuran
 # monthly advances of the year; a hospital paid advances but without cases in the year still gets a
 # row (due 0, balance = − advances) so no money goes missing.
 HOSPITALS_SQL = """
-WITH hs AS (
-    SELECT cr.hospital_id, MAX(cr.level) AS level, MAX(cr.coefficient) AS coefficient, COUNT(*) AS cases,
+WITH {hospital_inputs},
+hs AS (
+    SELECT cr.hospital_id, COUNT(*) AS cases,
            SUM(cr.points) AS points, SUM(cr.adjusted_points) AS adjusted, SUM(cr.self_pay) AS self_pay,
            SUM(cr.fund_paid) AS fund_paid
       FROM settlement_caseresult cr
@@ -189,7 +199,7 @@ d AS (
       FROM hs CROSS JOIN pv
 ),
 j AS (
-    SELECT COALESCE(d.hospital_id, adv.hospital_id) AS hospital_id, d.level, d.coefficient,
+    SELECT COALESCE(d.hospital_id, adv.hospital_id) AS hospital_id, d.hospital_id IS NOT NULL AS has_cases,
            COALESCE(d.cases, 0) AS cases, COALESCE(d.points, 0) AS points, COALESCE(d.adjusted, 0) AS adjusted,
            COALESCE(d.self_pay, 0) AS self_pay, COALESCE(d.fund_paid, 0) AS fund_paid,
            COALESCE(d.due, 0) AS due, COALESCE(adv.advances, 0) AS advances
@@ -198,9 +208,8 @@ j AS (
 INSERT INTO settlement_hospitalresult
        (region_id, run_id, hospital_id, level, coefficient, cases, points, adjusted_points, self_pay, point_value,
         due, advance, balance, fund_paid, ffs_difference)
-SELECT %(region)s, %(run)s, j.hospital_id, COALESCE(j.level, h.level),
-       COALESCE(j.coefficient, (SELECT COALESCE(x.override, x.computed) FROM settlement_hospitalcoefficient x
-                                 WHERE x.version_id = %(coef_version)s AND x.hospital_id = j.hospital_id), 0),
+SELECT %(region)s, %(run)s, j.hospital_id, hin.level,
+       CASE WHEN j.has_cases THEN hin.coefficient ELSE COALESCE(hin.coef_row, 0) END,
        j.cases, j.points, j.adjusted, j.self_pay, (SELECT pv.pv FROM pv), j.due,
        CASE WHEN %(kind)s = 'monthly' THEN ROUND(j.due * %(prepay)s, 2)
             WHEN %(kind)s = 'annual' THEN j.advances END,
@@ -208,7 +217,7 @@ SELECT %(region)s, %(run)s, j.hospital_id, COALESCE(j.level, h.level),
        CASE WHEN %(kind)s = 'simulation' OR %(lines)s THEN j.fund_paid END,
        CASE WHEN %(kind)s = 'simulation' THEN j.due - j.fund_paid END
   FROM j
-  JOIN hospitals_hospital h ON h.id = j.hospital_id
+  JOIN hin ON hin.hospital_id = j.hospital_id
 """
 
 # --- two funds (domain §10): the same formulas per fund f over the cases with insurance_type f ---------
@@ -279,33 +288,29 @@ SELECT %(region)s, %(run)s, j.hospital_id, j.insurance_type, j.cases, j.points, 
 
 # The hospital's totals are the sums over its funds; its own point_value stays empty (one per fund).
 HOSPITALS_FROM_FUNDS_SQL = """
-WITH x AS (
+WITH {hospital_inputs},
+x AS (
     SELECT hf.hospital_id, SUM(hf.cases) AS cases, SUM(hf.points) AS points, SUM(hf.adjusted_points) AS adjusted,
            SUM(hf.self_pay) AS self_pay, SUM(hf.fund_paid) AS fund_paid, SUM(hf.due) AS due,
            SUM(hf.advance) AS advance, SUM(hf.balance) AS balance
       FROM settlement_hospitalfundresult hf
      WHERE hf.run_id = %(run)s
      GROUP BY hf.hospital_id
-),
-m AS (
-    SELECT cr.hospital_id, MAX(cr.level) AS level, MAX(cr.coefficient) AS coefficient
-      FROM settlement_caseresult cr
-     WHERE cr.run_id = %(run)s
-     GROUP BY cr.hospital_id
 )
 INSERT INTO settlement_hospitalresult
        (region_id, run_id, hospital_id, level, coefficient, cases, points, adjusted_points, self_pay, point_value,
         due, advance, balance, fund_paid, ffs_difference)
-SELECT %(region)s, %(run)s, x.hospital_id, COALESCE(m.level, h.level),
-       COALESCE(m.coefficient, (SELECT COALESCE(c.override, c.computed) FROM settlement_hospitalcoefficient c
-                                 WHERE c.version_id = %(coef_version)s AND c.hospital_id = x.hospital_id), 0),
+SELECT %(region)s, %(run)s, x.hospital_id, hin.level,
+       CASE WHEN x.cases > 0 THEN hin.coefficient ELSE COALESCE(hin.coef_row, 0) END,
        x.cases, x.points, x.adjusted, x.self_pay, NULL, x.due, x.advance, x.balance,
        CASE WHEN %(kind)s = 'simulation' OR %(lines)s THEN x.fund_paid END,
        CASE WHEN %(kind)s = 'simulation' THEN x.due - x.fund_paid END
   FROM x
-  JOIN hospitals_hospital h ON h.id = x.hospital_id
-  LEFT JOIN m ON m.hospital_id = x.hospital_id
+  JOIN hin ON hin.hospital_id = x.hospital_id
 """
+
+HOSPITALS_SQL = HOSPITALS_SQL.replace("{hospital_inputs}", HOSPITAL_INPUTS_CTES.strip())
+HOSPITALS_FROM_FUNDS_SQL = HOSPITALS_FROM_FUNDS_SQL.replace("{hospital_inputs}", HOSPITAL_INPUTS_CTES.strip())
 
 FUND_TOTALS_SQL = """
 UPDATE settlement_fundresult fr

@@ -77,7 +77,8 @@ def case_queryset(run: SettlementRun, hospital_ids: Iterable[int] | None = None)
 
 
 def case_rows(run: SettlementRun, hospital_ids: Iterable[int] | None = None) -> Iterator[tuple]:
-    qs = case_queryset(run, hospital_ids).order_by("hospital__code", "settlement_id")
+    # group mean, base points and coefficient are read through the run's joins (decision 0046)
+    qs = case_queryset(run, hospital_ids).with_inputs().order_by("hospital__code", "settlement_id")
     return qs.values_list(*CASE_FIELDS).iterator(chunk_size=CHUNK)
 
 

@@ -1,13 +1,21 @@
 """Hospital coefficients (domain §3) and settlement runs with their per-case and per-hospital results (§4–5).
 
-Every computed figure is stored together with the inputs that explain it ("路径公开"): a case
-result carries its group mean, base points, ratio, thresholds, type, effective base, coefficient and
-points, so the "why this amount" page needs no recomputation.
+Every computed figure keeps the inputs that explain it ("路径公开"). A case result stores what is its
+own (costs, group code, ratio, type, effective base, application, points); the inputs it shares with
+its run are read through a join, never copied on each of a million rows (decision 0046): level and
+coefficient from its hospital's result, the low/high ratios from the run's recorded parameters, the group
+mean and base points from the run's (immutable) statistics version. `CaseResult.objects.with_inputs()`
+adds them to a queryset; on a single object they load on first access.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, F, OuterRef, Subquery, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.errors import InvalidTransition
@@ -193,32 +201,77 @@ class SettlementRun(PublishedGuard, RegionScopedModel, Computed):
         return f"{self.get_kind_display()} {self.period} v{self.version}"
 
 
-class CaseResult(ChildOfPublishedGuard, RegionScopedModel):
-    """One case in one run, with every input of its points (domain §4)."""
+RATIO_FIELD = models.DecimalField(max_digits=6, decimal_places=4)
 
-    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="case_results")
-    parent_field = "run"
+
+class CaseResultQuerySet(models.QuerySet):
+    def with_inputs(self) -> CaseResultQuerySet:
+        """Annotate the shared inputs of each row's points (names as the columns they replace, decision 0046):
+        level and coefficient of the hospital's result in the run, low/high ratio of that level from the run's
+        parameters (level 3 is the engine's ELSE), group mean and base points from the run's statistics."""
+        from apps.groups.models import GroupStat
+
+        def by_level(name: str):
+            return Cast(Case(When(hospital_result__level=1, then=KeyTextTransform(f"{name}_1", "run__parameters")),
+                             When(hospital_result__level=2, then=KeyTextTransform(f"{name}_2", "run__parameters")),
+                             default=KeyTextTransform(f"{name}_3", "run__parameters")), RATIO_FIELD)
+
+        stat = GroupStat._base_manager.filter(region_id=OuterRef("region_id"),
+                                              version_id=OuterRef("run__stats_version_id"),
+                                              group_code=OuterRef("drg_code")).order_by()  # the unique key, no sort
+        return self.annotate(
+            level=F("hospital_result__level"), coefficient=F("hospital_result__coefficient"),
+            low_ratio=by_level("low_ratio"), high_ratio=by_level("high_ratio"),
+            group_mean=Subquery(stat.values("mean_cost")[:1]), base_points=Subquery(stat.values("base_points")[:1]))
+
+
+class RunInput(property):
+    """An input a case result shares with its run (see `with_inputs`): the annotation when the row was read
+    with it, else loaded on first access (one object: a detail page, a test)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(self._get, self._set)
+
+    def _get(self, obj):
+        if self.name not in obj.__dict__:
+            obj.__dict__.update({k: v for k, v in obj.load_inputs().items() if k not in obj.__dict__})
+        return obj.__dict__[self.name]
+
+    def _set(self, obj, value) -> None:
+        obj.__dict__[self.name] = value
+
+
+class CaseResult(ChildOfPublishedGuard, RegionScopedModel):
+    """One case in one run: its own figures; the inputs shared with the run are read through joins (domain §4)."""
+
+    # (run, hospital) serves every lookup by run: no single-column run, region or hospital index (each cost
+    # ~1 s of a 1M-case annual run to maintain; decision 0046).
     # The engine's own join guarantees these rows exist; declared in SQL, their per-row checks at
     # commit (and the key-share lock on every case) cost ~14 s of a 1M-case annual run
-    # (docs/performance.md). Django still protects them (on_delete=PROTECT).
-    region = models.ForeignKey("tenants.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # (docs/performance.md), the run's alone ~9 s (1M checks of the same row). Django still protects them
+    # (on_delete=PROTECT / CASCADE).
+    run = models.ForeignKey(SettlementRun, on_delete=models.CASCADE, related_name="case_results", db_index=False,
+                            db_constraint=False)
+    parent_field = "run"
+    region = models.ForeignKey("tenants.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                               db_index=False)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                                 db_index=False)
+    # the hospital's statement in the same run: its level and coefficient explain this case's adjusted points
+    # (null: read with a LEFT JOIN, so a case row never disappears from a list for want of it)
+    hospital_result = models.ForeignObject("HospitalResult", on_delete=models.DO_NOTHING, from_fields=["run", "hospital"],
+                                           to_fields=["run", "hospital"], related_name="+", null=True)
     settlement_id = models.CharField(max_length=50)
     insurance_type = models.CharField(_("fund"), max_length=3, blank=True, default="", db_default="")
     drg_code = models.CharField(max_length=10, blank=True)
-    level = models.PositiveSmallIntegerField()
     case_type = models.CharField(max_length=10, choices=CaseType.choices)
     total_cost = money(_("total cost"))
     self_pay = money(_("self pay"))
     fund_paid = money(_("fund paid (fee for service)"))
-    group_mean = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    base_points = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     ratio = models.DecimalField(null=True, blank=True, **FULL)
-    low_ratio = models.DecimalField(max_digits=6, decimal_places=4)
-    high_ratio = models.DecimalField(max_digits=6, decimal_places=4)
     effective_base = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    coefficient = models.DecimalField(max_digits=8, decimal_places=4)
     unreasonable_cost = money(_("unreasonable cost"), null=True, blank=True)
     application_id = models.BigIntegerField(null=True, blank=True)
     # screening (domain §11): the confirmed suspect item that set this case's points to 0 (apps.screening)
@@ -226,12 +279,46 @@ class CaseResult(ChildOfPublishedGuard, RegionScopedModel):
     points = points_field(_("points"))
     adjusted_points = points_field(_("adjusted points"))
 
+    objects = RegionManager(models.Manager.from_queryset(CaseResultQuerySet))
+
+    # the inputs shared with the run, read through joins (decision 0046)
+    level = RunInput("level")
+    coefficient = RunInput("coefficient")
+    low_ratio = RunInput("low_ratio")
+    high_ratio = RunInput("high_ratio")
+    group_mean = RunInput("group_mean")
+    base_points = RunInput("base_points")
+
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["run", "case"], name="uniq_case_result")]
+        # No unique key: the engine's one INSERT … SELECT reads each case once by its primary key, after deleting the
+        # run's rows, under the run's claim, so (run, case) cannot repeat; checking it cost ~2 s of a 1M-case run
+        # (decision 0046). (run, hospital) serves every lookup by run (lists, statements, sums), case_id a case's
+        # results. Any unique key added here must hold region (the table is partitioned by region, decision 0044).
         indexes = [models.Index(fields=["run", "hospital"]), models.Index(fields=["run", "case_type"])]
 
     def __str__(self) -> str:
         return f"{self.settlement_id}: {self.adjusted_points}"
+
+    def load_inputs(self) -> dict:
+        """The shared inputs of this row, read as `with_inputs` reads them (None where there is nothing)."""
+        from apps.groups.models import GroupStat
+
+        hospital = (HospitalResult._base_manager.filter(run_id=self.run_id, hospital_id=self.hospital_id)
+                    .values("level", "coefficient").first() or {"level": None, "coefficient": None})
+        run = self.run
+        level = hospital["level"]
+        key = level if level in (1, 2) else 3
+        params = run.parameters or {}
+
+        def ratio(name: str) -> Decimal | None:
+            raw = params.get(f"{name}_{key}")
+            return Decimal(raw).quantize(Decimal("0.0001")) if raw not in (None, "") else None
+
+        stat = (GroupStat._base_manager.filter(region_id=self.region_id, version_id=run.stats_version_id,
+                                               group_code=self.drg_code).values("mean_cost", "base_points").first()
+                or {"mean_cost": None, "base_points": None})
+        return {"level": level, "coefficient": hospital["coefficient"], "low_ratio": ratio("low_ratio"),
+                "high_ratio": ratio("high_ratio"), "group_mean": stat["mean_cost"], "base_points": stat["base_points"]}
 
 
 class HospitalResult(ChildOfPublishedGuard, RegionScopedModel):

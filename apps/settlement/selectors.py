@@ -113,7 +113,8 @@ def run_visible_get(access, run_id: int) -> tuple[SettlementRun, set[int] | None
 def case_result_visible_get(access, result_id: int) -> tuple[CaseResult, set[int] | None]:
     """A case result of an official run the user may see (never a what-if scenario run's), else 404/403."""
     result = (CaseResult.objects.with_scope(region=access.region_ids)
-              .filter(pk=_pk(result_id), run__scenario__isnull=True).select_related("run", "hospital", "case").first())
+              .filter(pk=_pk(result_id), run__scenario__isnull=True).with_inputs()
+              .select_related("run", "hospital", "case").first())
     if result is None:
         raise Http404
     own = rules.reader_hospitals(access, result.region_id, result.run.status)
@@ -141,7 +142,7 @@ def coefficient_version_visible_get(access, version_id: int) -> tuple[Coefficien
 
 def case_results(run: SettlementRun, access=None) -> QuerySet[CaseResult]:
     """A run's case results; with `access`, a hospital user gets only their hospital's cases."""
-    qs = scoped(CaseResult, run.region_id).filter(run=run)
+    qs = scoped(CaseResult, run.region_id).filter(run=run).with_inputs()
     if access is not None:
         qs = access.filter(qs)
     return qs.select_related("hospital").order_by("hospital__code", "settlement_id")
@@ -161,5 +162,5 @@ def case_published_results(case, include_superseded: bool = False) -> QuerySet[C
     re-run replaced, so the case page can show the history."""
     statuses = [Lifecycle.PUBLISHED] + ([Lifecycle.SUPERSEDED] if include_superseded else [])
     return (scoped(CaseResult, case.region_id).filter(case=case, run__status__in=statuses)
-            .exclude(run__kind=RunKind.SIMULATION).select_related("run")
+            .exclude(run__kind=RunKind.SIMULATION).with_inputs().select_related("run")
             .order_by("-run__year", "-run__period", "-run__published_at", "-run_id"))

@@ -128,7 +128,15 @@ class HospitalResultSerializer(serializers.ModelSerializer):
 
 
 class CaseResultSerializer(serializers.ModelSerializer):
+    """Read from `CaseResult.objects.with_inputs()`: the run's shared inputs come through its joins (decision 0046)."""
+
     hospital = serializers.CharField(source="hospital.code", read_only=True)
+    level = serializers.IntegerField(read_only=True)
+    group_mean = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+    base_points = serializers.DecimalField(max_digits=12, decimal_places=4, read_only=True, allow_null=True)
+    low_ratio = serializers.DecimalField(max_digits=6, decimal_places=4, read_only=True)
+    high_ratio = serializers.DecimalField(max_digits=6, decimal_places=4, read_only=True)
+    coefficient = serializers.DecimalField(max_digits=8, decimal_places=4, read_only=True)
 
     class Meta:
         model = CaseResult

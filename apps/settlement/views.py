@@ -468,7 +468,8 @@ def _case_list(request, run: SettlementRun, own: set[int] | None):
     if own is not None:
         qs = qs.filter(hospital_id__in=own)
     # (hospital_id, id) follows the (run, hospital) index: page 1 of a million-case run needs no full sort.
-    filterset = CaseResultFilter(request.GET, queryset=qs.select_related("hospital").order_by("hospital_id", "id"))
+    filterset = CaseResultFilter(request.GET, queryset=qs.with_inputs().select_related("hospital")
+                                 .order_by("hospital_id", "id"))
     return filterset, pages(request, filterset.qs)
 
 
@@ -499,7 +500,7 @@ def statement(request, pk: int):
     qs = CaseResult.objects.filter(run=run, hospital_id=row.hospital_id)
     params = request.GET.copy()
     params.pop("hospital", None)  # here `hospital` picks the statement, it is not a case filter
-    filterset = CaseResultFilter(params, queryset=qs.order_by("id"))
+    filterset = CaseResultFilter(params, queryset=qs.with_inputs().order_by("id"))
     funds = list(HospitalFundResult.objects.filter(run=run, hospital_id=row.hospital_id).order_by("insurance_type"))
     return render(request, "settlement/statement.html", {
         "run": run, "row": row, "types": _type_distribution(run, {row.hospital_id}),

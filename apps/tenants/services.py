@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django_scopes import scopes_disabled
 
 from apps.core.audit import diff, model_snapshot, record_event
 from apps.core.errors import Forbidden, ValidationFailed
+from apps.core.partitioning import create_region_partitions
 from apps.core.scoping import region_scope
 
 from .access import forget_access, get_access
@@ -41,6 +43,9 @@ def region_create(
     except ValidationError as err:
         raise ValidationFailed("; ".join(f"{k}: {' '.join(v)}" for k, v in err.message_dict.items()))
     region.save()
+    # its own partition of cases and case results (decision 0044), after commit: creating a partition locks the
+    # partitioned tables and the tables their foreign keys point to; until then its rows go to DEFAULT
+    transaction.on_commit(partial(create_region_partitions, region.pk), robust=True)
     record_event(actor=actor, action="region.create", obj=region, new=model_snapshot(region))
     if actor is not None:
         forget_access(actor)

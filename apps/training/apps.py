@@ -22,6 +22,6 @@ class TrainingConfig(AppConfig):
         navigation.register(NavItem("training:coverage", _("Training coverage"), READERS, 71))
         navigation.register(NavItem("training:browse", _("Training"), frozenset(participants), 70))
         navigation.register(NavItem("training:mine", _("My trainings"), frozenset(participants | BUREAU), 72))
-        register_widget("training_bureau", BUREAU, "training/widgets/bureau.html", views.bureau_widget, 40)
+        register_widget("training_bureau", BUREAU, "training/widgets/bureau.html", views.bureau_widget, 40, cached=True)
         register_widget("training_participant", participants, "training/widgets/participant.html",
-                        views.participant_widget, 40)
+                        views.participant_widget, 40, cached=True)

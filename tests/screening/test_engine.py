@@ -98,3 +98,30 @@ def test_screening_a_month_keeps_the_other_months_items(region_a):
         Case.objects.filter(pk=april.pk).update(principal_dx="Z51.100")
     screen(region_a.region, "2025-04")
     assert [i.case_id for i in items(region_a.region, "split_admission")] == [march.pk]
+
+
+def test_a_month_compares_cost_shifting_with_the_whole_years_group_share(region_a):
+    h = region_a.hospital
+    for n in range(3):  # January: no self pay
+        make_case(h, patient=f"m{n}", admission=D(2025, 1, 5), drg="EB11", cost="10000", self_pay="0")
+    september = make_case(h, patient="m9", admission=D(2025, 9, 5), drg="EB11", cost="10000", self_pay="2500")
+    # the year's share 2500 / 40000 = 0.0625 → threshold 0.125 < 0.25 (September alone: 0.25, never over 0.5)
+    result = screen(region_a.region, "2025-09")
+    found = items(region_a.region, "cost_shifting")
+    assert [i.case_id for i in found] == [september.pk] and result.counts["cost_shifting"] == 1
+    ev = found[0].evidence
+    assert ev["region_cases"] == 4 and Decimal(str(ev["region_total_cost"])) == Decimal("40000.00")
+    assert Decimal(str(ev["threshold"])) == Decimal("0.1250")
+
+
+def test_below_the_highest_low_ratio_is_not_low_standard_at_a_lower_ratio(region_a):
+    # the pass keeps a case below the highest ratio (0.4 × 4000 = 1600 for GB25); the hospital's own level
+    # decides: level 1 (0.3 → 1200) is not a hit at 1400, level 3 (0.4) is
+    level3, level1 = region_a.hospitals[0], region_a.hospitals[2]
+    assert (level3.level, level1.level) == (3, 1)
+    hit = make_case(level3, patient="q1", admission=D(2025, 8, 1), discharge=D(2025, 8, 3), drg="GB25", cost="1400")
+    make_case(level1, patient="q2", admission=D(2025, 8, 1), discharge=D(2025, 8, 3), drg="GB25", cost="1400")
+    screen(region_a.region)
+    found = items(region_a.region, "low_standard")
+    assert [i.case_id for i in found] == [hit.pk]
+    assert Decimal(str(found[0].evidence["threshold"])) == Decimal("1600.00")

@@ -111,3 +111,39 @@ def test_monthly_run_matches_formulas_case_by_case(small):
             assert h.balance is None and h.fund_paid is None and h.ffs_difference is None
         assert run.total_due == sum(h.due for h in hospitals)
 
+
+
+@pytest.mark.django_db
+def test_shared_inputs_are_read_through_joins_not_copied(small):
+    """Decision 0046: a case row stores no copy of its run's inputs; `with_inputs()` and a single object read the
+    same level, coefficient, thresholds, group mean and base points the engine used."""
+    cases = march_cases(small)
+    staff = small["world"]["A"].users[Role.BUREAU_STAFF]
+    run = settlement_run_start(actor=staff, region=small["region"], kind="monthly", period=f"{YEAR}-03")
+    assert run.status == Lifecycle.READY, run.error
+    columns = {f.column for f in CaseResult._meta.concrete_fields}
+    assert not columns & {"level", "coefficient", "low_ratio", "high_ratio", "group_mean", "base_points"}
+    with scopes_disabled():
+        policy = PolicyYear.objects.get(region=small["region"], year=YEAR)
+        stats = {s.group_code: s for s in GroupStat.objects.filter(version=small["stats"])}
+        hospitals = {h.hospital_id: h for h in HospitalResult.objects.filter(run=run)}
+        labels = {c.pk: k for k, c in cases.items()}
+        rows = list(CaseResult.objects.filter(run=run).with_inputs())
+        assert len(rows) == run.cases == 15
+        for r in rows:
+            c, label = cases[labels[r.case_id]], labels[r.case_id]
+            s = stats.get(c.drg_code) if label != "not_in_catalogue" else None
+            assert r.level == c.hospital.level == hospitals[r.hospital_id].level, label
+            assert r.coefficient == hospitals[r.hospital_id].coefficient, label
+            assert (r.low_ratio, r.high_ratio) == (policy.low_ratio(r.level), policy.high_ratio(r.level)), label
+            assert r.group_mean == (s.mean_cost if s else None), label
+            assert r.base_points == (s.base_points if s else None), label
+            if r.case_type in ("normal", "high"):  # the stored adjusted points follow from the joined coefficient
+                assert r.adjusted_points == f.q4(r.points * r.coefficient), label
+            single = CaseResult.objects.get(pk=r.pk)  # no annotation: loaded on first access, the same values
+            assert [getattr(single, n) for n in ("level", "coefficient", "low_ratio", "high_ratio", "group_mean",
+                                                 "base_points")] == [r.level, r.coefficient, r.low_ratio,
+                                                                     r.high_ratio, r.group_mean, r.base_points]
+        # each hospital's statement carries the coefficient its cases were adjusted with: the version's row
+        coefs = {x.hospital_id: x.coefficient for x in HospitalCoefficient.objects.filter(version=small["coefficients"])}
+        assert all(h.coefficient == coefs[h.hospital_id] for h in hospitals.values() if h.hospital_id in coefs)

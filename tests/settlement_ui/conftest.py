@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 
 from apps.cases.models import Case
 from apps.core.lifecycle import Lifecycle
-from apps.groups.models import Catalogue, StatsVersion
+from apps.groups.models import Catalogue, GroupStat, StatsVersion
 from apps.settlement.models import CaseResult, CoefficientVersion, HospitalCoefficient, HospitalResult, SettlementRun
 from apps.tenants.enums import Role
 from apps.tenants.services import user_create
@@ -101,8 +101,16 @@ def build(world_region, *, period: str = "2025-03") -> Settled:
                                        n_cases=120, cost_index=D("1.0123456789012345"),
                                        level_index=D("1.0456789012345678"), computed=D("1.0390"))
 
+    # the inputs a case result shares with its run are read through joins (decision 0046): the groups' statistics,
+    # the run's thresholds per level, the hospital results' level and coefficient
+    GroupStat.objects.bulk_create([  # rows of a published version, as the statistics engine writes them
+        GroupStat(region=region, version=stats, group_code=code, n=100, mean_cost=D(mean), sd=D("1"), cv=D("0.1"),
+                  stable=True, base_points=D(bp), mean_los=D("5"), death_rate=D("0"))
+        for code, mean, bp in (("ES23", "10000.00", "100.0000"), ("GB15", "18000.00", "180.0000"))])
     run = SettlementRun.objects.create(
         region=region, kind="monthly", period=period, year=2025, month=3, version=1, status=Lifecycle.READY,
+        parameters={"low_ratio_1": "0.4", "low_ratio_2": "0.4", "low_ratio_3": "0.4", "high_ratio_1": "2",
+                    "high_ratio_2": "2", "high_ratio_3": "3"},
         progress=100, stats_version=stats, coefficient_version=coef, fund_budget=D("83333.33"),
         all_avg=D("10000.00"), cases=len(CASES), total_points=D("1220.0000"), total_adjusted_points=D("1231.0000"),
         total_self_pay=D("1000.00"), point_value=D("68.5730"), total_due=D("83413.36"), total_advance=D("79242.69"))
