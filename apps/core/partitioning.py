@@ -96,7 +96,9 @@ def _shape(cursor: Any, table: str, key: str) -> dict[str, Any]:
     return {
         "columns": columns, "last_value": last_value, "is_called": is_called,
         "pk": pk[0] if pk else f"{table}_pkey",
-        "constraints": [(n, d) for n, k, d, _ in constraints if k != "p"],
+        # A foreign key left NOT VALID (added to a busy table and never validated) is re-created validated: a
+        # partitioned table accepts no NOT VALID foreign key, and the copy is checked when the key is added.
+        "constraints": [(n, d.removesuffix(" NOT VALID")) for n, k, d, _ in constraints if k != "p"],
         "indexes": [d for _, d, _, _ in indexes], "triggers": triggers,
     }
 
