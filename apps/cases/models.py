@@ -106,9 +106,13 @@ class Case(RegionScopedModel):
     # No SQL foreign keys from the case table (decision 0045 addendum): the import's own checks resolve every
     # region, hospital and import job before a row is written, and the deferred per-row checks cost 8-11 s at
     # commit of a 1M-row upload. Django keeps on_delete (PROTECT / SET_NULL), as for case results (settlement 0003).
-    region = models.ForeignKey("tenants.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # No single-column region or hospital index either: the table is partitioned by region (decision 0044), every
+    # query names the region, and (region, hospital, discharge date) serves a hospital's cases; each index cost
+    # about a tenth of the import's write.
+    region = models.ForeignKey("tenants.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False,
+                               db_index=False)
     hospital = models.ForeignKey("hospitals.Hospital", on_delete=models.PROTECT, related_name="cases",
-                                 verbose_name=_("hospital"), db_constraint=False)
+                                 verbose_name=_("hospital"), db_constraint=False, db_index=False)
     settlement_id = models.CharField(_("settlement id"), max_length=50)
     patient_hash = models.CharField(_("patient hash"), max_length=64)
     insurance_type = models.CharField(_("insurance type"), max_length=3, choices=InsuranceType.choices)
