@@ -265,6 +265,16 @@ def _portal_language_after_each_test():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_region_partitions_on_create():
+    """Committed test regions keep their rows in the DEFAULT partition (settings.REGION_PARTITIONS_ON_CREATE):
+    hundreds of per-region partitions would make every flush slower. tests/tenancy/test_partitions.py turns it on."""
+    from django.test.utils import override_settings
+
+    with override_settings(REGION_PARTITIONS_ON_CREATE=False):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _remember_db_blocker(django_db_blocker):
     global _DB_BLOCKER
     _DB_BLOCKER = django_db_blocker

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -45,7 +46,8 @@ def region_create(
     region.save()
     # its own partition of cases and case results (decision 0044), after commit: creating a partition locks the
     # partitioned tables and the tables their foreign keys point to; until then its rows go to DEFAULT
-    transaction.on_commit(partial(create_region_partitions, region.pk), robust=True)
+    if settings.REGION_PARTITIONS_ON_CREATE:
+        transaction.on_commit(partial(create_region_partitions, region.pk), robust=True)
     record_event(actor=actor, action="region.create", obj=region, new=model_snapshot(region))
     if actor is not None:
         forget_access(actor)

@@ -269,3 +269,8 @@ LOGGING = {
                 "axes": {"level": "WARNING"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+
+# region_create gives each new region its own partition of cases and case results after its commit (decision
+# 0044). The test suite turns it off (tests/conftest.py): the suite's committed regions would otherwise leave
+# hundreds of partitions that every flush truncates; their rows go to the DEFAULT partition instead.
+REGION_PARTITIONS_ON_CREATE = True

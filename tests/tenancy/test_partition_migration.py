@@ -74,9 +74,10 @@ def test_the_migration_keeps_every_row_of_an_existing_database():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_committed_regions_have_their_partitions_and_a_run_writes_into_its_own():
+def test_committed_regions_have_their_partitions_and_a_run_writes_into_its_own(settings):
     """Outside a test transaction region_create's partitions are made at once (its commit); a settlement run's
     case results then land in the region's partition."""
+    settings.REGION_PARTITIONS_ON_CREATE = True  # the suite turns it off (tests/conftest.py)
     from apps.settlement.models import CaseResult
     from apps.settlement.services import settlement_run_start
 

@@ -68,7 +68,9 @@ def parts(world):
 
 
 @pytest.mark.django_db
-def test_region_create_gives_the_region_its_partitions_after_commit(world, django_capture_on_commit_callbacks):
+def test_region_create_gives_the_region_its_partitions_after_commit(world, django_capture_on_commit_callbacks,
+                                                                      settings):
+    settings.REGION_PARTITIONS_ON_CREATE = True
     with django_capture_on_commit_callbacks(execute=True):
         region = region_create(actor=None, code="220400", name="辽源", province_code="220000",
                                province_name="吉林省")
