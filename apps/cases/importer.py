@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from apps.core.exports import sql_neutralise
+from apps.core.partitioning import analyze_region
 from apps.core.spreadsheets import SpreadsheetError, iter_xlsx_rows
 from apps.tenants.models import Region
 
@@ -914,7 +915,7 @@ def run_import(
                 # screening that follow the upload (autovacuum would, later): with the old ones the planner picked
                 # the (region, discharge date) index for every grouping chunk of a 1M-row upload.
                 with connection.cursor() as cur:
-                    cur.execute("ANALYZE cases_case")
+                    analyze_region(cur, "cases_case", region.pk)
                 step("analyze")
         result.unchanged = result.total - result.rejected - result.created - result.updated
         _write_messages()

@@ -190,6 +190,17 @@ def create_region_partitions(region_id: int, connection: Any = None) -> list[str
     return created
 
 
+def analyze_region(cursor: Any, table: str, region_id: int) -> None:
+    """Refresh the planner statistics of the partition holding a region's rows (its own, else DEFAULT; a table
+    that is not partitioned is analysed whole): a region-filtered query is planned on that partition's statistics,
+    and analysing the parent would sample every other region's rows too."""
+    target = table
+    if is_partitioned(cursor, table):
+        own = partition_name(table, region_id)
+        target = own if _exists(cursor, own) else partition_name(table, None)
+    cursor.execute(f"ANALYZE {_q(target)}")
+
+
 def _exists(cursor: Any, name: str) -> bool:
     cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
     return cursor.fetchone()[0]

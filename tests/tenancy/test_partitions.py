@@ -151,3 +151,22 @@ def test_django_on_delete_still_protects_and_cascades_without_sql_foreign_keys(w
         assert not ScreeningItem.objects.filter(pk=item.pk).exists()
         assert Case.objects.filter(region=a.region).count() == 1
     assert Decimal(protected.total_cost) == Decimal("8000.00")
+
+
+@pytest.mark.django_db
+def test_analyze_region_refreshes_only_the_partition_holding_the_regions_rows(parts):
+    """After a large upload the importer analyses the uploading region's partition, not every region's."""
+    from apps.core.partitioning import analyze_region
+
+    a, b = parts["A"], parts["B"]
+    _cases(a.hospital, 3)
+    _cases(b.hospital, 2)
+    own, other = partition_name("cases_case", a.region.pk), partition_name("cases_case", b.region.pk)
+
+    def reltuples(name: str) -> float:
+        return _rows("SELECT reltuples FROM pg_class WHERE relname = %s", [name])[0][0]
+
+    assert reltuples(own) == reltuples(other) == -1  # never analysed
+    with connection.cursor() as cursor:
+        analyze_region(cursor, "cases_case", a.region.pk)
+    assert (reltuples(own), reltuples(other)) == (3, -1)
